@@ -1,0 +1,134 @@
+"""The `council` command: the console, the Slack processes and the operator tools."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.settings import Settings
+from commands.context import Env
+from store.db import Database, SchemaOutOfDate, database_url, open_database
+
+LOCAL_WORKSPACE = "local"
+
+
+def _env() -> Env:
+    return Env(open_database())
+
+
+def _need(settings: Settings, *names: str) -> None:
+    missing = [n for n in names if not getattr(settings, n.lower().removeprefix("slack_"), None)]
+    if missing:
+        raise SystemExit(f"council: set {' and '.join(names)} first (see README, 'Slack app').")
+
+
+def cmd_console(args: argparse.Namespace) -> int:
+    """Run the local console against the store (the embedded SQLite file by default)."""
+    from bot.console import Console
+    from commands.demo import load_demo
+
+    env = _env()
+    workspace = args.workspace or LOCAL_WORKSPACE
+    if args.demo:
+        summary = load_demo(env, workspace)
+        what = "Loaded" if summary.loaded else "Using the already loaded"
+        print(f"{what} demo organisation: {summary.people} people, {summary.deals} deals.")
+    ask = input if sys.stdin.isatty() else _read_line
+    Console(env, workspace, sys.stdout, ask).loop()
+    return 0
+
+
+def _read_line(prompt: str) -> str:
+    # Piped input is echoed, so a transcript reads like the session it replays.
+    line = sys.stdin.readline()
+    if not line:
+        raise EOFError
+    sys.stdout.write(prompt + line)
+    return line.rstrip("\n")
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Serve Slack over HTTP: `/slack/events` and `/healthz`, behind gunicorn."""
+    from bot.app import create_app
+    from bot.server import serve
+    from bot.wsgi import create_wsgi
+
+    settings = Settings.from_env()
+    _need(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    open_database().dispose()  # migrate the embedded store once, before workers start
+
+    def build() -> object:
+        return create_wsgi(create_app(_env(), settings))
+
+    serve(build, args.port)
+    return 0
+
+
+def cmd_socket(args: argparse.Namespace) -> int:
+    """Connect to Slack over Socket Mode: no public URL needed."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from bot.app import create_app, web_client
+
+    settings = Settings.from_env()
+    _need(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
+    app = create_app(_env(), settings)
+    handler = SocketModeHandler(app, settings.app_token, web_client=web_client(settings))
+    handler.start()
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    """Apply the migrations to DATABASE_URL."""
+    database = Database(database_url())
+    database.upgrade()
+    print(f"Database at {database.engine.url.render_as_string(hide_password=True)} is current.")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="council", description="Pipeline Council: the sales pipeline council in Slack."
+    )
+    top.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "WARNING"))
+    sub = top.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--workspace", metavar="TEAM_ID", help="the workspace (default: the only one, or `local`)"
+    )
+
+    console = sub.add_parser("console", parents=[common], help=cmd_console.__doc__)
+    console.add_argument("--demo", action="store_true", help="load a demo organisation first")
+    console.set_defaults(run=cmd_console)
+
+    serve = sub.add_parser("serve", parents=[common], help=cmd_serve.__doc__)
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.set_defaults(run=cmd_serve)
+
+    socket = sub.add_parser("socket", parents=[common], help=cmd_socket.__doc__)
+    socket.set_defaults(run=cmd_socket)
+
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_sub.add_parser("upgrade", parents=[common], help=cmd_db_upgrade.__doc__)
+    upgrade.set_defaults(run=cmd_db_upgrade)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
+    )
+    try:
+        return int(args.run(args))
+    except SchemaOutOfDate as error:
+        print(f"council: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

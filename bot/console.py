@@ -1,0 +1,157 @@
+"""The console connector: the same commands and replies as Slack, in a terminal."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Callable
+from typing import Any, TextIO
+
+from bot.render import Message, Modal, form_values, render
+from bot.text import blocks_text, input_blocks
+from commands import council, deal
+from commands.context import Actor, Env
+from commands.deal import FormErrors
+from commands.workspace import identity
+
+PROMPT = "council> "
+LOCAL_USER = ("ULOCAL", "you")
+CONSOLE_HELP = """Type commands as in Slack: /deal ..., /council ...  (try /deal help)
+A number presses that button in the last reply.
+/as NAME acts as someone else (e.g. /as Jo Park); /whoami; quit or Ctrl-D leaves."""
+
+
+class Console:
+    """A read-eval-print loop over the embedded store."""
+
+    def __init__(
+        self,
+        env: Env,
+        workspace_id: str,
+        out: TextIO,
+        ask: Callable[[str], str],
+        user: tuple[str, str] | None = None,
+    ) -> None:
+        self.env = env
+        self.workspace_id = workspace_id
+        self.out = out
+        self.ask = ask
+        with env.db.transaction() as session:
+            self.user = user or identity(session, workspace_id, None) or LOCAL_USER
+        self.buttons: list[dict[str, Any]] = []
+
+    def actor(self, via: str = "console") -> Actor:
+        return Actor(self.workspace_id, self.user[0], self.user[1], via, "console")
+
+    def say(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def loop(self) -> None:
+        self.say(CONSOLE_HELP)
+        self.say(f"You are {self.user[1]}.")
+        while True:
+            try:
+                line = self.ask(PROMPT)
+            except (EOFError, KeyboardInterrupt):
+                self.say("")
+                return
+            if line.strip().lower() in ("quit", "exit", "/quit", "/exit"):
+                return
+            self.handle(line.strip())
+
+    def handle(self, line: str) -> None:
+        """Carry out one line, as Slack would carry out the same command."""
+        if not line:
+            return
+        if line.isdigit():
+            self.press(int(line))
+            return
+        name, _, text = line.partition(" ")
+        if name == "/deal":
+            self.show(deal.run(self.env, self.actor(), text))
+        elif name == "/council":
+            self.show(council.run(self.env, self.actor(), text))
+        elif name == "/as":
+            self.switch(text.strip())
+        elif name == "/whoami":
+            self.say(f"You are {self.user[1]}.")
+        elif name in ("/help", "help"):
+            self.say(CONSOLE_HELP)
+        else:
+            self.say(f"`{name}` is not a command here. {CONSOLE_HELP}")
+
+    def switch(self, name: str) -> None:
+        with self.env.db.transaction() as session:
+            found = identity(session, self.workspace_id, name)
+        if found is None:
+            self.say(f"No one called {name!r} here; /council people lists everyone.")
+            return
+        self.user = found
+        self.say(f"You are {found[1]}.")
+
+    def show(self, result: object) -> None:
+        shown = render(result)
+        if isinstance(shown, Modal):
+            self.fill(shown)
+            return
+        assert isinstance(shown, Message)
+        text, self.buttons = blocks_text(shown.blocks)
+        self.say(text)
+
+    def press(self, number: int) -> None:
+        if not 1 <= number <= len(self.buttons):
+            self.say("There is no such button in the last reply.")
+            return
+        button = self.buttons[number - 1]
+        self.show(deal.press(self.env, self.actor("button"), button["action_id"], button["value"]))
+
+    def fill(self, modal: Modal) -> None:
+        """Ask for each field of a form in turn; Enter keeps what is shown, `-` clears it."""
+        view = modal.view
+        deal_id = json.loads(view["private_metadata"]).get("deal")
+        self.say(f"{view['title']['text']} (Enter keeps [the value shown], - clears it)")
+        state: dict[str, Any] = {"values": {}}
+        for block in input_blocks(view):
+            state["values"][block["block_id"]] = {"value": self._ask_field(block)}
+        values = form_values(state)
+        key = f"console-form:{uuid.uuid4().hex}"
+        while True:
+            result = deal.submit_form(self.env, self.actor("modal"), deal_id, values, key)
+            if not isinstance(result, FormErrors):
+                self.show(result)
+                return
+            for field, message in result.errors.items():
+                self.say(f"⚠️ {field}: {message}")
+                entered = self.ask(f"  {field}: ").strip()
+                if entered.lower() in ("quit", "cancel"):
+                    self.say("Cancelled; nothing was saved.")
+                    return
+                values[field] = entered
+
+    def _ask_field(self, block: dict[str, Any]) -> dict[str, Any]:
+        element = block["element"]
+        label = block["label"]["text"]
+        kind = element["type"]
+        if kind == "static_select":
+            options = element["options"]
+            initial = element.get("initial_option", options[0])
+            names = ", ".join(o["text"]["text"] for o in options)
+            typed = self.ask(f"  {label} ({names}) [{initial['text']['text']}]: ").strip()
+            chosen = (
+                next(
+                    (o for o in options if o["text"]["text"].lower().startswith(typed.lower())),
+                    None,
+                )
+                if typed
+                else initial
+            )
+            value = chosen["value"] if chosen else typed
+            return {"type": kind, "selected_option": {"value": value}}
+        initial = element.get("initial_value") or element.get("initial_date") or ""
+        if kind == "users_select":
+            initial = f"<@{element['initial_user']}>" if element.get("initial_user") else ""
+        typed = self.ask(f"  {label} [{initial}]: ").strip()
+        # Typed text goes to the command as typed: `next friday` is as good as a picked date.
+        value = "" if typed == "-" else (typed or initial)
+        return {"type": "plain_text_input", "value": value}

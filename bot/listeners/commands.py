@@ -1,0 +1,38 @@
+"""Slash commands: ack at once, then answer through `response_url`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot import actors
+from bot.listeners.deliver import reply
+from bot.listeners.safety import reply_on_failure
+from commands import council, deal
+from commands.context import Env
+
+
+def register(app: App, env: Env) -> None:
+    families = {"/deal": deal.run, "/council": council.run}
+
+    def handle(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        name = command["command"]
+
+        def say(text: str) -> None:
+            respond(text=text, response_type="ephemeral")
+
+        with reply_on_failure(say, name):
+            result = families[name](env, actors.from_command(command), command.get("text", ""))
+            reply(
+                result,
+                respond=respond,
+                client=client,
+                trigger_id=command.get("trigger_id"),
+                response_url=command.get("response_url"),
+            )
+
+    for name in families:
+        app.command(name)(handle)

@@ -1,0 +1,45 @@
+"""Sending a rendered result back to where the person is."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_bolt import Respond
+from slack_sdk import WebClient
+
+from bot.render import Message, Modal, render
+
+
+def reply(
+    result: object,
+    *,
+    respond: Respond,
+    client: WebClient,
+    trigger_id: str | None,
+    response_url: str | None = None,
+    replace_original: bool = False,
+) -> None:
+    """Show `result` to the person: a modal when it is a form, else an ephemeral reply."""
+    shown = render(result)
+    if isinstance(shown, Modal):
+        open_modal(client, shown, trigger_id, response_url)
+        return
+    assert isinstance(shown, Message)
+    respond(
+        text=shown.text,
+        blocks=shown.blocks,
+        response_type="ephemeral",
+        replace_original=replace_original,
+    )
+
+
+def open_modal(
+    client: WebClient, modal: Modal, trigger_id: str | None, response_url: str | None
+) -> None:
+    view: dict[str, Any] = dict(modal.view)
+    metadata = json.loads(view.get("private_metadata") or "{}")
+    # The confirmation after the form is saved goes back where the command was typed.
+    metadata["response_url"] = response_url
+    view["private_metadata"] = json.dumps(metadata)
+    client.views_open(trigger_id=trigger_id, view=view)

@@ -1,0 +1,63 @@
+"""Events: a mention runs a command in place; a redelivered event has no second effect."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot import actors
+from bot.listeners.safety import reply_on_failure
+from bot.render import Message, Modal, render
+from commands import deal
+from commands.context import Env
+from commands.delivery import first_delivery
+from commands.results import Duplicate, Notice
+
+LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
+HINT = (
+    "Mention me with a /deal command, for example "
+    "`@Pipeline Council deal Acme renewal stage=Decision`, or type `/deal help`."
+)
+
+
+def register(app: App, env: Env) -> None:
+    @app.event("app_mention")
+    def mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        actor = actors.from_event(body, event)
+        key = f"event:{body.get('event_id')}"
+
+        def say(text: str) -> None:
+            client.chat_postEphemeral(
+                channel=event["channel"],
+                user=event["user"],
+                text=text,
+                thread_ts=event.get("thread_ts"),
+            )
+
+        with reply_on_failure(say, "app_mention"):
+            text = LEADING_MENTION.sub("", event.get("text", ""))
+            word, _, rest = text.partition(" ")
+            if word.lower() == "deal":
+                result: object = deal.run(env, actor, rest, key)
+            elif first_delivery(env, actor, key):
+                result = Notice(HINT)
+            else:
+                return
+            if isinstance(result, Duplicate):
+                return
+            shown = render(result)
+            if isinstance(shown, Modal):
+                shown = render(
+                    Notice("Forms open from `/deal edit NAME`; mentions take key=value.")
+                )
+            assert isinstance(shown, Message)
+            client.chat_postEphemeral(
+                channel=event["channel"],
+                user=event["user"],
+                text=shown.text,
+                blocks=shown.blocks,
+                thread_ts=event.get("thread_ts"),
+            )

@@ -1,0 +1,70 @@
+"""Modal submissions: validated before the ack, so errors show beside their fields."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
+from sqlalchemy.exc import OperationalError
+
+from bot import actors
+from bot.render import DEAL_FORM, Message, form_values, render
+from commands import deal
+from commands.context import Env
+from commands.deal import FormErrors
+
+log = logging.getLogger("council")
+# Slack shows at most this much of an error under a field.
+FIELD_ERROR_LIMIT = 150
+
+
+def register(app: App, env: Env) -> None:
+    @app.view(DEAL_FORM)
+    def deal_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        actor = actors.from_interaction(body, "modal")
+        try:
+            result = deal.submit_form(
+                env, actor, metadata.get("deal"), form_values(view["state"]), f"view:{view['id']}"
+            )
+        except OperationalError:
+            log.exception("database unavailable while saving the deal form")
+            ack(
+                response_action="errors",
+                errors={
+                    "name": "The database is not answering; "
+                    "nothing was saved. Try again in a minute."
+                },
+            )
+            return
+        except Exception:
+            log.exception("failure while saving the deal form")
+            ack(
+                response_action="errors",
+                errors={
+                    "name": "Something went wrong on our side; nothing was saved. Please try again."
+                },
+            )
+            return
+        if isinstance(result, FormErrors):
+            errors = {k: v[:FIELD_ERROR_LIMIT] for k, v in result.errors.items()}
+            ack(response_action="errors", errors=errors)
+            return
+        ack()
+        shown = render(result)
+        assert isinstance(shown, Message)
+        confirm(client, metadata.get("response_url"), actor.user_id, shown)
+
+
+def confirm(client: WebClient, response_url: str | None, user_id: str, shown: Message) -> None:
+    """Tell the person the form was saved: where they typed the command, else by DM."""
+    if response_url:
+        WebhookClient(response_url).send(
+            text=shown.text, blocks=shown.blocks, response_type="ephemeral"
+        )
+    else:
+        client.chat_postMessage(channel=user_id, text=shown.text, blocks=shown.blocks)

@@ -1,0 +1,26 @@
+"""The environment the bot runs in."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+SLACK_API_DEFAULT = "https://slack.com/api/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str | None
+    signing_secret: str | None
+    app_token: str | None
+    api_url: str
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        api_url = os.environ.get("SLACK_API_URL") or SLACK_API_DEFAULT
+        return cls(
+            bot_token=os.environ.get("SLACK_BOT_TOKEN") or None,
+            signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or None,
+            app_token=os.environ.get("SLACK_APP_TOKEN") or None,
+            api_url=api_url if api_url.endswith("/") else api_url + "/",
+        )

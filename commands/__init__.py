@@ -1,0 +1,2 @@
+"""What each command means: parsing, validation, permissions and use cases that return
+plain results. Knows nothing of Slack."""

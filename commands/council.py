@@ -1,0 +1,149 @@
+"""The /council family: administration of people and roles (councils come later)."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from commands.context import Actor, Env
+from commands.deal_fields import find_person
+from commands.parsing import ParseError, tokenize
+from commands.results import CommandError, Help, Notice, Problem, Refused
+from commands.workspace import ROLES, ensure_person
+from store import people
+from store.models import Person
+
+
+def council_help() -> str:
+    """*Administer the pipeline council* (admins).
+
+    `/council people` lists everyone with their role and manager.
+    `/council role @user rep|manager|admin` changes someone's role.
+    `/council manager @user @boss` makes @boss their manager; `@user none` removes it.
+    """
+    return inspect.cleandoc(council_help.__doc__ or "")
+
+
+@dataclass(frozen=True)
+class PersonRow:
+    name: str
+    role: str
+    manager: str
+
+
+@dataclass(frozen=True)
+class PeopleList:
+    people: list[PersonRow]
+
+
+CouncilResult = PeopleList | Notice | Problem | Refused | Help
+
+
+def run(env: Env, actor: Actor, text: str) -> CouncilResult:
+    """Carry out what someone typed after `/council`."""
+    try:
+        words = [t.text for t in tokenize(text)]
+    except ParseError as error:
+        return Problem(f"I could not read that: {error}.")
+    if not words or words[0].lower() == "help":
+        return Help("/council", council_help())
+    verb, args = words[0].lower(), words[1:]
+    try:
+        with env.db.transaction() as session:
+            now = env.now()
+            me = ensure_person(session, actor, now)
+            if verb == "people":
+                return _people(session, actor.workspace_id)
+            if verb in ("role", "manager"):
+                _require_admin(session, me)
+                if verb == "role":
+                    return _role(session, me, args, now)
+                return _manager(session, actor.workspace_id, args, now)
+            return Problem(f"`{verb}` is not a /council command.", example="/council help")
+    except CommandError as error:
+        return error.result
+
+
+def _require_admin(session: Session, me: Person) -> None:
+    if me.role != "admin":
+        admins = [
+            p.display_name
+            for p in people.list_people(session, me.workspace_id)
+            if p.role == "admin"
+        ]
+        raise CommandError(
+            Refused("Only admins can change roles and teams.", who_can=", ".join(admins))
+        )
+
+
+def _someone(session: Session, workspace_id: str, text: str, now: object) -> Person:
+    found = find_person(session, workspace_id, text, now)  # type: ignore[arg-type]
+    if found is None:
+        raise CommandError(
+            Problem(
+                f"No one called `{text}` is known here; mention them.",
+                example="/council role @jane manager",
+            )
+        )
+    if isinstance(found, list):
+        raise CommandError(Problem(f"`{text}` could be several people; mention the one you mean."))
+    return found
+
+
+def _role(session: Session, me: Person, args: list[str], now: object) -> Notice:
+    if len(args) != 2 or args[1].lower() not in ROLES:
+        raise CommandError(
+            Problem(
+                f"Give a person and a role ({', '.join(ROLES)}).",
+                example="/council role @jane manager",
+            )
+        )
+    person = _someone(session, me.workspace_id, args[0], now)
+    role = args[1].lower()
+    if person.id == me.id and role != "admin":
+        others = [
+            p
+            for p in people.list_people(session, me.workspace_id)
+            if p.role == "admin" and p.id != me.id
+        ]
+        if not others:
+            raise CommandError(Problem("You are the only admin; make someone else admin first."))
+    if person.role == role:
+        return Notice(f"{person.display_name} is already a {role}; no change.")
+    old, person.role = person.role, role
+    return Notice(f"{person.display_name} is now a {role} (was {old}).")
+
+
+def _manager(session: Session, workspace_id: str, args: list[str], now: object) -> Notice:
+    if len(args) != 2:
+        raise CommandError(
+            Problem("Give a person and their manager.", example="/council manager @jo @sam")
+        )
+    person = _someone(session, workspace_id, args[0], now)
+    if args[1].lower() == "none":
+        person.manager_id = None
+        return Notice(f"{person.display_name} has no manager now.")
+    boss = _someone(session, workspace_id, args[1], now)
+    if boss.id == person.id or boss.id in people.team_ids(session, workspace_id, person.id):
+        raise CommandError(
+            Problem(
+                f"{boss.display_name} reports to {person.display_name}; "
+                "a reporting line cannot loop."
+            )
+        )
+    person.manager_id = boss.id
+    note = ""
+    if boss.role == "rep":
+        boss.role = "manager"
+        note = f" {boss.display_name} is now a manager."
+    return Notice(f"{person.display_name} now reports to {boss.display_name}.{note}")
+
+
+def _people(session: Session, workspace_id: str) -> PeopleList:
+    everyone = people.list_people(session, workspace_id)
+    names = {p.id: p.display_name for p in everyone}
+    return PeopleList(
+        [PersonRow(p.display_name, p.role, names.get(p.manager_id or -1, "–")) for p in everyone]
+    )

@@ -1,0 +1,147 @@
+"""A small demo organisation, so anyone can try the bot on a laptop."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from commands.context import Actor, Env
+from commands.workspace import DEFAULT_STAGES, ensure_workspace
+from store import deals, people, workspaces
+from store.models import Deal, Person
+
+DEMO_PEOPLE = (
+    # name, slack id, role, manager
+    ("Maya Chen", "U0DEMO001", "admin", None),
+    ("Sam Ortiz", "U0DEMO002", "manager", "Maya Chen"),
+    ("Priya Nair", "U0DEMO003", "manager", "Maya Chen"),
+    ("Jo Park", "U0DEMO004", "rep", "Sam Ortiz"),
+    ("Lee Kim", "U0DEMO005", "rep", "Sam Ortiz"),
+    ("Ana Silva", "U0DEMO006", "rep", "Priya Nair"),
+    ("Tom Berg", "U0DEMO007", "rep", "Priya Nair"),
+)
+VALUES = {
+    "product": ("Platform", "Analytics", "Services"),
+    "region": ("AMER", "EMEA", "APAC"),
+    "segment": ("Enterprise", "Mid-Market", "SMB"),
+}
+ACCOUNTS = (
+    "Acme",
+    "Globex",
+    "Initech",
+    "Umbrella",
+    "Hooli",
+    "Stark Industries",
+    "Wayne Enterprises",
+    "Wonka",
+    "Tyrell",
+    "Cyberdyne",
+    "Soylent",
+    "Vandelay",
+    "Pied Piper",
+    "Massive Dynamic",
+)
+KINDS = ("renewal", "expansion", "new logo", "pilot", "upsell")
+NEXT_STEPS = ("send MSA", "pricing call", "security review", "exec sponsor meeting", None)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    loaded: bool
+    people: int
+    deals: int
+
+
+def load_demo(env: Env, workspace_id: str = "local", deal_count: int = 40) -> DemoSummary:
+    """Fill an empty workspace with a demo sales team and deals that have histories."""
+    with env.db.transaction() as session:
+        now = env.now()
+        existing = session.scalar(
+            select(func.count()).select_from(Deal).where(Deal.workspace_id == workspace_id)
+        )
+        if existing:
+            return DemoSummary(False, people.count_people(session, workspace_id), existing)
+        admin = DEMO_PEOPLE[0]
+        ensure_workspace(session, Actor(workspace_id, admin[1], admin[0], "demo", "demo"), now)
+        team = _people(session, workspace_id, now)
+        for dimension, values in VALUES.items():
+            known = set(workspaces.list_dimension_values(session, workspace_id, dimension))
+            for value in values:
+                if value not in known:
+                    workspaces.add_dimension_value(session, workspace_id, dimension, value)
+        reps = [p for p in team if p.role == "rep"]
+        rng = random.Random(2026)
+        for index in range(deal_count):
+            _deal(session, workspace_id, rng, reps[index % len(reps)], index, now)
+        return DemoSummary(True, len(team), deal_count)
+
+
+def _people(session: Session, workspace_id: str, now: datetime) -> list[Person]:
+    made: dict[str, Person] = {}
+    for name, slack_id, role, boss in DEMO_PEOPLE:
+        person = people.person_by_slack_id(session, workspace_id, slack_id)
+        if person is None:
+            person = people.add_person(
+                session, workspace_id, display_name=name, slack_user_id=slack_id, role=role, now=now
+            )
+        person.role = role
+        person.manager_id = made[boss].id if boss else None
+        made[name] = person
+    return list(made.values())
+
+
+def _at(day: date) -> datetime:
+    return datetime.combine(day, time(15, 0), tzinfo=UTC)
+
+
+def _deal(
+    session: Session, workspace_id: str, rng: random.Random, rep: Person, index: int, now: datetime
+) -> None:
+    today = now.date()
+    created = today - timedelta(days=rng.randint(20, 420))
+    close = created + timedelta(days=rng.randint(30, 200))
+    amount = Decimal(int(rng.lognormvariate(10.8, 0.8))).quantize(Decimal(1000))
+    first = DEFAULT_STAGES[0]
+    state = {
+        "name": f"{rng.choice(ACCOUNTS)} {rng.choice(KINDS)} {index + 1}",
+        "account": rng.choice(ACCOUNTS),
+        "owner_id": rep.id,
+        "product": rng.choice(VALUES["product"]),
+        "region": rng.choice(VALUES["region"]),
+        "segment": rng.choice(VALUES["segment"]),
+        "source": rng.choice(("AE", "BDR", "SDR", "Marketing", "Partner")),
+        "stage": first.name,
+        "status": first.status,
+        "amount": amount,
+        "close_date": close,
+        "created_date": created,
+        "next_step": rng.choice(NEXT_STEPS),
+        "forecast_category": first.category,
+    }
+    deal = deals.create_deal(
+        session, workspace_id, state, by=rep.id, source="demo", at=_at(created)
+    )
+    # Walk the deal forward through the stages; deals closing in the past end won or lost.
+    steps = rng.randint(1, 4)
+    span = max(1, (min(close, today) - created).days)
+    for step in range(1, steps + 1):
+        when = created + timedelta(days=span * step // (steps + 1))
+        stage = DEFAULT_STAGES[min(step, 3)]
+        change = {"stage": stage.name, "status": stage.status, "forecast_category": stage.category}
+        if rng.random() < 0.3:
+            change["amount"] = (amount * Decimal(rng.choice(("0.8", "1.2")))).quantize(Decimal(1))
+        if rng.random() < 0.2:
+            change["close_date"] = close + timedelta(days=rng.choice((-14, 21, 35)))
+        deals.change_deal(session, deal, change, by=rep.id, source="demo", at=_at(when))
+    if close < today:
+        won = rng.random() < 0.35
+        stage = DEFAULT_STAGES[4 if won else 5]
+        change = {"stage": stage.name, "status": stage.status, "forecast_category": stage.category}
+        deals.change_deal(
+            session, deal, change, by=rep.id, source="demo", at=_at(deal.close_date or close)
+        )

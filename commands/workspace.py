@@ -1,0 +1,84 @@
+"""Workspaces and people as commands meet them: created on first contact, with defaults."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from commands.context import Actor
+from store import people, workspaces
+from store.models import Person, Workspace
+from store.workspaces import StageSpec
+
+DEFAULT_STAGES = (
+    StageSpec("Prospecting", "Pipeline", 10, "open"),
+    StageSpec("Qualification", "Pipeline", 20, "open"),
+    StageSpec("Consideration", "Best Case", 40, "open"),
+    StageSpec("Decision", "Commit", 70, "open"),
+    StageSpec("Closed Won", "Closed", 100, "won"),
+    StageSpec("Closed Lost", "Omitted", 0, "lost"),
+)
+CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
+DIMENSIONS = ("product", "region", "segment", "source")
+DEFAULT_SOURCES = ("AE", "BDR", "SDR", "ECS", "Specialist", "Marketing", "Partner")
+ROLES = ("rep", "manager", "admin")
+
+
+def ensure_workspace(session: Session, actor: Actor, now: datetime) -> Workspace:
+    """The actor's workspace, created with the default stages and sources on first contact."""
+    workspace = workspaces.get_workspace(session, actor.workspace_id)
+    if workspace is not None:
+        return workspace
+    try:
+        with session.begin_nested():
+            return workspaces.create_workspace(
+                session,
+                actor.workspace_id,
+                name=actor.workspace_name,
+                stages=DEFAULT_STAGES,
+                dimension_values={"source": DEFAULT_SOURCES},
+                now=now,
+            )
+    except IntegrityError:
+        # Another request created it a moment ago.
+        found = workspaces.get_workspace(session, actor.workspace_id)
+        assert found is not None
+        return found
+
+
+def ensure_person(session: Session, actor: Actor, now: datetime) -> Person:
+    """The person behind the actor; the first person in a workspace becomes its admin."""
+    ensure_workspace(session, actor, now)
+    person = people.person_by_slack_id(session, actor.workspace_id, actor.user_id)
+    if person is not None:
+        if actor.display_name and person.display_name != actor.display_name:
+            person.display_name = actor.display_name
+        return person
+    role = "admin" if people.count_people(session, actor.workspace_id) == 0 else "rep"
+    try:
+        with session.begin_nested():
+            return people.add_person(
+                session,
+                actor.workspace_id,
+                display_name=actor.display_name or actor.user_id,
+                slack_user_id=actor.user_id,
+                role=role,
+                now=now,
+            )
+    except IntegrityError:
+        found = people.person_by_slack_id(session, actor.workspace_id, actor.user_id)
+        assert found is not None
+        return found
+
+
+def identity(session: Session, workspace_id: str, name: str | None) -> tuple[str, str] | None:
+    """The Slack id and name of the person called `name`, or of the first admin."""
+    everyone = people.list_people(session, workspace_id)
+    if name is None:
+        chosen = [p for p in everyone if p.role == "admin"][:1]
+    else:
+        chosen = people.people_by_name(session, workspace_id, name)
+    chosen = [p for p in chosen if p.slack_user_id]
+    return (chosen[0].slack_user_id or "", chosen[0].display_name) if chosen else None

@@ -1,0 +1,1 @@
+"""Tables, sessions, migrations and queries. Knows nothing of Slack."""

@@ -1,0 +1,208 @@
+"""Deals and their full history of versions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from store.models import STATE_FIELDS, Deal, DealVersion
+
+MAX_LISTED = 200
+
+
+def _plain(value: Any) -> Any:
+    """A value as the change log keeps it: JSON-friendly and exact."""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _version_of(deal: Deal, **extra: Any) -> DealVersion:
+    state = {field: getattr(deal, field) for field in STATE_FIELDS}
+    return DealVersion(workspace_id=deal.workspace_id, deal_id=deal.id, **state, **extra)
+
+
+def create_deal(
+    session: Session,
+    workspace_id: str,
+    state: Mapping[str, Any],
+    *,
+    by: int | None,
+    source: str,
+    at: datetime,
+    external_id: str | None = None,
+) -> Deal:
+    """A new deal and its first version, valid from `at`."""
+    deal = Deal(
+        workspace_id=workspace_id,
+        external_id=external_id,
+        version=1,
+        updated_at=at,
+        updated_by_id=by,
+        **{"category_is_explicit": False, **state},
+    )
+    session.add(deal)
+    session.flush()
+    changes = {field: [None, _plain(getattr(deal, field))] for field in STATE_FIELDS}
+    session.add(
+        _version_of(
+            deal, version=1, valid_from=at, changed_by_id=by, change_source=source, changes=changes
+        )
+    )
+    session.flush()
+    return deal
+
+
+def change_deal(
+    session: Session,
+    deal: Deal,
+    new_state: Mapping[str, Any],
+    *,
+    by: int | None,
+    source: str,
+    at: datetime,
+) -> dict[str, list[Any]]:
+    """Apply `new_state` to a locked deal: close its current version at `at` and open the next.
+
+    Returns what changed, field by field as `[old, new]`; nothing is written when nothing
+    changed, so the same update sent twice has one effect.
+    """
+    changes = {
+        field: [_plain(getattr(deal, field)), _plain(value)]
+        for field, value in new_state.items()
+        if getattr(deal, field) != value
+    }
+    if not changes:
+        return {}
+    current = session.scalar(
+        select(DealVersion).where(DealVersion.deal_id == deal.id, DealVersion.valid_to.is_(None))
+    )
+    # A change never starts before the version it replaces, even when clocks disagree.
+    if current is not None:
+        at = max(at, current.valid_from)
+        current.valid_to = at
+    for field, value in new_state.items():
+        setattr(deal, field, value)
+    deal.version += 1
+    deal.updated_at = at
+    deal.updated_by_id = by
+    session.add(
+        _version_of(
+            deal,
+            version=deal.version,
+            valid_from=at,
+            changed_by_id=by,
+            change_source=source,
+            changes=changes,
+        )
+    )
+    session.flush()
+    return changes
+
+
+def lock_deal(session: Session, workspace_id: str, deal_id: int) -> Deal | None:
+    """The deal, locked for update until the transaction ends (a no-op lock on SQLite)."""
+    return session.scalar(
+        select(Deal)
+        .where(Deal.workspace_id == workspace_id, Deal.id == deal_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def get_deal(session: Session, workspace_id: str, deal_id: int) -> Deal | None:
+    return session.scalar(select(Deal).where(Deal.workspace_id == workspace_id, Deal.id == deal_id))
+
+
+def deals_by_external_id(session: Session, workspace_id: str, external_id: str) -> list[Deal]:
+    return list(
+        session.scalars(
+            select(Deal).where(Deal.workspace_id == workspace_id, Deal.external_id == external_id)
+        )
+    )
+
+
+def deals_named(session: Session, workspace_id: str, name: str) -> list[Deal]:
+    """Deals whose name is exactly `name`, ignoring case."""
+    return list(
+        session.scalars(
+            select(Deal)
+            .where(Deal.workspace_id == workspace_id, func.lower(Deal.name) == name.lower())
+            .order_by(Deal.id)
+        )
+    )
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _all_words_in(columns: Sequence[Any], words: Sequence[str]) -> Any:
+    return and_(
+        *(
+            or_(
+                *(
+                    func.lower(col).like(f"%{_escape_like(w.lower())}%", escape="\\")
+                    for col in columns
+                )
+            )
+            for w in words
+        )
+    )
+
+
+def deals_matching(
+    session: Session, workspace_id: str, words: Sequence[str], *, in_account: bool = False
+) -> list[Deal]:
+    """Deals whose name (and account, with `in_account`) holds every word, open ones first."""
+    columns: list[Any] = [Deal.name]
+    if in_account:
+        columns += [func.coalesce(Deal.account, ""), func.coalesce(Deal.next_step, "")]
+    query = (
+        select(Deal)
+        .where(Deal.workspace_id == workspace_id, _all_words_in(columns, words))
+        .order_by((Deal.status != "open"), Deal.name, Deal.id)
+        .limit(MAX_LISTED + 1)
+    )
+    return list(session.scalars(query))
+
+
+def deals_owned_by(
+    session: Session, workspace_id: str, owner_ids: Sequence[int], *, open_only: bool = True
+) -> list[Deal]:
+    query: Select[tuple[Deal]] = select(Deal).where(
+        Deal.workspace_id == workspace_id, Deal.owner_id.in_(owner_ids)
+    )
+    if open_only:
+        query = query.where(Deal.status == "open")
+    return list(session.scalars(query.order_by(Deal.close_date, Deal.name).limit(MAX_LISTED + 1)))
+
+
+def history(
+    session: Session, workspace_id: str, deal_id: int, limit: int = 10
+) -> list[DealVersion]:
+    """The deal's most recent versions, newest first."""
+    return list(
+        session.scalars(
+            select(DealVersion)
+            .where(DealVersion.workspace_id == workspace_id, DealVersion.deal_id == deal_id)
+            .order_by(DealVersion.version.desc())
+            .limit(limit)
+        )
+    )
+
+
+def versions_as_of(workspace_id: str, at: datetime) -> Select[tuple[DealVersion]]:
+    """Every deal's state at `at`: one indexed range query over the versions."""
+    return select(DealVersion).where(
+        DealVersion.workspace_id == workspace_id,
+        DealVersion.valid_from <= at,
+        or_(DealVersion.valid_to.is_(None), DealVersion.valid_to > at),
+    )

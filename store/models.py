@@ -1,0 +1,189 @@
+"""The tables. Every row belongs to exactly one workspace (a Slack team id, `local` in the
+console), and every query filters by it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from store.types import Money, UTCDateTime
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Workspace(Base):
+    """One Slack workspace and its configuration."""
+
+    __tablename__ = "workspaces"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255), default="")
+    currency_symbol: Mapped[str] = mapped_column(String(8), default="$")
+    fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    stale_after_days: Mapped[int] = mapped_column(Integer, default=14)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Person(Base):
+    """Someone in the sales organisation; a team is a manager's reports."""
+
+    __tablename__ = "people"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "slack_user_id", name="uq_people_workspace_user"),
+        Index("ix_people_workspace_name", "workspace_id", "display_name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    slack_user_id: Mapped[str | None] = mapped_column(String(32))
+    display_name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16), default="rep")
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Stage(Base):
+    """One step of the workspace's ordered sales process."""
+
+    __tablename__ = "stages"
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_stages_workspace_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(64))
+    category: Mapped[str] = mapped_column(String(16))
+    probability: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(8))  # open, won or lost
+
+
+class DimensionValue(Base):
+    """A known value of product, region, segment or source."""
+
+    __tablename__ = "dimension_values"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "dimension", "value", name="uq_dimension_values"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+
+
+class DealState:
+    """The columns a deal and each of its versions share: the deal as it stood."""
+
+    name: Mapped[str] = mapped_column(String(255))
+    account: Mapped[str | None] = mapped_column(String(255))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    product: Mapped[str | None] = mapped_column(String(128))
+    region: Mapped[str | None] = mapped_column(String(128))
+    segment: Mapped[str | None] = mapped_column(String(128))
+    source: Mapped[str | None] = mapped_column(String(128))
+    stage: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(8))  # the stage's open, won or lost
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    close_date: Mapped[date | None] = mapped_column(Date)
+    created_date: Mapped[date] = mapped_column(Date)
+    next_step: Mapped[str | None] = mapped_column(Text)
+    forecast_category: Mapped[str] = mapped_column(String(16))
+    category_is_explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+STATE_FIELDS: tuple[str, ...] = (
+    "name",
+    "account",
+    "owner_id",
+    "product",
+    "region",
+    "segment",
+    "source",
+    "stage",
+    "status",
+    "amount",
+    "close_date",
+    "created_date",
+    "next_step",
+    "forecast_category",
+    "category_is_explicit",
+)
+
+
+class Deal(DealState, Base):
+    """An opportunity as it stands now. Never deleted: closing is a change like any other."""
+
+    __tablename__ = "deals"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id", name="uq_deals_workspace_external"),
+        Index("ix_deals_workspace_owner", "workspace_id", "owner_id"),
+        Index("ix_deals_workspace_name", "workspace_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+class DealVersion(DealState, Base):
+    """A deal's state over `[valid_from, valid_to)`, with who changed it, from where, and
+    what changed. The state at time t is the one row per deal with
+    `valid_from <= t < valid_to` (or valid_to null)."""
+
+    __tablename__ = "deal_versions"
+    __table_args__ = (
+        UniqueConstraint("deal_id", "version", name="uq_deal_versions_deal_version"),
+        Index("ix_deal_versions_asof", "workspace_id", "valid_from", "valid_to"),
+        Index("ix_deal_versions_current", "workspace_id", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    version: Mapped[int] = mapped_column(Integer)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    change_source: Mapped[str] = mapped_column(String(32))
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessedKey(Base):
+    """An idempotency claim: an event id, a button press or a form submission that has
+    already had its effect. Claimed in the same transaction as the effect."""
+
+    __tablename__ = "processed_keys"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(191), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

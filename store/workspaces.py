@@ -1,0 +1,88 @@
+"""Workspaces and their configuration: stages and dimension values."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from store.models import DimensionValue, Stage, Workspace
+
+
+@dataclass(frozen=True)
+class StageSpec:
+    name: str
+    category: str
+    probability: int
+    status: str
+
+
+def get_workspace(session: Session, workspace_id: str) -> Workspace | None:
+    return session.get(Workspace, workspace_id)
+
+
+def create_workspace(
+    session: Session,
+    workspace_id: str,
+    *,
+    name: str,
+    stages: Sequence[StageSpec],
+    dimension_values: dict[str, Iterable[str]],
+    now: datetime,
+) -> Workspace:
+    """A new workspace with its stage list and starting dimension values."""
+    workspace = Workspace(
+        id=workspace_id,
+        name=name,
+        currency_symbol="$",
+        fiscal_year_start_month=1,
+        timezone="UTC",
+        stale_after_days=14,
+        created_at=now,
+    )
+    session.add(workspace)
+    session.flush()
+    for position, spec in enumerate(stages):
+        session.add(
+            Stage(
+                workspace_id=workspace_id,
+                position=position,
+                name=spec.name,
+                category=spec.category,
+                probability=spec.probability,
+                status=spec.status,
+            )
+        )
+    for dimension, values in dimension_values.items():
+        for value in values:
+            add_dimension_value(session, workspace_id, dimension, value)
+    session.flush()
+    return workspace
+
+
+def list_stages(session: Session, workspace_id: str) -> list[Stage]:
+    return list(
+        session.scalars(
+            select(Stage).where(Stage.workspace_id == workspace_id).order_by(Stage.position)
+        )
+    )
+
+
+def list_dimension_values(session: Session, workspace_id: str, dimension: str) -> list[str]:
+    return list(
+        session.scalars(
+            select(DimensionValue.value)
+            .where(
+                DimensionValue.workspace_id == workspace_id,
+                DimensionValue.dimension == dimension,
+            )
+            .order_by(DimensionValue.value)
+        )
+    )
+
+
+def add_dimension_value(session: Session, workspace_id: str, dimension: str, value: str) -> None:
+    session.add(DimensionValue(workspace_id=workspace_id, dimension=dimension, value=value))
