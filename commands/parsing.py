@@ -7,7 +7,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from commands.fiscal import fiscal_year_last_day, quarter_containing, shift_quarters
 
@@ -87,7 +87,7 @@ def parse_amount(text: str) -> Decimal:
     value = value.scaleb(_UNITS.get(unit, 0))
     if value >= AMOUNT_LIMIT:
         raise ParseError(f"`{text}` is larger than any deal this bot can hold")
-    return value.quantize(Decimal("0.01"))
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
@@ -202,14 +202,18 @@ def _squash(text: str) -> str:
 
 def match_by_prefix(text: str, names: Sequence[str]) -> list[str]:
     """The names `text` can mean: an exact match (ignoring case, spaces and punctuation)
-    wins, otherwise every name it begins."""
+    wins, then every name it begins, then every name with a word it begins (`won` is
+    `Closed Won`)."""
     wanted = _squash(text)
     if not wanted:
         return []
     exact = [name for name in names if _squash(name) == wanted]
     if exact:
         return exact
-    return [name for name in names if _squash(name).startswith(wanted)]
+    starts = [name for name in names if _squash(name).startswith(wanted)]
+    if starts:
+        return starts
+    return [n for n in names if any(_squash(w).startswith(wanted) for w in n.split()[1:])]
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

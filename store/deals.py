@@ -75,9 +75,9 @@ def change_deal(
     changed, so the same update sent twice has one effect.
     """
     changes = {
-        field: [_plain(getattr(deal, field)), _plain(value)]
-        for field, value in new_state.items()
-        if getattr(deal, field) != value
+        field: [_plain(getattr(deal, field)), _plain(new_state[field])]
+        for field in STATE_FIELDS
+        if field in new_state and getattr(deal, field) != new_state[field]
     }
     if not changes:
         return {}

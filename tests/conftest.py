@@ -1,0 +1,78 @@
+"""Fixtures: real databases (SQLite and PostgreSQL), a controlled clock, a fake Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from commands.context import Actor, Env
+from store.db import Database
+from tests.support.clock import FakeClock
+from tests.support.databases import PostgresServer, postgres_or_skip, sqlite_copy, sqlite_template
+from tests.support.fake_slack import FakeSlack
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def _postgres() -> Iterator[PostgresServer]:
+    server = postgres_or_skip()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated store: each test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        db = sqlite_copy(request.getfixturevalue("_sqlite_template"), tmp_path)
+    else:
+        db = request.getfixturevalue("_postgres").fresh()
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def env(database: Database, clock: FakeClock) -> Env:
+    return Env(database, clock)
+
+
+@pytest.fixture
+def maya() -> Actor:
+    """The first person in the workspace, so its admin."""
+    return Actor("T0TEST001", "U0MAYA001", "maya", "slash_command", "testteam")
+
+
+@pytest.fixture
+def jo() -> Actor:
+    return Actor("T0TEST001", "U0JO00001", "jo", "slash_command", "testteam")
+
+
+@pytest.fixture
+def sam() -> Actor:
+    return Actor("T0TEST001", "U0SAM0001", "sam", "slash_command", "testteam")
+
+
+@pytest.fixture(scope="session")
+def fake_slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def slack(fake_slack: FakeSlack) -> FakeSlack:
+    """The fake Slack, its record cleared for this test."""
+    fake_slack.calls.clear()
+    fake_slack._failures.clear()
+    return fake_slack

@@ -1,0 +1,76 @@
+"""Real databases for tests: a migrated SQLite file per test, and a PostgreSQL database per
+run whose tables are emptied between tests."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from store.db import Database
+from store.models import Base
+
+ADMIN_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRED = os.environ.get("COUNCIL_REQUIRE_POSTGRES") == "1"
+
+
+def sqlite_template(directory: Path) -> Path:
+    """A migrated SQLite file, made once and copied for each test."""
+    path = directory / "template.db"
+    database = Database(f"sqlite:///{path}")
+    database.upgrade()
+    database.dispose()
+    return path
+
+
+def sqlite_copy(template: Path, directory: Path) -> Database:
+    path = directory / "council.db"
+    shutil.copy(template, path)
+    return Database(f"sqlite:///{path}")
+
+
+class PostgresServer:
+    """One throwaway database on the local server for the whole run."""
+
+    def __init__(self) -> None:
+        self.name = f"council_test_{uuid.uuid4().hex[:10]}"
+        self.admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT")
+        self.url = make_url(ADMIN_URL).set(database=self.name).render_as_string(False)
+
+    def start(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+        database = Database(self.url)
+        database.upgrade()
+        database.dispose()
+
+    def fresh(self) -> Database:
+        database = Database(self.url)
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        with database.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return database
+
+    def stop(self) -> None:
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+def postgres_or_skip() -> PostgresServer:
+    server = PostgresServer()
+    try:
+        server.start()
+    except Exception as error:  # any failure to reach the server means: not here
+        message = f"PostgreSQL not reachable at {ADMIN_URL}: {type(error).__name__}: {error}"
+        if REQUIRED:
+            pytest.fail(message)
+        pytest.skip(message)
+    return server

@@ -1,0 +1,161 @@
+"""A local stand-in for Slack's Web API and response URLs that records every call."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl
+
+
+@dataclass
+class Call:
+    method: str  # a Web API method such as chat.postMessage, or `response_url`
+    params: dict[str, Any]
+    path: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def blocks(self) -> list[dict[str, Any]]:
+        blocks = self.params.get("blocks") or []
+        return json.loads(blocks) if isinstance(blocks, str) else blocks
+
+    def view(self) -> dict[str, Any]:
+        view = self.params.get("view") or {}
+        return json.loads(view) if isinstance(view, str) else view
+
+
+@dataclass
+class Failure:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+
+
+class FakeSlack:
+    """Answers like Slack; `fail_next` makes the next calls of a method fail first."""
+
+    team_id = "T0TEST001"
+    bot_user_id = "U0BOT0001"
+
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._changed = threading.Condition()
+        self._failures: dict[str, list[Failure]] = {}
+        self._ts = itertools.count(1)
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        return f"{self.base}/response/{name}"
+
+    def start(self) -> FakeSlack:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def fail_next(
+        self,
+        method: str,
+        status: int,
+        body: dict[str, Any] | None = None,
+        times: int = 1,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        failure = Failure(status, body or {"ok": False, "error": "fatal_error"}, headers or {})
+        self._failures.setdefault(method, []).extend([failure] * times)
+
+    def calls_to(self, method: str) -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """The calls to `method` once there are `count` of them; fails after `timeout`."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while len(self.calls_to(method)) < count:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [c.method for c in self.calls]
+                    raise AssertionError(f"expected {count} {method} call(s); saw {seen}")
+                self._changed.wait(left)
+            return self.calls_to(method)
+
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length).decode()
+        if "json" in (request.headers.get("Content-Type") or ""):
+            params = json.loads(raw or "{}")
+        else:
+            params = dict(parse_qsl(raw))
+        path = request.path
+        method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
+        failures = self._failures.get(method)
+        if failures:
+            failure = failures.pop(0)
+            self._send(request, failure.status, failure.body, failure.headers)
+            self._record(Call(method, params, path, dict(request.headers)), failed=True)
+            return
+        self._record(Call(method, params, path, dict(request.headers)))
+        self._send(request, 200, self._answer(method, params), {})
+
+    def _record(self, call: Call, failed: bool = False) -> None:
+        if failed:
+            call.method = f"{call.method}!failed"
+        with self._changed:
+            self.calls.append(call)
+            self._changed.notify_all()
+
+    def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        ts = f"{1700000000 + next(self._ts)}.000100"
+        answers: dict[str, dict[str, Any]] = {
+            "auth.test": {
+                "url": "https://test.slack.com/",
+                "team": "Test",
+                "user": "council",
+                "team_id": self.team_id,
+                "user_id": self.bot_user_id,
+                "bot_id": "B0BOT0001",
+            },
+            "chat.postMessage": {"channel": params.get("channel"), "ts": ts},
+            "chat.postEphemeral": {"message_ts": ts},
+            "views.open": {"view": {"id": f"V{ts}"}},
+            "views.update": {"view": {"id": f"V{ts}"}},
+            "views.publish": {"view": {"id": f"V{ts}"}},
+        }
+        return {"ok": True, **answers.get(method, {})}
+
+    @staticmethod
+    def _send(
+        request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str]
+    ) -> None:
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in headers.items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)
