@@ -12,6 +12,7 @@ from store.db import Database
 from tests.support.clock import FakeClock
 from tests.support.databases import PostgresServer, postgres_or_skip, sqlite_copy, sqlite_template
 from tests.support.fake_slack import FakeSlack
+from tests.support.http_app import RunningApp
 
 
 @pytest.fixture(scope="session")
@@ -75,4 +76,13 @@ def slack(fake_slack: FakeSlack) -> FakeSlack:
     """The fake Slack, its record cleared for this test."""
     fake_slack.calls.clear()
     fake_slack._failures.clear()
+    fake_slack.users = {"U0MAYA001": "maya", "U0JO00001": "jo"}
     return fake_slack
+
+
+@pytest.fixture
+def http_app(env: Env, slack: FakeSlack) -> Iterator[RunningApp]:
+    """The bolt app over real HTTP, talking to the fake Slack."""
+    running = RunningApp(env, slack)
+    yield running
+    running.stop()

@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import OperationalError
 
@@ -28,8 +29,11 @@ def register(app: App, env: Env) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
         actor = actors.from_interaction(body, "modal")
         try:
+            values = form_values(view["state"])
+            if "owner" in values:
+                values["owner"] = named_mention(client, values["owner"])
             result = deal.submit_form(
-                env, actor, metadata.get("deal"), form_values(view["state"]), f"view:{view['id']}"
+                env, actor, metadata.get("deal"), values, f"view:{view['id']}"
             )
         except OperationalError:
             log.exception("database unavailable while saving the deal form")
@@ -58,6 +62,22 @@ def register(app: App, env: Env) -> None:
         shown = render(result)
         assert isinstance(shown, Message)
         confirm(client, metadata.get("response_url"), actor.user_id, shown)
+
+
+def named_mention(client: WebClient, mention: str) -> str:
+    """`<@U123>` as `<@U123|Jane Doe>`, so someone picked before they ever used the bot is
+    known by name; the bare mention when Slack cannot say."""
+    user_id = mention.removeprefix("<@").removesuffix(">")
+    if "|" in user_id or not user_id:
+        return mention
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError:
+        log.warning("users.info failed for %s; keeping the bare id", user_id)
+        return mention
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
+    return f"<@{user_id}|{name}>"
 
 
 def confirm(client: WebClient, response_url: str | None, user_id: str, shown: Message) -> None:

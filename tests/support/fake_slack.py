@@ -43,6 +43,7 @@ class FakeSlack:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.users: dict[str, str] = {}  # user id -> display name, for users.info
         self._changed = threading.Condition()
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
@@ -145,6 +146,16 @@ class FakeSlack:
             "views.update": {"view": {"id": f"V{ts}"}},
             "views.publish": {"view": {"id": f"V{ts}"}},
         }
+        if method == "users.info":
+            user_id = params.get("user", "")
+            if user_id not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            name = self.users[user_id]
+            profile = {"display_name": name, "real_name": name.title()}
+            return {
+                "ok": True,
+                "user": {"id": user_id, "name": name, "tz": "Europe/Paris", "profile": profile},
+            }
         return {"ok": True, **answers.get(method, {})}
 
     @staticmethod

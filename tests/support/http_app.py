@@ -1,0 +1,55 @@
+"""The bolt app behind a real HTTP server on a free port, as Slack reaches it."""
+
+from __future__ import annotations
+
+import threading
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from bot.app import create_app
+from bot.settings import Settings
+from bot.wsgi import create_wsgi
+from commands.context import Env
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SECRET
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+class RunningApp:
+    def __init__(self, env: Env, slack: FakeSlack) -> None:
+        settings = Settings(
+            bot_token="xoxb-test-token",
+            signing_secret=SECRET,
+            app_token=None,
+            api_url=slack.api_url,
+        )
+        self.app = create_app(env, settings)
+        self.server = make_server(
+            "127.0.0.1",
+            0,
+            create_wsgi(self.app),
+            server_class=_ThreadingServer,
+            handler_class=_QuietHandler,
+        )
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.url}/slack/events"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
