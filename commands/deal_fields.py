@@ -200,6 +200,8 @@ class _Reader:
             self.read.notes.append(f"`{match.value}` is a new {key}; added it to the list.")
 
     def owner(self, raw: str) -> None:
+        if not raw.strip():
+            return  # a form left blank keeps the owner; a deal always has one
         if not is_manager(self.person):
             self.fail("owner", "only managers and admins can give a deal to someone else")
             return

@@ -1,0 +1,118 @@
+"""The `council` command as operators run it: real processes, real files, real ports."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.support.fake_slack import FakeSlack
+from tests.support.slack_requests import SECRET, post, slash_command
+
+COUNCIL = [sys.executable, "-m", "bot.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: str = ""):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    clean["PYTHONPATH"] = str(ROOT)
+    return subprocess.run(
+        COUNCIL + args,
+        cwd=cwd,
+        env=clean | (env or {}),
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["console"], ["serve"], ["socket"], ["db"], ["db", "upgrade"]]
+)
+def test_every_command_has_help(args: list[str], tmp_path: Path):
+    result = run([*args, "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "usage: council" in result.stdout
+
+
+def test_console_demo_on_a_fresh_machine_needs_no_slack_and_no_setup(tmp_path: Path):
+    result = run(["console", "--demo"], tmp_path, stdin="/deal list all\n/deal help\n")
+    assert result.returncode == 0, result.stderr
+    assert "Loaded demo organisation: 7 people, 40 deals." in result.stdout
+    assert "All open deals" in result.stdout and "Keep your deals current" in result.stdout
+    assert (tmp_path / "council.db").exists()
+    again = run(["console", "--demo"], tmp_path, stdin="")
+    assert "Using the already loaded demo organisation" in again.stdout
+
+
+def test_db_upgrade_migrates_the_configured_database(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'ops.db'}"
+    result = run(["db", "upgrade"], tmp_path, env={"DATABASE_URL": url})
+    assert result.returncode == 0, result.stderr
+    assert "is current" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("command", "needs"), [("serve", "SLACK_SIGNING_SECRET"), ("socket", "SLACK_APP_TOKEN")]
+)
+def test_slack_modes_say_which_setting_is_missing(command: str, needs: str, tmp_path: Path):
+    result = run([command], tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert result.returncode != 0
+    assert needs in result.stderr and "Traceback" not in result.stderr
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_serve_runs_gunicorn_with_health_and_signed_slack_requests(
+    tmp_path: Path, slack: FakeSlack
+):
+    port = free_port()
+    env = os.environ | {
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'web.db'}",
+        "SLACK_BOT_TOKEN": "xoxb-serve",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "WEB_CONCURRENCY": "2",
+    }
+    server = subprocess.Popen(
+        [*COUNCIL, "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    assert r.read() == b"ok\n"
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.2)
+        url = f"http://127.0.0.1:{port}/slack/events"
+        body = slash_command("/deal", "new Served deal amount=10k", slack.response_url("s"))
+        reply = post(url, body, content_type="application/x-www-form-urlencoded")
+        assert reply.status == 200
+        answer = slack.wait_for("response_url")[0]
+        assert "Created Served deal" in answer.params["text"]
+        forged = post(url, body, content_type="application/x-www-form-urlencoded", secret="x")
+        assert forged.status == 401
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+
+from bot.console import Console
+from commands.context import Env
+from commands.demo import load_demo
+
+
+def run_console(env: Env, lines: list[str]) -> str:
+    """Type `lines` into a console; return everything it printed, prompts and input too."""
+    out = io.StringIO()
+    typed: Iterator[str] = iter(lines)
+
+    def ask(prompt: str) -> str:
+        line = next(typed)  # StopIteration ends the test loudly if the console asks too much
+        out.write(f"{prompt}{line}\n")
+        return line
+
+    console = Console(env, "local", out, ask)
+    for line in typed:
+        out.write(f"> {line}\n")
+        console.handle(line)
+    return out.getvalue()
+
+
+def test_the_console_shows_the_same_replies_as_slack_with_numbered_buttons(env: Env):
+    load_demo(env)
+    transcript = run_console(
+        env,
+        [
+            '/deal new Acme renewal stage=deci amount=120k close=12/15 next="send MSA"',
+            "/deal Acme renewal amount=$1.5M",
+            "/deal nothing like this amount=5k",
+            "1",
+            "/deal show Acme renewal",
+            "/as Jo Park",
+            "/deal Acme renewal amount=1",
+            "/deal list",
+            "/nope",
+        ],
+    )
+    assert "✅ Created Acme renewal" in transcript
+    assert "amount $120,000 → $1,500,000" in transcript
+    assert "[1] Create “nothing like this”" in transcript
+    assert "✅ Created nothing like this" in transcript
+    assert "Maya Chen via console: amount $120,000 → $1,500,000" in transcript
+    assert "You are Jo Park." in transcript
+    assert "⛔ Acme renewal belongs to Maya Chen; you cannot change it." in transcript
+    assert "Who can: its owner Maya Chen or an admin" in transcript
+    assert "Your open deals" in transcript
+    assert "`/nope` is not a command here" in transcript
+
+
+def test_the_form_is_asked_field_by_field_and_errors_are_asked_again(env: Env):
+    load_demo(env)
+    transcript = run_console(
+        env,
+        [
+            "/deal edit",
+            # name, account, stage, amount, close, next, category, product, region, segment,
+            # source, owner
+            "Console deal",
+            "",
+            "deci",
+            "lots",
+            "next friday",
+            "call them",
+            "",
+            "",
+            "emea",
+            "",
+            "",
+            "",
+            "75k",  # asked again for the amount
+        ],
+    )
+    assert "⚠️ amount: `lots` is not an amount" in transcript
+    assert "✅ Created Console deal" in transcript
+    assert "Close: 2026-11-27" in transcript and "Region: EMEA" in transcript
+    assert "Amount: $75,000" in transcript
+
+
+def test_unknown_person_and_missing_button_are_explained(env: Env):
+    transcript = run_console(env, ["/as Nobody", "3", "/whoami"])
+    assert "No one called 'Nobody' here" in transcript
+    assert "There is no such button" in transcript
+    assert "You are you." in transcript
+
+
+def test_the_demo_loads_once_and_is_the_same_every_time(env: Env):
+    first = load_demo(env)
+    again = load_demo(env)
+    assert first.loaded and not again.loaded
+    assert (first.people, first.deals) == (7, 40) == (again.people, again.deals)
+    transcript = run_console(env, ["/deal list all"])
+    assert transcript.count("• #") > 5

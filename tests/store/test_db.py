@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from store.db import Database, SchemaOutOfDate, database_url, open_database
+
+
+def test_migrations_bring_a_database_to_head(database: Database):
+    assert database.is_current()
+    tables = set(inspect(database.engine).get_table_names())
+    assert {"workspaces", "people", "stages", "deals", "deal_versions", "processed_keys"} <= tables
+
+
+def test_the_embedded_store_migrates_itself_on_first_start(tmp_path: Path):
+    database = open_database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert database.is_current()
+    database.dispose()
+
+
+def test_a_server_database_behind_the_code_is_refused_with_instructions(tmp_path: Path):
+    database = Database(f"sqlite:///{tmp_path / 'old.db'}")
+    with pytest.raises(SchemaOutOfDate, match="council db upgrade"):
+        database.ensure_current(auto_upgrade=False)
+    database.upgrade()
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
+    with pytest.raises(SchemaOutOfDate):
+        database.ensure_current(auto_upgrade=False)
+
+
+def test_database_url_defaults_to_the_embedded_file_and_names_the_driver(monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    assert database_url() == "sqlite:///council.db"
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db/council")
+    assert database_url() == "postgresql+psycopg://u:p@db/council"
