@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.cli import main
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SECRET, post, slash_command
 
@@ -33,13 +34,18 @@ def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: st
     )
 
 
-@pytest.mark.parametrize(
-    "args", [[], ["console"], ["serve"], ["socket"], ["db"], ["db", "upgrade"]]
-)
-def test_every_command_has_help(args: list[str], tmp_path: Path):
-    result = run([*args, "--help"], tmp_path)
+def test_the_installed_entry_point_answers_help(tmp_path: Path):
+    result = run(["--help"], tmp_path)
     assert result.returncode == 0, result.stderr
-    assert "usage: council" in result.stdout
+    assert "usage: council" in result.stdout and "console" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["console"], ["serve"], ["socket"], ["db"], ["db", "upgrade"]])
+def test_every_command_has_help(args: list[str], capsys: pytest.CaptureFixture[str]):
+    with pytest.raises(SystemExit) as exit_:
+        main([*args, "--help"])
+    assert exit_.value.code == 0
+    assert f"usage: council {' '.join(args)}" in capsys.readouterr().out
 
 
 def test_console_demo_on_a_fresh_machine_needs_no_slack_and_no_setup(tmp_path: Path):
