@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import json
 from dataclasses import dataclass, field
 from functools import singledispatch
@@ -9,7 +10,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from commands.council import PeopleList
+from commands.council import PeopleList, WorkspaceSettings
 from commands.deal import DealCard, DealForm, DealList, DealSaved, DealView, FormErrors
 from commands.formatting import day, money
 from commands.results import Choice, Duplicate, Help, Notice, Problem, Refused
@@ -235,6 +236,21 @@ def _(result: PeopleList) -> Message:
     table = tabulate(rows, headers=["person", "role", "manager"])
     blocks = [section(f"```{esc(part)}```") for part in chunks(table.split("\n"), 2900)]
     return Message(f"{len(rows)} people", blocks[:BLOCK_LIMIT])
+
+
+@render.register
+def _(result: WorkspaceSettings) -> Message:
+    month = calendar.month_name[result.fiscal_start]
+    head = ":white_check_mark: Saved." if result.changed else "*Workspace settings*"
+    lines = [
+        head,
+        f"Fiscal year starts in {month} (`fiscal_start={result.fiscal_start}`)",
+        f"Currency `{esc(result.currency)}`, time zone `{esc(result.timezone)}`",
+        f"A deal is stale after {result.stale_days} days without an update",
+    ]
+    rows = [(s.name, s.category, f"{s.probability}%", s.status) for s in result.stages]
+    table = tabulate(rows, headers=["stage", "category", "probability", "open/won/lost"])
+    return Message(lines[0], [section("\n".join(lines)), section(f"```{esc(table)}```")])
 
 
 # The form ----------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,7 @@ from commands.deal_fields import find_person
 from commands.parsing import ParseError, tokenize
 from commands.results import CommandError, Help, Notice, Problem, Refused
 from commands.workspace import ROLES, ensure_person
-from store import people
+from store import people, workspaces
 from store.models import Person
 
 
@@ -22,6 +23,9 @@ def council_help() -> str:
     `/council people` lists everyone with their role and manager.
     `/council role @user rep|manager|admin` changes someone's role.
     `/council manager @user @boss` makes @boss their manager; `@user none` removes it.
+    `/council settings` shows the workspace's settings and stages;
+    `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
+    changes them (fiscal_start is the month the fiscal year starts, 1-12).
     """
     return inspect.cleandoc(council_help.__doc__ or "")
 
@@ -38,7 +42,25 @@ class PeopleList:
     people: list[PersonRow]
 
 
-CouncilResult = PeopleList | Notice | Problem | Refused | Help
+@dataclass(frozen=True)
+class StageRow:
+    name: str
+    category: str
+    probability: int
+    status: str
+
+
+@dataclass(frozen=True)
+class WorkspaceSettings:
+    fiscal_start: int
+    currency: str
+    timezone: str
+    stale_days: int
+    stages: list[StageRow]
+    changed: list[str]
+
+
+CouncilResult = PeopleList | WorkspaceSettings | Notice | Problem | Refused | Help
 
 
 def run(env: Env, actor: Actor, text: str) -> CouncilResult:
@@ -56,6 +78,10 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
             me = ensure_person(session, actor, now)
             if verb == "people":
                 return _people(session, actor.workspace_id)
+            if verb == "settings":
+                if args:
+                    _require_admin(session, me)
+                return _settings(session, actor.workspace_id, args)
             if verb in ("role", "manager"):
                 _require_admin(session, me)
                 if verb == "role":
@@ -64,6 +90,61 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
             return Problem(f"`{verb}` is not a /council command.", example="/council help")
     except CommandError as error:
         return error.result
+
+
+SETTINGS_EXAMPLE = "/council settings fiscal_start=2 currency=€ timezone=Europe/Paris"
+
+
+def _settings(session: Session, workspace_id: str, args: list[str]) -> WorkspaceSettings:
+    workspace = workspaces.get_workspace(session, workspace_id)
+    assert workspace is not None
+    changed: list[str] = []
+    problems: list[str] = []
+    for arg in args:
+        key, _, value = arg.partition("=")
+        key = key.lower()
+        if key in ("fiscal_start", "fiscal_year_start"):
+            if not (value.isdigit() and 1 <= int(value) <= 12):
+                problems.append(f"fiscal_start is a month number from 1 to 12, not `{value}`")
+                continue
+            workspace.fiscal_year_start_month = int(value)
+        elif key == "currency":
+            if not 1 <= len(value) <= 8:
+                problems.append("currency is a symbol of 1 to 8 characters, such as `€` or `CHF `")
+                continue
+            workspace.currency_symbol = value
+        elif key in ("timezone", "tz"):
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                problems.append(f"`{value}` is not a time zone; use an IANA name like Europe/Paris")
+                continue
+            workspace.timezone = value
+        elif key == "stale_days":
+            if not (value.isdigit() and 1 <= int(value) <= 365):
+                problems.append(f"stale_days is a number of days from 1 to 365, not `{value}`")
+                continue
+            workspace.stale_after_days = int(value)
+        else:
+            problems.append(
+                f"`{key}` is not a setting: fiscal_start, currency, timezone, stale_days"
+            )
+            continue
+        changed.append(key)
+    if problems:
+        raise CommandError(Problem("\n".join(problems), example=SETTINGS_EXAMPLE))
+    stages = [
+        StageRow(s.name, s.category, s.probability, s.status)
+        for s in workspaces.list_stages(session, workspace_id)
+    ]
+    return WorkspaceSettings(
+        workspace.fiscal_year_start_month,
+        workspace.currency_symbol,
+        workspace.timezone,
+        workspace.stale_after_days,
+        stages,
+        changed,
+    )
 
 
 def _require_admin(session: Session, me: Person) -> None:

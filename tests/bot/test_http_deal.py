@@ -254,3 +254,29 @@ def test_url_verification_challenge_is_answered(http_app: RunningApp):
     reply = post(http_app.events_url, body, content_type="application/json")
     assert reply.status == 200
     assert reply.json() == {"challenge": "3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P"}
+
+
+def test_the_edit_button_opens_the_form(http_app: RunningApp, slack: FakeSlack):
+    created = command(http_app, slack, "new Acme renewal")
+    edit = next(b for b in created.blocks() if b["type"] == "actions")["elements"][0]
+    assert edit["text"]["text"] == "Edit"
+    post(http_app.events_url, block_actions(edit, slack.response_url("e")), content_type=FORM)
+    view = slack.wait_for("views.open")[0].view()
+    assert view["title"]["text"] == "Edit deal"
+    assert json.loads(view["private_metadata"])["response_url"] == slack.response_url("e")
+
+
+def test_a_form_without_a_response_url_confirms_by_dm(
+    http_app: RunningApp, slack: FakeSlack, env: Env
+):
+    command(http_app, slack, "new Acme renewal")
+    post(
+        http_app.events_url,
+        slash_command("/deal", "edit Acme", slack.response_url()),
+        content_type=FORM,
+    )
+    view = slack.wait_for("views.open")[0].view()
+    view["private_metadata"] = json.dumps({"deal": 1})
+    post(http_app.events_url, view_submission(view, {"amount": "9k"}), content_type=FORM)
+    dm = slack.wait_for("chat.postMessage")[0]
+    assert dm.params["channel"] == MAYA.id and "amount – → $9,000" in dm.params["text"]

@@ -1,0 +1,1 @@
+"""When things happen: the clock process, its jobs and their exactly-once claims."""
