@@ -22,7 +22,7 @@ from commands.parsing import (
     parse_amount,
     parse_date,
 )
-from commands.permissions import can_own, is_manager
+from commands.permissions import acts_for, is_manager
 from commands.workspace import CATEGORIES, DIMENSIONS
 from store import people, workspaces
 from store.models import Deal, Person, Stage, Workspace
@@ -211,7 +211,7 @@ class _Reader:
         elif isinstance(owner, list):
             names = ", ".join(p.display_name for p in owner)
             self.fail("owner", f"`{raw}` could be {names}; mention the one you mean")
-        elif not can_own(self.session, self.person, owner):
+        elif not acts_for(self.session, self.person, owner.id):
             self.fail("owner", f"{owner.display_name} is not in your team")
         else:
             self.read.state["owner_id"] = owner.id

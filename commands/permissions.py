@@ -12,21 +12,18 @@ def is_manager(person: Person) -> bool:
     return person.role in ("manager", "admin")
 
 
+def acts_for(session: Session, person: Person, owner_id: int) -> bool:
+    """Whether `person` may act for the owner: themselves, their team (managers), anyone
+    (admins)."""
+    if person.role == "admin" or owner_id == person.id:
+        return True
+    if person.role == "manager":
+        return owner_id in people.team_ids(session, person.workspace_id, person.id)
+    return False
+
+
 def can_change_deal(session: Session, person: Person, deal: Deal) -> bool:
-    if person.role == "admin" or deal.owner_id == person.id:
-        return True
-    if person.role == "manager":
-        return deal.owner_id in people.team_ids(session, person.workspace_id, person.id)
-    return False
-
-
-def can_own(session: Session, person: Person, owner: Person) -> bool:
-    """Whether `person` may give a deal to `owner`."""
-    if person.role == "admin" or owner.id == person.id:
-        return True
-    if person.role == "manager":
-        return owner.id in people.team_ids(session, person.workspace_id, person.id)
-    return False
+    return acts_for(session, person, deal.owner_id)
 
 
 def who_can_change(session: Session, deal: Deal) -> str:
