@@ -11,7 +11,7 @@ from bot.render import Message, Modal, form_values, render
 from bot.text import blocks_text, input_blocks
 from commands import council, deal
 from commands.context import Actor, Env
-from commands.deal import FormErrors
+from commands.deal_results import FormErrors
 from commands.workspace import identity
 
 PROMPT = "council> "

@@ -11,7 +11,7 @@ from typing import Any
 from tabulate import tabulate
 
 from commands.council import PeopleList, WorkspaceSettings
-from commands.deal import DealCard, DealForm, DealList, DealSaved, DealView, FormErrors
+from commands.deal_results import DealCard, DealForm, DealList, DealSaved, DealView, FormErrors
 from commands.formatting import day, money
 from commands.results import Choice, Duplicate, Help, Notice, Problem, Refused
 from commands.workspace import DIMENSIONS

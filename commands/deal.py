@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -15,19 +15,21 @@ from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.deal_fields import EXAMPLES, KEYS, FieldErrors, canonical_key, read_fields
-from commands.formatting import day, money, short_money
+from commands.deal_results import (
+    DealCard,
+    DealForm,
+    DealList,
+    DealResult,
+    DealSaved,
+    DealView,
+    FieldChange,
+    FormErrors,
+    HistoryEntry,
+)
+from commands.formatting import day, money
 from commands.parsing import ParseError, Token, tokenize
 from commands.permissions import can_change_deal, is_manager, who_can_change
-from commands.results import (
-    Choice,
-    CommandError,
-    Duplicate,
-    Help,
-    Notice,
-    Option,
-    Problem,
-    Refused,
-)
+from commands.results import Choice, CommandError, Duplicate, Help, Option, Problem, Refused
 from commands.workspace import CATEGORIES, DIMENSIONS, ensure_person
 from store import deals as store_deals
 from store import keys, people, workspaces
@@ -75,119 +77,6 @@ def deal_help() -> str:
     `#42` names a deal by its number.
     """
     return inspect.cleandoc(deal_help.__doc__ or "")
-
-
-@dataclass(frozen=True)
-class DealView:
-    """A deal as a reader sees it."""
-
-    id: int
-    name: str
-    account: str | None
-    owner: str
-    owner_user_id: str | None
-    stage: str
-    status: str
-    amount: Decimal | None
-    close_date: date | None
-    created_date: date
-    next_step: str | None
-    category: str
-    category_is_explicit: bool
-    product: str | None
-    region: str | None
-    segment: str | None
-    source: str | None
-    external_id: str | None
-    updated_at: datetime
-    currency: str
-    stale: tuple[str, ...] = ()
-
-    @property
-    def label(self) -> str:
-        """A one-line summary for lists and buttons."""
-        parts = [self.name, self.owner, self.stage, short_money(self.amount, self.currency)]
-        if self.close_date:
-            parts.append(f"closes {self.close_date.isoformat()}")
-        return " · ".join(parts)
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    label: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True)
-class DealSaved:
-    """A deal was created or changed (or, with no changes, already said what was asked)."""
-
-    deal: DealView
-    created: bool
-    changes: list[FieldChange]
-    notes: list[str] = field(default_factory=list)
-
-    @property
-    def unchanged(self) -> bool:
-        return not self.created and not self.changes
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: datetime
-    who: str
-    via: str
-    changes: list[FieldChange]
-
-
-@dataclass(frozen=True)
-class DealCard:
-    deal: DealView
-    history: list[HistoryEntry]
-    can_edit: bool
-
-
-@dataclass(frozen=True)
-class DealList:
-    title: str
-    deals: list[DealView]
-    more: bool = False
-    empty: str = "No deals."
-
-
-@dataclass(frozen=True)
-class DealForm:
-    """Open the deal form: for `deal` or, when None, a new one."""
-
-    deal: DealView | None
-    stages: list[str]
-    categories: list[str]
-    known_values: dict[str, list[str]]
-    can_set_owner: bool
-    name: str = ""
-
-
-@dataclass(frozen=True)
-class FormErrors:
-    """The form's input had problems, by field; nothing was written."""
-
-    errors: dict[str, str]
-
-
-DealResult = (
-    DealSaved
-    | DealCard
-    | DealList
-    | DealForm
-    | FormErrors
-    | Choice
-    | Problem
-    | Refused
-    | Notice
-    | Help
-    | Duplicate
-)
 
 
 @dataclass(frozen=True)
@@ -242,7 +131,7 @@ def _today(workspace: Workspace, now: datetime) -> date:
     return now.astimezone(ZoneInfo(workspace.timezone)).date()
 
 
-class _Session:
+class _Context:
     """One use case's view of the store: the session, the asker and the clock."""
 
     def __init__(self, session: Session, env: Env, actor: Actor) -> None:
@@ -356,7 +245,7 @@ def _run(env: Env, actor: Actor, work: Any, key: str | None = None) -> Any:
     """
     try:
         with env.db.transaction() as session:
-            s = _Session(session, env, actor)
+            s = _Context(session, env, actor)
             if key is not None and not keys.claim(session, actor.workspace_id, key, s.now):
                 return Duplicate()
             return work(s)
@@ -418,7 +307,7 @@ def submit_form(
 ) -> DealResult:
     """Save the deal form. `key` identifies this submission so a resubmission saves once."""
 
-    def save(s: _Session) -> DealResult:
+    def save(s: _Context) -> DealResult:
         deal = _editable(s, deal_id) if deal_id is not None else None
         raw = {k: v for k, v in values.items() if k in KEYS}
         if deal is not None:
@@ -432,7 +321,7 @@ def submit_form(
     return _run(env, actor, save, key)
 
 
-def _form_value(s: _Session, deal: Deal, key: str) -> str:
+def _form_value(s: _Context, deal: Deal, key: str) -> str:
     """What the form shows for `key` before anyone edits it."""
     values = {
         "name": deal.name,
@@ -448,12 +337,12 @@ def _form_value(s: _Session, deal: Deal, key: str) -> str:
     return values.get(key, "")
 
 
-def _slack_id(s: _Session, person_id: int) -> str | None:
+def _slack_id(s: _Context, person_id: int) -> str | None:
     person = people.get_person(s.session, s.workspace.id, person_id)
     return person.slack_user_id if person else None
 
 
-def _apply(s: _Session, deal: Deal | None, raw: dict[str, str]) -> DealSaved:
+def _apply(s: _Context, deal: Deal | None, raw: dict[str, str]) -> DealSaved:
     """Validate `raw` in full, then create or change the deal; nothing is written on error."""
     read = read_fields(s.session, s.workspace, s.person, deal, raw, today=s.today, now=s.now)
     for dimension, value in read.new_values:
@@ -471,7 +360,7 @@ def _apply(s: _Session, deal: Deal | None, raw: dict[str, str]) -> DealSaved:
     )
 
 
-def _check(s: _Session, deal: Deal | None, raw: dict[str, str]) -> DealSaved:
+def _check(s: _Context, deal: Deal | None, raw: dict[str, str]) -> DealSaved:
     try:
         return _apply(s, deal, raw)
     except FieldErrors as error:
@@ -480,7 +369,7 @@ def _check(s: _Session, deal: Deal | None, raw: dict[str, str]) -> DealSaved:
         raise CommandError(Problem("\n".join(lines), example=EXAMPLES.get(first, ""))) from None
 
 
-def _editable(s: _Session, deal_id: int) -> Deal:
+def _editable(s: _Context, deal_id: int) -> Deal:
     """The deal, locked for this change, if the asker may change it."""
     deal = store_deals.lock_deal(s.session, s.workspace.id, deal_id)
     if deal is None:
@@ -495,7 +384,7 @@ def _editable(s: _Session, deal_id: int) -> Deal:
     return deal
 
 
-def _create(s: _Session, parsed: _Parsed, *, force: bool) -> DealResult:
+def _create(s: _Context, parsed: _Parsed, *, force: bool) -> DealResult:
     name = parsed.fields.get("name", parsed.name)
     if not name:
         raise CommandError(
@@ -513,7 +402,7 @@ def _create(s: _Session, parsed: _Parsed, *, force: bool) -> DealResult:
     return _check(s, None, fields)
 
 
-def _confirm_second(s: _Session, existing: Deal, name: str, fields: dict[str, str]) -> Choice:
+def _confirm_second(s: _Context, existing: Deal, name: str, fields: dict[str, str]) -> Choice:
     value = json.dumps({"name": name, "fields": fields, "force": True, "key": uuid.uuid4().hex})
     options = [
         Option(
@@ -529,7 +418,7 @@ def _confirm_second(s: _Session, existing: Deal, name: str, fields: dict[str, st
     )
 
 
-def _resolve(s: _Session, target: str) -> Deal | list[Deal]:
+def _resolve(s: _Context, target: str) -> list[Deal]:
     """The deals `target` names: `#id`, a CRM id, an exact name, or words of the name."""
     target = target.strip()
     if target.startswith("#") and target[1:].isdigit():
@@ -542,7 +431,7 @@ def _resolve(s: _Session, target: str) -> Deal | list[Deal]:
     return store_deals.deals_matching(s.session, s.workspace.id, target.split())
 
 
-def _choose(s: _Session, target: str, found: list[Deal], op: str, fields: dict[str, str]) -> Choice:
+def _choose(s: _Context, target: str, found: list[Deal], op: str, fields: dict[str, str]) -> Choice:
     options = [
         Option(
             s.view(deal).label[:75],
@@ -571,7 +460,7 @@ def _not_found(target: str, fields: dict[str, str]) -> Choice:
     )
 
 
-def _update_by_name(s: _Session, parsed: _Parsed) -> DealResult:
+def _update_by_name(s: _Context, parsed: _Parsed) -> DealResult:
     if not parsed.name:
         raise CommandError(
             Problem("Which deal? Put its name first.", example="/deal Acme renewal stage=Decision")
@@ -587,7 +476,7 @@ def _update_by_name(s: _Session, parsed: _Parsed) -> DealResult:
     return _check(s, deal, parsed.fields)
 
 
-def _card(s: _Session, deal: Deal) -> DealCard:
+def _card(s: _Context, deal: Deal) -> DealCard:
     versions = store_deals.history(s.session, s.workspace.id, deal.id, limit=5)
     return DealCard(
         s.view(deal),
@@ -596,7 +485,7 @@ def _card(s: _Session, deal: Deal) -> DealCard:
     )
 
 
-def _show_or_edit(s: _Session, op: str, target: str) -> DealResult:
+def _show_or_edit(s: _Context, op: str, target: str) -> DealResult:
     if not target:
         if op == "edit":
             return s.form(None)
@@ -611,7 +500,7 @@ def _show_or_edit(s: _Session, op: str, target: str) -> DealResult:
     return s.form(_editable(s, found[0].id))
 
 
-def _list(s: _Session, words: list[str]) -> DealResult:
+def _list(s: _Context, words: list[str]) -> DealResult:
     scopes = {"mine", "team", "all"}
     unknown = [w for w in words if w not in scopes | {"stale"}]
     if unknown:
@@ -644,7 +533,7 @@ def _list(s: _Session, words: list[str]) -> DealResult:
     return DealList(title, views, more=len(found) > MAX_LISTED, empty=empty)
 
 
-def _find(s: _Session, query: str) -> DealResult:
+def _find(s: _Context, query: str) -> DealResult:
     if not query:
         raise CommandError(Problem("Find what?", example="/deal find acme"))
     found = store_deals.deals_matching(s.session, s.workspace.id, query.split(), in_account=True)

@@ -16,7 +16,7 @@ from bot import actors
 from bot.render import DEAL_FORM, Message, form_values, render
 from commands import deal
 from commands.context import Env
-from commands.deal import FormErrors
+from commands.deal_results import FormErrors
 
 log = logging.getLogger("council")
 # Slack shows at most this much of an error under a field.

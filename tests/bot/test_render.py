@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from bot.render import BLOCK_LIMIT, SECTION_LIMIT, Message, Modal, esc, form_values, render
-from commands.deal import DealForm, DealList, DealSaved, DealView, FieldChange
+from commands.deal_results import DealForm, DealList, DealSaved, DealView, FieldChange
 from commands.results import Choice, Option, Problem, Refused
 
 HOSTILE = "<!channel> <@U123> <https://evil|click> & <script>alert('x')</script> ̷z̷a̷l̷g̷o 🚀"

@@ -5,7 +5,7 @@ from datetime import date
 from commands import council, deal
 from commands.context import Actor, Env
 from commands.council import PeopleList, WorkspaceSettings
-from commands.deal import DealSaved
+from commands.deal_results import DealSaved
 from commands.results import Help, Notice, Problem, Refused
 
 

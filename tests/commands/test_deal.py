@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from commands import council, deal
 from commands.context import Actor, Env
-from commands.deal import DealCard, DealForm, DealList, DealSaved, FormErrors
+from commands.deal_results import DealCard, DealForm, DealList, DealSaved, FormErrors
 from commands.results import Choice, Duplicate, Help, Notice, Problem, Refused
 from store.models import Deal, DealVersion, DimensionValue
 
