@@ -4,17 +4,22 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
+from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.deal_fields import find_person
+from commands.formatting import money
 from commands.parsing import ParseError, tokenize
+from commands.periods import parse_period
 from commands.results import CommandError, Help, Notice, Problem, Refused
+from commands.targets import TARGET_EXAMPLE, read_target, save_target
 from commands.workspace import ROLES, ensure_person
 from store import people, workspaces
-from store.models import Person
+from store import targets as store_targets
+from store.models import Person, Workspace
 
 
 def council_help() -> str:
@@ -23,6 +28,9 @@ def council_help() -> str:
     `/council people` lists everyone with their role and manager.
     `/council role @user rep|manager|admin` changes someone's role.
     `/council manager @user @boss` makes @boss their manager; `@user none` removes it.
+    `/council target PERIOD DIMENSION VALUE closed|pipegen AMOUNT` sets a target, e.g.
+    `/council target 2026-Q4 region EMEA closed 1.2M`, `/council target this total pipegen 5M`.
+    `/council targets [PERIOD]` lists a period's targets.
     `/council settings` shows the workspace's settings and stages;
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
     changes them (fiscal_start is the month the fiscal year starts, 1-12).
@@ -60,7 +68,21 @@ class WorkspaceSettings:
     changed: list[str]
 
 
-CouncilResult = PeopleList | WorkspaceSettings | Notice | Problem | Refused | Help
+@dataclass(frozen=True)
+class TargetRow:
+    dimension: str
+    value: str
+    metric: str
+    amount: str
+
+
+@dataclass(frozen=True)
+class TargetList:
+    period: str
+    targets: list[TargetRow]
+
+
+CouncilResult = TargetList | PeopleList | WorkspaceSettings | Notice | Problem | Refused | Help
 
 
 def run(env: Env, actor: Actor, text: str) -> CouncilResult:
@@ -78,6 +100,11 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
             me = ensure_person(session, actor, now)
             if verb == "people":
                 return _people(session, actor.workspace_id)
+            if verb == "targets":
+                return _targets(session, actor.workspace_id, args, now)
+            if verb == "target":
+                _require_admin(session, me)
+                return _target(session, actor.workspace_id, args, now)
             if verb == "settings":
                 if args:
                     _require_admin(session, me)
@@ -90,6 +117,49 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
             return Problem(f"`{verb}` is not a /council command.", example="/council help")
     except CommandError as error:
         return error.result
+
+
+def _today(session: Session, workspace_id: str, now: datetime) -> tuple[Workspace, date]:
+    workspace = workspaces.get_workspace(session, workspace_id)
+    assert workspace is not None
+    return workspace, now.astimezone(ZoneInfo(workspace.timezone)).date()
+
+
+def _target(session: Session, workspace_id: str, args: list[str], now: datetime) -> Notice:
+    workspace, today = _today(session, workspace_id, now)
+    if len(args) == 4 and args[1].lower() == "total":
+        args = [args[0], "total", "", args[2], args[3]]
+    if len(args) != 5:
+        raise CommandError(
+            Problem(
+                "Give a period, a dimension and value (or total), a metric and an amount.",
+                example=TARGET_EXAMPLE,
+            )
+        )
+    try:
+        spec = read_target(workspace, today, *args)
+    except ParseError as error:
+        raise CommandError(Problem(str(error), example=TARGET_EXAMPLE)) from None
+    old = save_target(session, workspace, spec, now)
+    where = "total" if spec.dimension == "total" else f"{spec.dimension} {spec.value}"
+    symbol = workspace.currency_symbol
+    was = f" (was {money(old, symbol)})" if old is not None else ""
+    return Notice(
+        f"Target for {spec.period} {where} {spec.metric}: {money(spec.amount, symbol)}{was}."
+    )
+
+
+def _targets(session: Session, workspace_id: str, args: list[str], now: datetime) -> TargetList:
+    workspace, today = _today(session, workspace_id, now)
+    try:
+        period = parse_period(args[0] if args else None, today, workspace.fiscal_year_start_month)
+    except ParseError as error:
+        raise CommandError(Problem(str(error), example="/council targets 2026-Q4")) from None
+    rows = [
+        TargetRow(t.dimension, t.value or "–", t.metric, money(t.amount, workspace.currency_symbol))
+        for t in store_targets.list_targets(session, workspace_id, period.label)
+    ]
+    return TargetList(period.label, rows)
 
 
 SETTINGS_EXAMPLE = "/council settings fiscal_start=2 currency=€ timezone=Europe/Paris"

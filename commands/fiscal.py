@@ -52,3 +52,22 @@ def fiscal_year_last_day(day: date, start_month: int = 1) -> date:
     quarter = quarter_containing(day, start_month)
     remaining = 4 - int(quarter.label[-1])
     return shift_quarters(quarter, remaining, start_month).last_day
+
+
+def period_from_label(label: str, start_month: int = 1) -> Period | None:
+    """The quarter a label names (`2026-Q4` or, for a year not starting in January,
+    `FY2027-Q1`); None when the label is not of the workspace's form."""
+    text = label.strip().upper()
+    if start_month == 1:
+        head, _, quarter = text.partition("-Q")
+        year_text = head
+    else:
+        if not text.startswith("FY"):
+            return None
+        head, _, quarter = text[2:].partition("-Q")
+        year_text = head
+    if not (year_text.isdigit() and len(year_text) == 4 and quarter in ("1", "2", "3", "4")):
+        return None
+    year = int(year_text) - (0 if start_month == 1 else 1)
+    first_year, first_month = _add_months(year, start_month, 3 * (int(quarter) - 1))
+    return quarter_containing(date(first_year, first_month, 1), start_month)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import STATE_FIELDS, Deal, DealVersion
@@ -206,3 +207,117 @@ def versions_as_of(workspace_id: str, at: datetime) -> Select[tuple[DealVersion]
         DealVersion.valid_from <= at,
         or_(DealVersion.valid_to.is_(None), DealVersion.valid_to > at),
     )
+
+
+def deals_by_external_ids(
+    session: Session, workspace_id: str, external_ids: Sequence[str]
+) -> dict[str, Deal]:
+    """The deals with these CRM ids, keyed by id: one query for a whole import batch."""
+    if not external_ids:
+        return {}
+    found = session.scalars(
+        select(Deal).where(Deal.workspace_id == workspace_id, Deal.external_id.in_(external_ids))
+    )
+    return {deal.external_id or "": deal for deal in found}
+
+
+@dataclass(frozen=True)
+class NewDeal:
+    """A deal to insert with its whole history: each state and the moment it began."""
+
+    external_id: str | None
+    states: list[tuple[datetime, dict[str, Any]]]
+    by: int | None
+    source: str
+
+
+def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) -> list[int]:
+    """Insert many deals and their versions in a few statements (imports load 100k rows)."""
+    if not new:
+        return []
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "external_id": item.external_id,
+            "version": len(item.states),
+            "updated_at": item.states[-1][0],
+            "updated_by_id": item.by,
+            **item.states[-1][1],
+        }
+        for item in new
+    ]
+    ids = list(session.scalars(insert(Deal).returning(Deal.id, sort_by_parameter_order=True), rows))
+    versions = []
+    for deal_id, item in zip(ids, new, strict=True):
+        versions.extend(_chain(workspace_id, deal_id, item.states, item.by, item.source))
+    session.execute(insert(DealVersion), versions)
+    return ids
+
+
+def _chain(
+    workspace_id: str,
+    deal_id: int,
+    states: Sequence[tuple[datetime, dict[str, Any]]],
+    by: int | None,
+    source: str,
+) -> list[dict[str, Any]]:
+    """Version rows for consecutive states, each valid until the next begins."""
+    rows: list[dict[str, Any]] = []
+    previous: dict[str, Any] = {}
+    for number, (begins, state) in enumerate(states, start=1):
+        ends = states[number][0] if number < len(states) else None
+        changes = {
+            field: [_plain(previous.get(field)), _plain(value)]
+            for field, value in state.items()
+            if previous.get(field) != value or number == 1
+        }
+        rows.append(
+            {
+                "workspace_id": workspace_id,
+                "deal_id": deal_id,
+                "version": number,
+                "valid_from": begins,
+                "valid_to": ends,
+                "changed_by_id": by,
+                "change_source": source,
+                "changes": changes,
+                **state,
+            }
+        )
+        previous = state
+    return rows
+
+
+def replace_history(
+    session: Session,
+    deal: Deal,
+    states: Sequence[tuple[datetime, dict[str, Any]]],
+    *,
+    by: int | None,
+    source: str,
+    assumed_sources: Sequence[str],
+) -> int:
+    """Replace the versions that were only assumed (made by an import without history) with
+    `states`; versions people made are kept after them. Returns the number of versions."""
+    existing = list(
+        session.scalars(
+            select(DealVersion).where(DealVersion.deal_id == deal.id).order_by(DealVersion.version)
+        )
+    )
+    kept = [v for v in existing if v.change_source not in assumed_sources]
+    if kept:
+        states = [(at, state) for at, state in states if at < kept[0].valid_from]
+    kept_states = [(v.valid_from, {f: getattr(v, f) for f in STATE_FIELDS}) for v in kept]
+    kept_meta = [(v.changed_by_id, v.change_source) for v in kept]
+    for version in existing:
+        session.delete(version)
+    session.flush()
+    rows = _chain(deal.workspace_id, deal.id, [*states, *kept_states], by, source)
+    for row, (changed_by, change_source) in zip(rows[len(states) :], kept_meta, strict=True):
+        row["changed_by_id"], row["change_source"] = changed_by, change_source
+    session.execute(insert(DealVersion), rows)
+    current = rows[-1]
+    for field in STATE_FIELDS:
+        setattr(deal, field, current[field])
+    deal.version = len(rows)
+    return len(rows)

@@ -178,6 +178,26 @@ class DealVersion(DealState, Base):
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+class Target(Base):
+    """A period's target for one dimension value (or the total) and one metric."""
+
+    __tablename__ = "targets"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "period", "dimension", "value", "metric", name="uq_targets_cell"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    period: Mapped[str] = mapped_column(String(16))  # a fiscal quarter's label
+    dimension: Mapped[str] = mapped_column(String(16))  # product, region, ... or total
+    value: Mapped[str] = mapped_column(String(128))  # "" for the total
+    metric: Mapped[str] = mapped_column(String(16))  # closed or pipegen
+    amount: Mapped[Decimal] = mapped_column(Money())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ProcessedKey(Base):
     """An idempotency claim: an event id, a button press or a form submission that has
     already had its effect. Claimed in the same transaction as the effect."""

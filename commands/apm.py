@@ -1,0 +1,279 @@
+"""The /apm and /coverage families: the accountability performance matrix on demand."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from commands.context import Actor, Env
+from commands.fiscal import Period, shift_quarters
+from commands.metrics import NONE_LABEL, Row, Targets, Thresholds, build_row
+from commands.parsing import ParseError, match_known_value, tokenize
+from commands.periods import parse_as_of, parse_period, place, year_earlier
+from commands.results import CommandError, Help, Problem
+from commands.workspace import DIMENSIONS, ensure_workspace
+from store import targets as store_targets
+from store import workspaces
+from store.metrics import Sums, sums_as_of
+from store.models import Workspace
+
+DEFAULT_DIMENSION = "product"
+
+
+def apm_help() -> str:
+    """*The accountability performance matrix.*
+
+    `/apm [product|region|segment|source] [period]`: one row per value, with forecast,
+    closed ACV, open pipeline, pipeline generation and coverage, each with its change
+    from the same point of the quarter a year ago, and 🟢🟡🔴 by pacing against target.
+    Periods: a label like `2026-Q4`, `this` (the default), `next`, `last`, or `Q1`-`Q4`.
+
+    `/coverage [dimension value] [period]`: open pipeline over what remains of the closed
+    target, with its parts. `/coverage`, `/coverage region EMEA`, `/coverage product
+    "Data Cloud" next`.
+    """
+    return inspect.cleandoc(apm_help.__doc__ or "")
+
+
+@dataclass(frozen=True)
+class Apm:
+    period: Period
+    as_of: datetime
+    dimension: str
+    rows: list[Row]
+    total: Row
+    elapsed: float
+    currency: str
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """A coverage ratio with its parts, for the total or one dimension value."""
+
+    scope: str
+    period: Period
+    as_of: datetime
+    open: Decimal
+    closed: Decimal
+    target: Decimal | None
+    remaining: Decimal | None
+    row: Row
+    currency: str
+
+
+@dataclass(frozen=True)
+class _Moment:
+    workspace: Workspace
+    zone: ZoneInfo
+    period: Period
+    at: datetime
+
+
+def _moment(
+    session: Session, env: Env, actor: Actor, period_text: str | None, as_of_text: str | None
+) -> _Moment:
+    workspace = ensure_workspace(session, actor, env.now())
+    zone = ZoneInfo(workspace.timezone)
+    try:
+        at = parse_as_of(as_of_text, env.now(), zone)
+        # `this` means the quarter of the as-of day: an as-of date ends at the next midnight.
+        day = (at - timedelta(microseconds=1)).astimezone(zone).date()
+        period = parse_period(period_text, day, workspace.fiscal_year_start_month)
+    except ParseError as error:
+        raise CommandError(Problem(str(error), example="/apm region 2026-Q4")) from None
+    return _Moment(workspace, zone, period, at)
+
+
+def _targets(
+    session: Session, workspace: Workspace, period: Period, dimension: str
+) -> tuple[dict[str, Targets], Targets]:
+    """Targets by value, and the total's: set explicitly, or else the sum of the values'."""
+    found = store_targets.targets_for(session, workspace.id, period.label, dimension)
+    by_value: dict[str, Targets] = {}
+    for (value, metric), amount in found.items():
+        current = by_value.get(value, Targets())
+        by_value[value] = Targets(
+            closed=amount if metric == "closed" else current.closed,
+            pipegen=amount if metric == "pipegen" else current.pipegen,
+        )
+    explicit = store_targets.targets_for(session, workspace.id, period.label, "total")
+
+    def total_of(metric: str) -> Decimal | None:
+        if ("", metric) in explicit:
+            return explicit[("", metric)]
+        amounts = [getattr(t, metric) for t in by_value.values() if getattr(t, metric) is not None]
+        return sum(amounts, Decimal("0.00")) if amounts else None
+
+    return by_value, Targets(total_of("closed"), total_of("pipegen"))
+
+
+def _sums(
+    session: Session, moment: _Moment, dimension: str | None, period: Period, at: datetime
+) -> dict[str | None, Sums]:
+    window = place(period, at, moment.zone).window
+    return sums_as_of(session, moment.workspace.id, dimension, at, window)
+
+
+def _matrix(session: Session, moment: _Moment, dimension: str) -> Apm:
+    workspace, period, at = moment.workspace, moment.period, moment.at
+    prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
+    prior_at = year_earlier(at)
+    now_sums = _sums(session, moment, dimension, period, at)
+    prior_sums = _sums(session, moment, dimension, prior_period, prior_at)
+    targets, total_targets = _targets(session, workspace, period, dimension)
+    prior_targets, prior_total_targets = _targets(session, workspace, prior_period, dimension)
+    elapsed = place(period, at, moment.zone).elapsed
+    share = Decimal(str(round(elapsed, 6)))
+    thresholds = Thresholds()
+    values = sorted(
+        {key or NONE_LABEL for key in (*now_sums, *prior_sums)} | set(targets),
+    )
+    rows = [
+        build_row(
+            value,
+            now_sums.get(None if value == NONE_LABEL else value, Sums()),
+            prior_sums.get(None if value == NONE_LABEL else value, Sums()),
+            targets.get(value, Targets()),
+            prior_targets.get(value, Targets()),
+            share,
+            thresholds,
+        )
+        for value in values
+    ]
+    # The total comes from exact sums over every deal, never from rounded rows.
+    total = build_row(
+        "total",
+        sum(now_sums.values(), Sums()),
+        sum(prior_sums.values(), Sums()),
+        total_targets,
+        prior_total_targets,
+        share,
+        thresholds,
+    )
+    return Apm(period, at, dimension, rows, total, elapsed, workspace.currency_symbol)
+
+
+def build_apm(
+    env: Env, actor: Actor, dimension: str, period: str | None = None, as_of: str | None = None
+) -> Apm | Problem:
+    """The APM for one dimension, for the CLI, the console and Slack."""
+    if dimension not in DIMENSIONS:
+        return Problem(
+            f"`{dimension}` is not a dimension; choose {', '.join(DIMENSIONS)}",
+            example="/apm region",
+        )
+    try:
+        with env.db.transaction() as session:
+            return _matrix(session, _moment(session, env, actor, period, as_of), dimension)
+    except CommandError as error:
+        assert isinstance(error.result, Problem)
+        return error.result
+
+
+def build_coverage(
+    env: Env,
+    actor: Actor,
+    dimension: str | None = None,
+    value: str | None = None,
+    period: str | None = None,
+    as_of: str | None = None,
+) -> Coverage | Problem:
+    """Coverage for the total, or for one value of a dimension, with its parts."""
+    try:
+        with env.db.transaction() as session:
+            moment = _moment(session, env, actor, period, as_of)
+            matrix = _matrix(session, moment, dimension or DEFAULT_DIMENSION)
+            row = matrix.total
+            scope = "total"
+            if dimension is not None:
+                row = _pick_row(session, moment.workspace, matrix, dimension, value or "")
+                scope = f"{dimension} {row.value}"
+    except CommandError as error:
+        assert isinstance(error.result, Problem)
+        return error.result
+    closed, target = row.closed.value, row.closed.target
+    assert isinstance(closed, Decimal) and isinstance(row.open.value, Decimal)
+    return Coverage(
+        scope,
+        matrix.period,
+        matrix.as_of,
+        row.open.value,
+        closed,
+        target,
+        None if target is None else target - closed,
+        row,
+        matrix.currency,
+    )
+
+
+def _pick_row(
+    session: Session, workspace: Workspace, matrix: Apm, dimension: str, value: str
+) -> Row:
+    if dimension not in DIMENSIONS:
+        raise CommandError(
+            Problem(
+                f"`{dimension}` is not a dimension; choose {', '.join(DIMENSIONS)}",
+                example="/coverage region EMEA",
+            )
+        )
+    rows = {row.value: row for row in matrix.rows}
+    known = sorted({*workspaces.list_dimension_values(session, workspace.id, dimension), *rows})
+    match = match_known_value(value, known)
+    if isinstance(match, list) or match.how == "new" or not value:
+        listed = ", ".join(v for v in known if v != NONE_LABEL) or "none yet"
+        raise CommandError(
+            Problem(
+                f"`{value}` is not a known {dimension}. Known: {listed}",
+                example=f"/coverage {dimension} {next(iter(sorted(known)), 'EMEA')}",
+            )
+        )
+    if match.value in rows:
+        return rows[match.value]
+    empty = build_row(match.value, Sums(), Sums(), Targets(), Targets(), Decimal(0), Thresholds())
+    return empty
+
+
+def run_apm(env: Env, actor: Actor, text: str) -> Apm | Problem | Help:
+    """Carry out `/apm [dimension] [period]`."""
+    try:
+        words = [t.text for t in tokenize(text)]
+    except ParseError as error:
+        return Problem(f"I could not read that: {error}.")
+    if words and words[0].lower() == "help":
+        return Help("/apm", apm_help())
+    dimension = DEFAULT_DIMENSION
+    if words and words[0].lower() in DIMENSIONS:
+        dimension = words.pop(0).lower()
+    if len(words) > 1:
+        return Problem(f"`{' '.join(words)}` is more than a period.", example="/apm region 2026-Q4")
+    return build_apm(env, actor, dimension, words[0] if words else None)
+
+
+def run_coverage(env: Env, actor: Actor, text: str) -> Coverage | Problem | Help:
+    """Carry out `/coverage [dimension value] [period]`."""
+    try:
+        words = [t.text for t in tokenize(text)]
+    except ParseError as error:
+        return Problem(f"I could not read that: {error}.")
+    if words and words[0].lower() == "help":
+        return Help("/coverage", apm_help())
+    if words and "=" in words[0]:
+        key, _, value = words.pop(0).partition("=")
+        words[:0] = [key, value]
+    if words and words[0].lower() in DIMENSIONS:
+        if len(words) < 2:
+            return Problem(f"Which {words[0]}?", example=f"/coverage {words[0].lower()} EMEA")
+        dimension, value = words[0].lower(), words[1]
+        rest = words[2:]
+    else:
+        dimension, value, rest = None, None, words
+    if len(rest) > 1:
+        return Problem(
+            f"`{' '.join(rest)}` is more than a period.", example="/coverage region EMEA"
+        )
+    return build_coverage(env, actor, dimension, value, rest[0] if rest else None)

@@ -1,0 +1,89 @@
+"""Reading periods and as-of moments, and placing a moment within a period."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from commands.fiscal import Period, period_from_label, quarter_containing, shift_quarters
+from commands.parsing import ParseError, parse_date
+from store.metrics import Window
+
+RELATIVE = {"this": 0, "current": 0, "next": 1, "last": -1, "previous": -1}
+
+
+def label_example(start_month: int) -> str:
+    return "2026-Q4" if start_month == 1 else "FY2027-Q1"
+
+
+def parse_period(text: str | None, today: date, start_month: int) -> Period:
+    """A fiscal quarter: its label, `this`, `next`, `last`, or `Q1`..`Q4` of this fiscal
+    year; the current quarter when `text` is empty."""
+    current = quarter_containing(today, start_month)
+    if not text:
+        return current
+    word = text.strip().lower()
+    if word in RELATIVE:
+        return shift_quarters(current, RELATIVE[word], start_month)
+    if re.fullmatch(r"q[1-4]", word):
+        return shift_quarters(current, int(word[1]) - int(current.label[-1]), start_month)
+    period = period_from_label(text, start_month)
+    if period is None:
+        raise ParseError(
+            f"`{text}` is not a period; write a quarter like `{label_example(start_month)}`, "
+            "`this`, `next`, `last` or `Q1`"
+        )
+    return period
+
+
+def midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def parse_as_of(text: str | None, now: datetime, zone: ZoneInfo) -> datetime:
+    """A moment: a date means the end of that day (the next midnight) in `zone`; a datetime
+    without a zone is in `zone`; nothing means now."""
+    if not text:
+        return now
+    raw = text.strip()
+    try:
+        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is not None and ("T" in raw or " " in raw):
+        return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+    try:
+        day = parse_date(raw, now.astimezone(zone).date())
+    except ParseError as error:
+        message = f"{error}; an as-of time is a date like 2017-12-31 or an ISO datetime"
+        raise ParseError(message) from None
+    return midnight(day + timedelta(days=1), zone)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a moment falls in a period: the window of dates reached, and the elapsed share."""
+
+    window: Window
+    elapsed: float
+
+
+def place(period: Period, at: datetime, zone: ZoneInfo) -> Placement:
+    start, end = midnight(period.start, zone), midnight(period.end, zone)
+    capped = min(max(at, start), end)
+    local = capped.astimezone(zone)
+    # The first date whose midnight is at or after t*: dates before it are "before t*".
+    cutoff = local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
+    cutoff = min(max(cutoff, period.start), period.end)
+    elapsed = (capped - start) / (end - start)
+    return Placement(Window(period.start, period.end, cutoff), elapsed)
+
+
+def year_earlier(moment: datetime) -> datetime:
+    """The same moment a year before; 29 February becomes the 28th."""
+    try:
+        return moment.replace(year=moment.year - 1)
+    except ValueError:
+        return moment.replace(year=moment.year - 1, day=28)

@@ -1,0 +1,87 @@
+"""The APM's sums, computed in the database from every deal's state as of one moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select, type_coerce
+from sqlalchemy.orm import Session
+
+from store.models import DealVersion
+from store.types import Money
+
+ZERO = Decimal("0.00")
+DIMENSION_COLUMNS = {
+    "product": DealVersion.product,
+    "region": DealVersion.region,
+    "segment": DealVersion.segment,
+    "source": DealVersion.source,
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """A period `[start, end)` in dates, and `cutoff`: the first date not yet reached at the
+    as-of moment (capped at `end`), so "dated in [start, t*)" is `start <= d < cutoff`."""
+
+    start: date
+    end: date
+    cutoff: date
+
+
+@dataclass(frozen=True)
+class Sums:
+    closed: Decimal = ZERO
+    open: Decimal = ZERO
+    pipegen: Decimal = ZERO
+    commit: Decimal = ZERO
+
+    def __add__(self, other: Sums) -> Sums:
+        return Sums(
+            self.closed + other.closed,
+            self.open + other.open,
+            self.pipegen + other.pipegen,
+            self.commit + other.commit,
+        )
+
+
+def _money_sum(condition: Any) -> Any:
+    # Amounts are integer cents; summing them in SQL is exact, and Money turns the total
+    # back into a Decimal.
+    return type_coerce(func.coalesce(func.sum(case((condition, DealVersion.amount))), 0), Money())
+
+
+def sums_as_of(
+    session: Session, workspace_id: str, dimension: str | None, at: datetime, window: Window
+) -> dict[str | None, Sums]:
+    """Closed, open, generated and committed amounts per value of `dimension` (one group,
+    keyed None, without a dimension), each deal taken as it stood at `at`."""
+    v = DealVersion
+    closes_in_period = and_(v.close_date >= window.start, v.close_date < window.end)
+    closes_so_far = and_(v.close_date >= window.start, v.close_date < window.cutoff)
+    created_so_far = and_(v.created_date >= window.start, v.created_date < window.cutoff)
+    is_open = v.status == "open"
+    columns = [
+        _money_sum(and_(v.status == "won", closes_so_far)),
+        _money_sum(and_(is_open, closes_in_period)),
+        _money_sum(created_so_far),
+        _money_sum(and_(is_open, closes_in_period, v.forecast_category == "Commit")),
+    ]
+    key = DIMENSION_COLUMNS[dimension] if dimension else None
+    query = select(*([key] if key is not None else []), *columns).where(
+        v.workspace_id == workspace_id,
+        v.valid_from <= at,
+        or_(v.valid_to.is_(None), v.valid_to > at),
+        or_(closes_in_period, created_so_far),
+    )
+    if key is not None:
+        query = query.group_by(key)
+    result: dict[str | None, Sums] = {}
+    for row in session.execute(query):
+        values = list(row)
+        group = values.pop(0) if key is not None else None
+        result[group] = Sums(*values)
+    return result
