@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
+from bot.apm_render import apm_json, coverage_json
+from bot.render import Message, render
 from bot.settings import Settings
-from commands.context import Env
+from bot.text import blocks_text
+from commands.apm import build_apm, build_coverage
+from commands.context import Actor, Env
+from commands.results import Problem
+from commands.workspace import DIMENSIONS, default_workspace
 from store.db import Database, SchemaOutOfDate, database_url, open_database
 
 LOCAL_WORKSPACE = "local"
@@ -81,6 +89,46 @@ def cmd_socket(args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor(env: Env, args: argparse.Namespace) -> Actor:
+    """The operator at the terminal, acting in the workspace the command names."""
+    with env.db.transaction() as session:
+        workspace = default_workspace(session, args.workspace)
+    return Actor(workspace, "cli", "council CLI", "cli", workspace)
+
+
+def _print_result(result: object, as_json: Callable[[Any], dict[str, Any]], args: Any) -> int:
+    if isinstance(result, Problem):
+        print(f"council: {result.message}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(as_json(result), indent=2, ensure_ascii=False))
+        return 0
+    shown = render(result)
+    assert isinstance(shown, Message)
+    print(blocks_text(shown.blocks)[0])
+    return 0
+
+
+def cmd_apm(args: argparse.Namespace) -> int:
+    """Print the APM for one dimension."""
+    env = _env()
+    result = build_apm(env, _actor(env, args), args.by, args.period, args.as_of)
+    return _print_result(result, apm_json, args)
+
+
+def cmd_coverage(args: argparse.Namespace) -> int:
+    """Print coverage with its parts, for the total or one dimension value."""
+    if (args.by is None) != (args.value is None):
+        print(
+            "council: --by and --value go together (or leave both out for the total)",
+            file=sys.stderr,
+        )
+        return 2
+    env = _env()
+    result = build_coverage(env, _actor(env, args), args.by, args.value, args.period, args.as_of)
+    return _print_result(result, coverage_json, args)
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply the migrations to DATABASE_URL."""
     database = Database(database_url())
@@ -111,6 +159,21 @@ def parser() -> argparse.ArgumentParser:
     socket = sub.add_parser("socket", parents=[common], help=cmd_socket.__doc__)
     socket.set_defaults(run=cmd_socket)
 
+    for name, run, doc in (
+        ("apm", cmd_apm, cmd_apm.__doc__),
+        ("coverage", cmd_coverage, cmd_coverage.__doc__),
+    ):
+        metric = sub.add_parser(name, parents=[common], help=doc)
+        metric.add_argument(
+            "--by", required=name == "apm", choices=DIMENSIONS, help="the dimension"
+        )
+        if name == "coverage":
+            metric.add_argument("--value", help="the dimension's value")
+        metric.add_argument("--period", help="2026-Q4, FY2027-Q1, this, next or last")
+        metric.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
+        metric.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
+        metric.set_defaults(run=run)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_sub.add_parser("upgrade", parents=[common], help=cmd_db_upgrade.__doc__)
@@ -125,7 +188,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return int(args.run(args))
-    except SchemaOutOfDate as error:
+    except (SchemaOutOfDate, ValueError) as error:
         print(f"council: {error}", file=sys.stderr)
         return 2
 

@@ -9,14 +9,15 @@ from typing import Any, TextIO
 
 from bot.render import Message, Modal, form_values, render
 from bot.text import blocks_text, input_blocks
-from commands import council, deal
+from commands import deal
 from commands.context import Actor, Env
 from commands.deal_results import FormErrors
+from commands.registry import SLASH_COMMANDS
 from commands.workspace import identity
 
 PROMPT = "council> "
 LOCAL_USER = ("ULOCAL", "you")
-CONSOLE_HELP = """Type commands as in Slack: /deal ..., /council ...  (try /deal help)
+CONSOLE_HELP = """Type commands as in Slack: /deal, /apm, /coverage, /council (try /deal help)
 A number presses that button in the last reply.
 /as NAME acts as someone else (e.g. /as Jo Park); /whoami; quit or Ctrl-D leaves."""
 
@@ -68,10 +69,8 @@ class Console:
             self.press(int(line))
             return
         name, _, text = line.partition(" ")
-        if name == "/deal":
-            self.show(deal.run(self.env, self.actor(), text))
-        elif name == "/council":
-            self.show(council.run(self.env, self.actor(), text))
+        if name in SLASH_COMMANDS:
+            self.show(SLASH_COMMANDS[name](self.env, self.actor(), text))
         elif name == "/as":
             self.switch(text.strip())
         elif name == "/whoami":

@@ -385,3 +385,7 @@ def form_values(state: dict[str, Any]) -> dict[str, str]:
         else:
             values[key] = action.get("value") or ""
     return values
+
+
+# The APM's renderings register themselves with `render` when imported.
+from bot import apm_render  # noqa: E402,F401

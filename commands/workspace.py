@@ -82,3 +82,15 @@ def identity(session: Session, workspace_id: str, name: str | None) -> tuple[str
         chosen = people.people_by_name(session, workspace_id, name)
     chosen = [p for p in chosen if p.slack_user_id]
     return (chosen[0].slack_user_id or "", chosen[0].display_name) if chosen else None
+
+
+def default_workspace(session: Session, given: str | None) -> str:
+    """The workspace a CLI command means: the one given, the only one, or `local`."""
+    if given:
+        return given
+    ids = workspaces.workspace_ids(session)
+    if len(ids) == 1:
+        return ids[0]
+    if "local" in ids or not ids:
+        return "local"
+    raise ValueError(f"this store holds several workspaces ({', '.join(ids)}); pass --workspace")

@@ -86,3 +86,7 @@ def list_dimension_values(session: Session, workspace_id: str, dimension: str) -
 
 def add_dimension_value(session: Session, workspace_id: str, dimension: str, value: str) -> None:
     session.add(DimensionValue(workspace_id=workspace_id, dimension=dimension, value=value))
+
+
+def workspace_ids(session: Session) -> list[str]:
+    return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))

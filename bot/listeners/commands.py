@@ -10,13 +10,11 @@ from slack_sdk import WebClient
 from bot import actors
 from bot.listeners.deliver import reply
 from bot.listeners.safety import reply_on_failure
-from commands import council, deal
 from commands.context import Env
+from commands.registry import SLASH_COMMANDS
 
 
 def register(app: App, env: Env) -> None:
-    families = {"/deal": deal.run, "/council": council.run}
-
     def handle(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
         name = command["command"]
@@ -25,7 +23,8 @@ def register(app: App, env: Env) -> None:
             respond(text=text, response_type="ephemeral")
 
         with reply_on_failure(say, name):
-            result = families[name](env, actors.from_command(command), command.get("text", ""))
+            run = SLASH_COMMANDS[name]
+            result = run(env, actors.from_command(command), command.get("text", ""))
             reply(
                 result,
                 respond=respond,
@@ -34,5 +33,5 @@ def register(app: App, env: Env) -> None:
                 response_url=command.get("response_url"),
             )
 
-    for name in families:
+    for name in SLASH_COMMANDS:
         app.command(name)(handle)
