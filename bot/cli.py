@@ -6,11 +6,13 @@ import argparse
 import json
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from bot.apm_render import apm_json, coverage_json
+from bot.cli_imports import add_parsers
 from bot.render import Message, render
 from bot.settings import Settings
 from bot.text import blocks_text
@@ -174,6 +176,15 @@ def parser() -> argparse.ArgumentParser:
         metric.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
         metric.set_defaults(run=run)
 
+    def with_env(handler: Callable[[argparse.Namespace, Env, Actor], int]):
+        def command(args: argparse.Namespace) -> int:
+            env = _env()
+            return handler(args, env, _actor(env, args))
+
+        return command
+
+    add_parsers(sub, common, with_env)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_sub.add_parser("upgrade", parents=[common], help=cmd_db_upgrade.__doc__)
@@ -182,6 +193,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # Piped into `head`, stop quietly when the reader has had enough.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     args = parser().parse_args(argv)
     logging.basicConfig(
         level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"

@@ -94,6 +94,10 @@ class Database:
         finally:
             session.close()
 
+    def session(self) -> Session:
+        """A session the caller commits or rolls back (for work spanning several steps)."""
+        return self._sessions()
+
     def upgrade(self) -> None:
         """Apply every migration not yet applied."""
         with self.engine.begin() as connection:

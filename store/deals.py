@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, or_, select
+from sqlalchemy import Select, and_, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from store.models import STATE_FIELDS, Deal, DealVersion
@@ -51,10 +51,10 @@ def create_deal(
     )
     session.add(deal)
     session.flush()
-    changes = {field: [None, _plain(getattr(deal, field))] for field in STATE_FIELDS}
+    # Version 1 is the creation: its own columns say everything, so it lists no changes.
     session.add(
         _version_of(
-            deal, version=1, valid_from=at, changed_by_id=by, change_source=source, changes=changes
+            deal, version=1, valid_from=at, changed_by_id=by, change_source=source, changes={}
         )
     )
     session.flush()
@@ -225,14 +225,15 @@ def deals_by_external_ids(
 class NewDeal:
     """A deal to insert with its whole history: each state and the moment it began."""
 
-    external_id: str | None
+    external_id: str
     states: list[tuple[datetime, dict[str, Any]]]
     by: int | None
     source: str
 
 
 def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) -> list[int]:
-    """Insert many deals and their versions in a few statements (imports load 100k rows)."""
+    """Insert many deals and their versions with one executemany each (imports load 100k
+    rows); the new ids are read back by CRM id, which is unique within a workspace."""
     if not new:
         return []
     rows = [
@@ -246,12 +247,21 @@ def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) ->
         }
         for item in new
     ]
-    ids = list(session.scalars(insert(Deal).returning(Deal.id, sort_by_parameter_order=True), rows))
+    session.execute(insert(Deal.__table__), rows)
+    found = session.execute(
+        select(Deal.external_id, Deal.id).where(
+            Deal.workspace_id == workspace_id,
+            Deal.external_id.in_([item.external_id for item in new]),
+        )
+    )
+    ids = {external_id: deal_id for external_id, deal_id in found}
     versions = []
-    for deal_id, item in zip(ids, new, strict=True):
-        versions.extend(_chain(workspace_id, deal_id, item.states, item.by, item.source))
-    session.execute(insert(DealVersion), versions)
-    return ids
+    for item in new:
+        versions.extend(
+            _chain(workspace_id, ids[item.external_id], item.states, item.by, item.source)
+        )
+    session.execute(insert(DealVersion.__table__), versions)
+    return [ids[item.external_id] for item in new]
 
 
 def _chain(
@@ -266,11 +276,15 @@ def _chain(
     previous: dict[str, Any] = {}
     for number, (begins, state) in enumerate(states, start=1):
         ends = states[number][0] if number < len(states) else None
-        changes = {
-            field: [_plain(previous.get(field)), _plain(value)]
-            for field, value in state.items()
-            if previous.get(field) != value or number == 1
-        }
+        changes = (
+            {}
+            if number == 1
+            else {
+                field: [_plain(previous.get(field)), _plain(value)]
+                for field, value in state.items()
+                if previous.get(field) != value
+            }
+        )
         rows.append(
             {
                 "workspace_id": workspace_id,
@@ -315,9 +329,17 @@ def replace_history(
     rows = _chain(deal.workspace_id, deal.id, [*states, *kept_states], by, source)
     for row, (changed_by, change_source) in zip(rows[len(states) :], kept_meta, strict=True):
         row["changed_by_id"], row["change_source"] = changed_by, change_source
-    session.execute(insert(DealVersion), rows)
+    session.execute(insert(DealVersion.__table__), rows)
     current = rows[-1]
     for field in STATE_FIELDS:
         setattr(deal, field, current[field])
     deal.version = len(rows)
     return len(rows)
+
+
+def refresh_statistics(session: Session) -> None:
+    """Have PostgreSQL recount the deal tables. A bulk load outruns autovacuum, and with
+    stale counts the planner scans `deals` for each batch's lookups instead of using the
+    index, so each batch gets slower than the last."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE deals, deal_versions"))

@@ -30,12 +30,12 @@ def test_database_down_tells_the_user_to_try_again(slack: FakeSlack):
 
 
 def test_an_unexpected_failure_is_a_short_apology(env: Env, slack: FakeSlack, monkeypatch):
-    import commands.deal
+    from commands.registry import SLASH_COMMANDS
 
     def broken(*args: object, **kwargs: object) -> object:
         raise KeyError("internal detail")
 
-    monkeypatch.setattr(commands.deal, "run", broken)
+    monkeypatch.setitem(SLASH_COMMANDS, "/deal", broken)
     running = RunningApp(env, slack)
     try:
         body = slash_command("/deal", "Acme", slack.response_url("boom"))

@@ -1,0 +1,1 @@
+"""Benchmarks: speed and memory goals, measured, with results in BENCHMARKS.md."""

@@ -1,0 +1,159 @@
+"""Reading CRM exports: which column is which field, and what their values mean."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from commands.parsing import ParseError
+
+# Each field and the headers that name it, best first (compared without case or
+# punctuation, so `Account.Name`, `AccountName` and `Account Name` are one).
+HEADERS: dict[str, tuple[str, ...]] = {
+    "external_id": ("Id", "OpportunityId", "Opportunity ID", "External_id__c"),
+    "name": ("Name", "Opportunity Name"),
+    "account": ("Account.Name", "AccountName", "Account Name", "Account"),
+    "owner": ("Owner.Name", "OwnerName", "Opportunity Owner", "Owner"),
+    "owner_email": ("Owner.Email", "OwnerEmail", "Owner Email"),
+    "stage": ("StageName", "Stage"),
+    "amount": ("Amount",),
+    "close": ("CloseDate", "Close Date"),
+    "created": ("CreatedDate", "Created Date"),
+    "category": ("ForecastCategoryName", "Forecast Category", "ForecastCategory"),
+    "next": ("NextStep", "Next Step"),
+    "product": ("Product", "Product__c", "Product Name"),
+    "region": ("Region", "Region__c"),
+    "segment": ("Segment", "Segment__c"),
+    "source": ("Source", "Pipeline Source"),
+    "lead_source": ("LeadSource", "Lead Source"),
+    "type": ("Type", "Opportunity Type"),
+}
+# Where an export has no column of its own for a dimension, these stand in.
+FALLBACKS = {"source": "lead_source", "segment": "type"}
+FIELD_NAMES = {
+    **{field: field for field in HEADERS},
+    "id": "external_id",
+    "stage_name": "stage",
+    "close_date": "close",
+    "created_date": "created",
+    "engaged": "created",
+    "forecast_category": "category",
+    "next_step": "next",
+    "email": "owner_email",
+}
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[^0-9a-z]", "", text.lower())
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    """Which header holds each field."""
+
+    columns: dict[str, str]
+
+    def get(self, row: dict[str, str], field: str) -> str:
+        header = self.columns.get(field)
+        if header is None and field in FALLBACKS:
+            header = self.columns.get(FALLBACKS[field])
+        return (row.get(header) or "").strip() if header is not None else ""
+
+
+def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
+    """The field each header holds, with `--map COLUMN=field` overrides winning."""
+    by_squash = {squash(h): h for h in headers if h is not None}
+    columns: dict[str, str] = {}
+    for field, names in HEADERS.items():
+        for name in names:
+            if squash(name) in by_squash:
+                columns[field] = by_squash[squash(name)]
+                break
+    for column, field_name in overrides.items():
+        field = FIELD_NAMES.get(field_name.strip().lower())
+        if field is None:
+            known = ", ".join(sorted(set(FIELD_NAMES.values())))
+            raise ParseError(
+                f"--map {column}={field_name}: `{field_name}` is not a field ({known})"
+            )
+        header = by_squash.get(squash(column))
+        if header is None:
+            raise ParseError(f"--map {column}={field_name}: the file has no column `{column}`")
+        columns = {f: h for f, h in columns.items() if h != header}
+        columns[field] = header
+    return ColumnMap(columns)
+
+
+def parse_mapping(pairs: Sequence[str], what: str) -> dict[str, str]:
+    """`A=B` pairs as a dict; raises ParseError naming the bad one."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        left, sep, right = pair.partition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise ParseError(f"{what} `{pair}` is not of the form THEIRS=OURS")
+        mapping[left.strip()] = right.strip()
+    return mapping
+
+
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+_US_DATE = re.compile(
+    r"^(\d{1,2})/(\d{1,2})/(\d{2}|\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?\s*([AaPp][Mm])?)?$"
+)
+
+
+def export_date(text: str) -> date:
+    """A date as exports write it: `2017-03-01`, `2024-01-22T16:14:25.000+0000`,
+    `3/1/2017`, `02/03/24`, `02/23/26 08:55 PM` (month first). The date as written."""
+    value = text.strip()
+    if match := _ISO_DATE.match(value):
+        return _date(int(match[1]), int(match[2]), int(match[3]), text)
+    if match := _US_DATE.match(value):
+        year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+        return _date(year, int(match[1]), int(match[2]), text)
+    raise ParseError(f"`{text}` is not a date (expected 2017-03-01 or 3/1/2017)")
+
+
+def export_moment(text: str, zone: ZoneInfo) -> datetime:
+    """A timestamp as exports write it; without a zone it is in `zone`, a bare date is the
+    start of that day."""
+    value = text.strip()
+    iso = re.sub(r"([+-]\d{2})(\d{2})$", r"\1:\2", value.replace("Z", "+00:00"))
+    try:
+        moment = datetime.fromisoformat(iso)
+    except ValueError:
+        moment = None
+    if moment is None and (match := _US_DATE.match(value)):
+        hour, minute, second = int(match[4] or 0), int(match[5] or 0), int(match[6] or 0)
+        if match[7]:
+            hour = hour % 12 + (12 if match[7].lower() == "pm" else 0)
+        day = export_date(value)
+        moment = datetime.combine(day, time(hour, minute, second))
+    if moment is None:
+        raise ParseError(f"`{text}` is not a timestamp")
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
+
+
+def _date(year: int, month: int, day: int, text: str) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ParseError(f"`{text}` is not a real date") from None
+
+
+# Salesforce's API names for forecast categories, and older ones, as ours.
+CATEGORY_NAMES = {
+    "pipeline": "Pipeline",
+    "bestcase": "Best Case",
+    "commit": "Commit",
+    "forecast": "Commit",
+    "mostlikely": "Commit",
+    "closed": "Closed",
+    "omitted": "Omitted",
+}
+
+
+def export_category(text: str) -> str | None:
+    return CATEGORY_NAMES.get(squash(text))

@@ -1,0 +1,530 @@
+"""`council import deals` and `council import history`: CRM exports into the store.
+
+Rows load in batches, each in its own transaction: a crash loses at most the batch under
+way, and running the same file again finishes the job, since rows already loaded are
+recognised by their CRM id and change nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from commands.context import Actor, Env
+from commands.import_columns import ColumnMap, export_category, export_date, export_moment, squash
+from commands.import_columns import map_columns as read_columns
+from commands.parsing import ParseError, parse_amount
+from commands.periods import midnight
+from commands.workspace import DIMENSIONS, ensure_workspace
+from store import deals as store_deals
+from store import people, workspaces
+from store.deals import NewDeal
+from store.models import Deal, Person, Stage, Workspace
+
+BATCH = 2000
+UNASSIGNED = "Unassigned (import)"
+IMPORT = "import"
+HISTORY = "history"
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportReport:
+    """What an import did: counts, rows refused with why, and rows loaded with a flag."""
+
+    rows: int = 0
+    created: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    bad: list[tuple[int, str]] = field(default_factory=list)
+    flags: Counter[str] = field(default_factory=Counter)
+    flag_lines: dict[str, list[int]] = field(default_factory=dict)
+    unknown_stages: Counter[str] = field(default_factory=Counter)
+    dry_run: bool = False
+
+    def flag(self, line: int, what: str) -> None:
+        self.flags[what] += 1
+        self.flag_lines.setdefault(what, [])
+        if len(self.flag_lines[what]) < 5:
+            self.flag_lines[what].append(line)
+
+
+class RowError(ValueError):
+    """This row cannot be loaded; the message says why."""
+
+
+@dataclass
+class _Stages:
+    """The workspace's stages and `--stage-map`, to read what exports call a stage."""
+
+    stages: list[Stage]
+    mapping: dict[str, str]
+
+    def __post_init__(self) -> None:
+        names = {s.name: s for s in self.stages}
+        for theirs, ours in self.mapping.items():
+            if ours not in names:
+                matches = [s for s in self.stages if squash(s.name) == squash(ours)]
+                if len(matches) != 1:
+                    listed = ", ".join(names)
+                    raise ParseError(
+                        f"--stage-map {theirs}={ours}: `{ours}` is not a stage ({listed})"
+                    )
+                self.mapping[theirs] = matches[0].name
+        self.first_open = next(s for s in self.stages if s.status == "open")
+        # Exports say `Closed/Won`, `closed won`, or just `Won` and `Lost`.
+        by_word: dict[str, list[Stage]] = {}
+        for stage in self.stages:
+            for word in stage.name.split()[1:]:
+                by_word.setdefault(squash(word), []).append(stage)
+        self.by_squash = {k: v[0] for k, v in by_word.items() if len(v) == 1}
+        self.by_squash |= {squash(s.name): s for s in self.stages}
+        self.by_squash |= {squash(k): names[v] for k, v in self.mapping.items()}
+
+    def read(self, text: str) -> Stage:
+        stage = self.by_squash.get(squash(text)) if text else None
+        if stage is None:
+            raise RowError(f"unknown stage `{text}`" if text else "no stage")
+        return stage
+
+
+@dataclass
+class _Context:
+    """What rows are read against: the workspace, its stages, people and values."""
+
+    session: Session
+    workspace: Workspace
+    zone: ZoneInfo
+    stages: _Stages
+    today: date
+    now: datetime
+    people_by_key: dict[str, Person] = field(default_factory=dict)
+    known: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def owner(self, name: str, email: str) -> Person:
+        key = (email or name or UNASSIGNED).lower()
+        if key in self.people_by_key:
+            return self.people_by_key[key]
+        found = people.people_by_name(self.session, self.workspace.id, email) if email else []
+        found = found or people.people_by_name(self.session, self.workspace.id, name or UNASSIGNED)
+        person = (
+            found[0]
+            if found
+            else people.add_person(
+                self.session,
+                self.workspace.id,
+                display_name=name or email or UNASSIGNED,
+                slack_user_id=None,
+                role="rep",
+                now=self.now,
+                email=email or None,
+            )
+        )
+        self.people_by_key[key] = person
+        return person
+
+    def dimension(self, dimension: str, value: str) -> str | None:
+        if not value:
+            return None
+        if dimension not in self.known:
+            listed = workspaces.list_dimension_values(self.session, self.workspace.id, dimension)
+            self.known[dimension] = {v.lower(): v for v in listed}
+        known = self.known[dimension]
+        if value.lower() not in known:
+            workspaces.add_dimension_value(self.session, self.workspace.id, dimension, value)
+            known[value.lower()] = value
+        return known[value.lower()]
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str], dict[str, str]]]:
+    """(line, headers, row) for each record; BOM, CRLF and quoted commas and newlines."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        headers = list(reader.fieldnames or [])
+        line = 2
+        for row in reader:
+            yield line, headers, row
+            line = reader.line_num + 1
+
+
+def count_rows(path: Path) -> int:
+    return sum(1 for _ in _rows(path))
+
+
+def _batches(path: Path, size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
+    batch: list[tuple[int, dict[str, str]]] = []
+    for line, _headers, row in _rows(path):
+        batch.append((line, row))
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def headers_of(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _amount(text: str) -> Decimal | None:
+    if not text:
+        return None
+    try:
+        return parse_amount(text)
+    except ParseError as error:
+        raise RowError(str(error)) from None
+
+
+def _date_or_none(text: str, what: str) -> date | None:
+    if not text:
+        return None
+    try:
+        return export_date(text)
+    except ParseError as error:
+        raise RowError(f"{what}: {error}") from None
+
+
+def _external_id(columns: ColumnMap, row: dict[str, str]) -> str:
+    given = columns.get(row, "external_id")
+    if given:
+        return given[:64]
+    # Without a CRM id, the name and account identify the row, so a second run of the
+    # same file finds what the first one loaded.
+    key = f"{columns.get(row, 'name')}\x1f{columns.get(row, 'account')}"
+    return "row:" + hashlib.sha1(key.encode()).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    external_id: str
+    state: dict[str, Any]
+    created_given: bool
+
+
+def _read_row(
+    ctx: _Context, columns: ColumnMap, line: int, row: dict[str, str], report: ImportReport
+) -> _Row:
+    """A row as the deal's state now; raises RowError when it cannot be loaded."""
+    name = columns.get(row, "name")
+    if "name" not in columns.columns:
+        # An export without names (Maven's, say): account, product and CRM id name the deal.
+        parts = [columns.get(row, "account"), columns.get(row, "product")]
+        name = " · ".join(p for p in parts if p) + f" ({columns.get(row, 'external_id')})"
+    if not name:
+        raise RowError("no name")
+    stage_text = columns.get(row, "stage")
+    try:
+        stage = ctx.stages.read(stage_text)
+    except RowError:
+        if stage_text:
+            report.unknown_stages[stage_text] += 1
+        raise
+    amount = _amount(columns.get(row, "amount"))
+    if amount is not None and amount < 0:
+        raise RowError("negative amount")
+    close = _date_or_none(columns.get(row, "close"), "close date")
+    created = _date_or_none(columns.get(row, "created"), "created date")
+    created_given = created is not None
+    if created is None:
+        created = ctx.today
+        report.flag(line, "no created date: taken as the import date")
+    if stage.status == "open":
+        if amount is None:
+            report.flag(line, "open deal without an amount")
+        if close is None:
+            report.flag(line, "open deal without a close date")
+    elif close is None:
+        close = created
+        report.flag(line, "closed deal without a close date: taken as its created date")
+    category, explicit = stage.category, False
+    given_category = columns.get(row, "category")
+    if given_category and stage.status == "open":
+        read = export_category(given_category)
+        if read is None or read == "Closed":
+            report.flag(line, "forecast category not understood: it follows the stage")
+        elif read != stage.category:
+            category, explicit = read, True
+    owner = ctx.owner(columns.get(row, "owner"), columns.get(row, "owner_email"))
+    state: dict[str, Any] = {
+        "name": name[:255],
+        "account": columns.get(row, "account")[:255] or None,
+        "owner_id": owner.id,
+        "stage": stage.name,
+        "status": stage.status,
+        "amount": amount,
+        "close_date": close,
+        "created_date": created,
+        "next_step": columns.get(row, "next")[:1000] or None,
+        "forecast_category": category,
+        "category_is_explicit": explicit,
+    }
+    for dimension in DIMENSIONS:
+        state[dimension] = ctx.dimension(dimension, columns.get(row, dimension)[:128])
+    return _Row(line, _external_id(columns, row), state, created_given)
+
+
+def assumed_history(
+    ctx: _Context, state: dict[str, Any], line: int, report: ImportReport
+) -> list[tuple[datetime, dict[str, Any]]]:
+    """A deal without history: open in the Pipeline category from its created date with its
+    current amount and close date, and as it is now from its close date if it is closed."""
+    created_at = midnight(state["created_date"], ctx.zone)
+    if state["status"] == "open":
+        return [(created_at, state)]
+    close_at = midnight(state["close_date"], ctx.zone)
+    if close_at < created_at:
+        report.flag(line, "close date before created date: closed on its created date")
+    if close_at <= created_at:
+        return [(created_at, state)]
+    first = ctx.stages.first_open
+    opened = {
+        **state,
+        "stage": first.name,
+        "status": "open",
+        "forecast_category": "Pipeline",
+        "category_is_explicit": False,
+    }
+    return [(created_at, opened), (close_at, state)]
+
+
+def _context(session: Session, env: Env, actor: Actor, stage_map: dict[str, str]) -> _Context:
+    now = env.now()
+    workspace = ensure_workspace(session, actor, now)
+    zone = ZoneInfo(workspace.timezone)
+    stages = _Stages(workspaces.list_stages(session, workspace.id), dict(stage_map))
+    return _Context(session, workspace, zone, stages, now.astimezone(zone).date(), now)
+
+
+def _load_batch(
+    ctx: _Context,
+    columns: ColumnMap,
+    batch: list[tuple[int, dict[str, str]]],
+    report: ImportReport,
+) -> None:
+    read: dict[str, _Row] = {}
+    for line, row in batch:
+        try:
+            found = _read_row(ctx, columns, line, row, report)
+        except RowError as error:
+            report.bad.append((line, str(error)))
+            continue
+        if found.external_id in read:
+            report.flag(line, "the same deal twice in the file: the later row wins")
+        read[found.external_id] = found
+    existing = store_deals.deals_by_external_ids(ctx.session, ctx.workspace.id, list(read))
+    new: list[NewDeal] = []
+    for external_id, found in read.items():
+        deal = existing.get(external_id)
+        if deal is None:
+            states = assumed_history(ctx, found.state, found.line, report)
+            new.append(NewDeal(external_id, states, None, IMPORT))
+            continue
+        state = found.state
+        if not found.created_given:
+            state = {**state, "created_date": deal.created_date}
+        changes = store_deals.change_deal(
+            ctx.session, deal, state, by=None, source=IMPORT, at=ctx.now
+        )
+        if changes:
+            report.changed += 1
+        else:
+            report.unchanged += 1
+    store_deals.insert_deals(ctx.session, ctx.workspace.id, new)
+    report.created += len(new)
+
+
+def import_deals(
+    env: Env,
+    actor: Actor,
+    path: Path,
+    *,
+    column_map: dict[str, str] | None = None,
+    stage_map: dict[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Upsert deals from an Opportunity export; raises ParseError for a bad mapping."""
+    report = ImportReport(dry_run=dry_run)
+    columns = read_columns(headers_of(path), column_map or {})
+    if "name" not in columns.columns and "external_id" not in columns.columns:
+        raise ParseError(
+            "the file has neither a Name nor an Id column; name one with --map COLUMN=name"
+        )
+    if "stage" not in columns.columns:
+        raise ParseError("the file has no StageName column; name it with --map COLUMN=stage")
+    batches = _batches(path, BATCH)
+    if dry_run:
+        # One transaction, rolled back: the counts are exact and nothing is kept.
+        session = env.db.session()
+        try:
+            ctx = _context(session, env, actor, stage_map or {})
+            for batch in batches:
+                _load_batch(ctx, columns, batch, report)
+                report.rows += len(batch)
+                if progress:
+                    progress(report.rows)
+        finally:
+            session.rollback()
+            session.close()
+        return report
+    next_statistics = BATCH
+    for batch in batches:
+        with env.db.transaction() as session:
+            ctx = _context(session, env, actor, stage_map or {})
+            _load_batch(ctx, columns, batch, report)
+            if report.created >= next_statistics:
+                store_deals.refresh_statistics(session)
+                next_statistics *= 2  # a log(n) number of times over the whole load
+        report.rows += len(batch)
+        if progress:
+            progress(report.rows)
+    return report
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    line: int
+    at: datetime
+    row: dict[str, str]
+
+
+def import_history(
+    env: Env,
+    actor: Actor,
+    path: Path,
+    *,
+    stage_map: dict[str, str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Backfill deals' change history from an OpportunityHistory export."""
+    report = ImportReport(dry_run=dry_run)
+    headers = headers_of(path)
+    # A history row has an Id of its own; the deal's is OpportunityId.
+    prefer = {"OpportunityId": "external_id"} if "opportunityid" in map(squash, headers) else {}
+    columns = read_columns(headers, prefer)
+    if "created" not in columns.columns or "external_id" not in columns.columns:
+        raise ParseError("a history export needs OpportunityId and CreatedDate columns")
+    with env.db.transaction() as session:
+        zone = ZoneInfo(ensure_workspace(session, actor, env.now()).timezone)
+    by_deal: dict[str, list[_Snapshot]] = {}
+    for line, _headers, row in _rows(path):
+        report.rows += 1
+        try:
+            at = export_moment(columns.get(row, "created"), zone)
+        except ParseError as error:
+            report.bad.append((line, f"CreatedDate: {error}"))
+            continue
+        by_deal.setdefault(columns.get(row, "external_id"), []).append(_Snapshot(line, at, row))
+    done = 0
+    ids = sorted(by_deal)
+    for start in range(0, len(ids), BATCH):
+        chunk = ids[start : start + BATCH]
+        session = env.db.session()
+        try:
+            ctx = _context(session, env, actor, stage_map or {})
+            deals = store_deals.deals_by_external_ids(session, ctx.workspace.id, chunk)
+            for external_id in chunk:
+                snapshots = by_deal[external_id]
+                deal = deals.get(external_id)
+                if deal is None:
+                    for snap in snapshots:
+                        report.bad.append(
+                            (snap.line, f"no deal with Id `{external_id}`: import the deals first")
+                        )
+                    continue
+                _rebuild(ctx, columns, deal, snapshots, report)
+                done += len(snapshots)
+            session.rollback() if dry_run else session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+        if progress:
+            progress(done)
+    return report
+
+
+def _rebuild(
+    ctx: _Context, columns: ColumnMap, deal: Deal, snapshots: list[_Snapshot], report: ImportReport
+) -> None:
+    base = {
+        f: getattr(deal, f)
+        for f in (
+            "name",
+            "account",
+            "owner_id",
+            "product",
+            "region",
+            "segment",
+            "source",
+            "next_step",
+            "created_date",
+        )
+    }
+    states: list[tuple[datetime, dict[str, Any]]] = []
+    previous: dict[str, Any] = {"amount": deal.amount, "close_date": deal.close_date}
+    for snap in sorted(snapshots, key=lambda s: (s.at, s.line)):
+        stage_text = columns.get(snap.row, "stage")
+        try:
+            stage = ctx.stages.read(stage_text)
+            amount = _amount(columns.get(snap.row, "amount"))
+            close = _date_or_none(columns.get(snap.row, "close"), "close date")
+        except RowError as error:
+            if str(error).startswith("unknown stage"):
+                report.unknown_stages[stage_text] += 1
+            report.bad.append((snap.line, str(error)))
+            continue
+        category = export_category(columns.get(snap.row, "category")) or stage.category
+        if stage.status != "open":
+            category = stage.category
+        state = {
+            **base,
+            "stage": stage.name,
+            "status": stage.status,
+            "amount": amount if amount is not None else previous["amount"],
+            "close_date": close or previous["close_date"],
+            "forecast_category": category,
+            "category_is_explicit": category != stage.category,
+        }
+        states.append((snap.at, state))
+        previous = state
+    if not states:
+        return
+    created_at = midnight(deal.created_date, ctx.zone)
+    if states[0][0] > created_at:
+        states[0] = (created_at, states[0][1])
+    current = {
+        **base,
+        **{
+            f: getattr(deal, f)
+            for f in (
+                "stage",
+                "status",
+                "amount",
+                "close_date",
+                "forecast_category",
+                "category_is_explicit",
+            )
+        },
+    }
+    if current != states[-1][1]:
+        # The export's current state is newer than its last history row.
+        states.append((max(deal.updated_at, states[-1][0] + timedelta(seconds=1)), current))
+    store_deals.replace_history(
+        ctx.session, deal, states, by=None, source=HISTORY, assumed_sources=(IMPORT, HISTORY)
+    )
+    report.changed += 1
