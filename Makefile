@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo console test lint format clean
+.PHONY: demo console test lint format bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 
 test: lint  ## every test, on SQLite and (when reachable) PostgreSQL
 	$(BIN)/pytest
+
+bench: $(STAMP)  ## import throughput at 100k rows, SQLite and PostgreSQL (a few minutes)
+	$(BIN)/python -m bench.import_bench --rows 100000 --runs 3
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

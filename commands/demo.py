@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
+from commands.fiscal import quarter_containing, shift_quarters
 from commands.workspace import DEFAULT_STAGES, ensure_workspace
-from store import deals, people, workspaces
+from store import deals, people, targets, workspaces
 from store.models import Deal, Person
 
 DEMO_PEOPLE = (
@@ -57,7 +58,7 @@ class DemoSummary:
     deals: int
 
 
-def load_demo(env: Env, workspace_id: str = "local", deal_count: int = 40) -> DemoSummary:
+def load_demo(env: Env, workspace_id: str = "local", deal_count: int = 120) -> DemoSummary:
     """Fill an empty workspace with a demo sales team and deals that have histories."""
     with env.db.transaction() as session:
         now = env.now()
@@ -78,7 +79,36 @@ def load_demo(env: Env, workspace_id: str = "local", deal_count: int = 40) -> De
         rng = random.Random(2026)
         for index in range(deal_count):
             _deal(session, workspace_id, rng, reps[index % len(reps)], index, now)
+        _targets(session, workspace_id, now)
         return DemoSummary(True, len(team), deal_count)
+
+
+def _targets(session: Session, workspace_id: str, now: datetime) -> None:
+    """Targets for this quarter and the same quarter last year, so the APM has colours."""
+    this = quarter_containing(now.date())
+    for period in (this, shift_quarters(this, -4)):
+        for product in VALUES["product"]:
+            for metric, amount in (("closed", 150_000), ("pipegen", 400_000)):
+                targets.set_target(
+                    session,
+                    workspace_id,
+                    period=period.label,
+                    dimension="product",
+                    value=product,
+                    metric=metric,
+                    amount=Decimal(amount),
+                    now=now,
+                )
+        targets.set_target(
+            session,
+            workspace_id,
+            period=period.label,
+            dimension="total",
+            value="",
+            metric="closed",
+            amount=Decimal(450_000),
+            now=now,
+        )
 
 
 def _people(session: Session, workspace_id: str, now: datetime) -> list[Person]:
@@ -103,7 +133,7 @@ def _deal(
     session: Session, workspace_id: str, rng: random.Random, rep: Person, index: int, now: datetime
 ) -> None:
     today = now.date()
-    created = today - timedelta(days=rng.randint(20, 420))
+    created = today - timedelta(days=rng.randint(10, 500))
     close = created + timedelta(days=rng.randint(30, 200))
     amount = Decimal(int(rng.lognormvariate(10.8, 0.8))).quantize(Decimal(1000))
     first = DEFAULT_STAGES[0]

@@ -447,7 +447,10 @@ def import_history(
                     continue
                 _rebuild(ctx, columns, deal, snapshots, report)
                 done += len(snapshots)
-            session.rollback() if dry_run else session.commit()
+            if dry_run:
+                session.rollback()
+            else:
+                session.commit()
         except BaseException:
             session.rollback()
             raise

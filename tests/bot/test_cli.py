@@ -51,7 +51,7 @@ def test_every_command_has_help(args: list[str], capsys: pytest.CaptureFixture[s
 def test_console_demo_on_a_fresh_machine_needs_no_slack_and_no_setup(tmp_path: Path):
     result = run(["console", "--demo"], tmp_path, stdin="/deal list all\n/deal help\n")
     assert result.returncode == 0, result.stderr
-    assert "Loaded demo organisation: 7 people, 40 deals." in result.stdout
+    assert "Loaded demo organisation: 7 people, 120 deals." in result.stdout
     assert "All open deals" in result.stdout and "Keep your deals current" in result.stdout
     assert (tmp_path / "council.db").exists()
     again = run(["console", "--demo"], tmp_path, stdin="")

@@ -93,6 +93,6 @@ def test_the_demo_loads_once_and_is_the_same_every_time(env: Env):
     first = load_demo(env)
     again = load_demo(env)
     assert first.loaded and not again.loaded
-    assert (first.people, first.deals) == (7, 40) == (again.people, again.deals)
+    assert (first.people, first.deals) == (7, 120) == (again.people, again.deals)
     transcript = run_console(env, ["/deal list all"])
     assert transcript.count("• #") > 5

@@ -208,3 +208,20 @@ def test_slash_command_arguments(quarter: Env, maya: Actor):
     assert isinstance(bad, Problem) and "not a period" in bad.message
     assert isinstance(apm.run_coverage(quarter, maya, "product=Alpha this"), Coverage)
     assert isinstance(apm.run_coverage(quarter, maya, "region"), Problem)
+
+
+def test_a_deal_pushed_out_of_the_quarter_leaves_its_open_pipeline(
+    env: Env, maya: Actor, clock: FakeClock
+):
+    at(clock, "2026-10-05T09:00")
+    do(env, maya, "new H product=Beta amount=70k close=2026-12-10 stage=Decision")
+    at(clock, "2026-11-01T09:00")
+    do(env, maya, "H close=2027-02-01")  # pushed into next quarter
+    at(clock, "2026-12-01T09:00")
+    before = row(matrix(env, maya, "2026-10-31"), "Beta")
+    after = row(matrix(env, maya, "2026-11-01"), "Beta")
+    assert (before.open.value, before.forecast.value) == (D(70000), D(70000))
+    assert (after.open.value, after.forecast.value) == (D(0), D(0))
+    assert after.pipegen.value == D(70000)  # it was still generated this quarter
+    next_quarter = matrix(env, maya, "2026-11-01", period="2027-Q1")
+    assert row(next_quarter, "Beta").open.value == D(70000)
