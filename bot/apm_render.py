@@ -10,6 +10,7 @@ from tabulate import tabulate
 from bot.render import Message, chunks, context, esc, render, section
 from commands.apm import Apm, Coverage
 from commands.council import TargetList
+from commands.councils import CouncilList
 from commands.formatting import money, short_money
 from commands.metrics import COLUMNS, Cell, Row
 
@@ -154,3 +155,22 @@ def coverage_json(result: Coverage) -> dict[str, Any]:
         "coverage": _number(cell.value, money_value=False),
         "color": cell.color,
     }
+
+
+@render.register
+def _(result: CouncilList) -> Message:
+    if not result.councils:
+        text = "No councils yet: `/council create #channel`."
+        return Message(text, [section(esc(text))])
+    lines = ["*Councils*"]
+    for c in result.councils:
+        when = (
+            "paused" + (f" ({c.paused_reason})" if c.paused_reason else "")
+            if c.paused
+            else (f"next {c.next_digest:%a %Y-%m-%d %H:%M %Z}" if c.next_digest else "")
+        )
+        lines.append(
+            f"• *{esc(c.name)}* in {esc(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
+            f"{', '.join(c.dimensions)}, owners for {c.owners_for}; {esc(when)}"
+        )
+    return Message(f"{len(result.councils)} councils", [section(p) for p in chunks(lines)])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import logging
 import os
 import signal
 import sys
+import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from bot.apm_render import apm_json, coverage_json
@@ -18,7 +21,8 @@ from bot.settings import Settings
 from bot.text import blocks_text
 from commands.apm import build_apm, build_coverage
 from commands.context import Actor, Env
-from commands.results import Problem
+from commands.councils import find as find_council
+from commands.results import CommandError, Problem
 from commands.workspace import DIMENSIONS, default_workspace
 from store.db import Database, SchemaOutOfDate, database_url, open_database
 
@@ -131,6 +135,57 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return _print_result(result, coverage_json, args)
 
 
+def cmd_clock(args: argparse.Namespace) -> int:
+    """Run the scheduler: each council's digest at its local day and time."""
+    from bot.app import web_client
+    from schedules import clock
+
+    settings = Settings.from_env()
+    _need(settings, "SLACK_BOT_TOKEN")
+    client = web_client(settings)
+    clock.run(_env(), lambda _workspace: client)
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace) -> int:
+    """Build a council's digest now: print it (--dry-run) or post this week's."""
+    from bot.digest_render import render_digest
+    from commands.digest import build_digest
+    from schedules.digests import deliver
+
+    env = _env()
+    actor = _actor(env, args)
+    with env.db.transaction() as session:
+        council = find_council(session, actor.workspace_id, args.council)
+        if args.dry_run:
+            payload = render_digest(build_digest(session, council, env.now()), 0)
+        council_id = council.id
+    if args.dry_run:
+        print_digest(payload, Path(args.image_dir))
+        return 0
+    from bot.app import web_client
+
+    settings = Settings.from_env()
+    _need(settings, "SLACK_BOT_TOKEN")
+    client = web_client(settings)
+    kind = f"forced:{uuid.uuid4().hex[:12]}" if args.force else "scheduled"
+    delivery = deliver(env, lambda _workspace: client, council_id, kind)
+    print(f"{delivery.council}: {delivery.status} {delivery.detail}".rstrip())
+    return 0 if delivery.status in ("posted", "skipped") else 1
+
+
+def print_digest(payload: dict[str, Any], folder: Path) -> None:
+    """The digest as the channel will see it, and where its image was written."""
+    for message in payload["messages"]:
+        if message["kind"] == "image":
+            path = folder / "digest-apm.png"
+            path.write_bytes(base64.b64decode(message["png"]))
+            print(f"[image] {path.resolve()}\n")
+            continue
+        prefix = "  ↳ (thread) " if message["kind"] == "thread" else ""
+        print(prefix + blocks_text(message["blocks"])[0] + "\n")
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply the migrations to DATABASE_URL."""
     database = Database(database_url())
@@ -185,6 +240,15 @@ def parser() -> argparse.ArgumentParser:
 
     add_parsers(sub, common, with_env)
 
+    clock = sub.add_parser("clock", parents=[common], help=cmd_clock.__doc__)
+    clock.set_defaults(run=cmd_clock)
+    digest = sub.add_parser("digest", parents=[common], help=cmd_digest.__doc__)
+    digest.add_argument("--council", required=True, help="its name (default: its channel's)")
+    digest.add_argument("--dry-run", action="store_true", help="print it, post nothing")
+    digest.add_argument("--force", action="store_true", help="post another even if posted")
+    digest.add_argument("--image-dir", default=".", help="where --dry-run writes the image")
+    digest.set_defaults(run=cmd_digest)
+
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     upgrade = db_sub.add_parser("upgrade", parents=[common], help=cmd_db_upgrade.__doc__)
@@ -203,6 +267,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.run(args))
     except (SchemaOutOfDate, ValueError) as error:
         print(f"council: {error}", file=sys.stderr)
+        return 2
+    except CommandError as error:
+        print(f"council: {getattr(error.result, 'message', error)}", file=sys.stderr)
         return 2
 
 

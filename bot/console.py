@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TextIO
 
+from bot.listeners.safety import reply_on_failure
 from bot.render import Message, Modal, form_values, render
 from bot.text import blocks_text, input_blocks
 from commands import deal
@@ -59,7 +60,9 @@ class Console:
                 return
             if line.strip().lower() in ("quit", "exit", "/quit", "/exit"):
                 return
-            self.handle(line.strip())
+            # The console, like Slack, never shows a stack trace: it says what happened.
+            with reply_on_failure(self.say, line.split(" ")[0]):
+                self.handle(line.strip())
 
     def handle(self, line: str) -> None:
         """Carry out one line, as Slack would carry out the same command."""

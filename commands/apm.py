@@ -119,7 +119,9 @@ def _sums(
     return sums_as_of(session, moment.workspace.id, dimension, at, window)
 
 
-def _matrix(session: Session, moment: _Moment, dimension: str) -> Apm:
+def _matrix(
+    session: Session, moment: _Moment, dimension: str, thresholds: Thresholds | None = None
+) -> Apm:
     workspace, period, at = moment.workspace, moment.period, moment.at
     prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
     prior_at = year_earlier(at)
@@ -129,7 +131,7 @@ def _matrix(session: Session, moment: _Moment, dimension: str) -> Apm:
     prior_targets, prior_total_targets = _targets(session, workspace, prior_period, dimension)
     elapsed = place(period, at, moment.zone).elapsed
     share = Decimal(str(round(elapsed, 6)))
-    thresholds = Thresholds()
+    thresholds = thresholds or Thresholds()
     values = sorted(
         {key or NONE_LABEL for key in (*now_sums, *prior_sums)} | set(targets),
     )

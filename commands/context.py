@@ -36,3 +36,4 @@ class Actor:
     display_name: str
     via: str
     workspace_name: str = ""
+    timezone: str | None = None  # the person's own, when the connector knows it

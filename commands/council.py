@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from commands import councils
 from commands.context import Actor, Env
 from commands.deal_fields import find_person
 from commands.formatting import money
@@ -17,6 +18,7 @@ from commands.periods import parse_period
 from commands.results import CommandError, Help, Notice, Problem, Refused
 from commands.targets import TARGET_EXAMPLE, read_target, save_target
 from commands.workspace import ROLES, ensure_person
+from store import councils as store_councils
 from store import people, workspaces
 from store import targets as store_targets
 from store.models import Person, Workspace
@@ -31,6 +33,12 @@ def council_help() -> str:
     `/council target PERIOD DIMENSION VALUE closed|pipegen AMOUNT` sets a target, e.g.
     `/council target 2026-Q4 region EMEA closed 1.2M`, `/council target this total pipegen 5M`.
     `/council targets [PERIOD]` lists a period's targets.
+    `/council create #channel [dimensions=product,region] [day=mon] [time=09:00]
+    [tz=Europe/Paris] [owners=red|red+yellow] [name=...]` sets up a weekly council; colour
+    thresholds too: `coverage_green=3 coverage_yellow=2 forecast_green=1 forecast_yellow=0.9
+    pacing_gap=0.1 open_yoy_yellow=-0.1`.
+    `/council list`; `/council edit NAME key=value ...`; `/council pause NAME`;
+    `/council resume NAME`; `/council delete NAME` (its history is kept).
     `/council settings` shows the workspace's settings and stages;
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
     changes them (fiscal_start is the month the fiscal year starts, 1-12).
@@ -82,7 +90,16 @@ class TargetList:
     targets: list[TargetRow]
 
 
-CouncilResult = TargetList | PeopleList | WorkspaceSettings | Notice | Problem | Refused | Help
+CouncilResult = (
+    councils.CouncilList
+    | TargetList
+    | PeopleList
+    | WorkspaceSettings
+    | Notice
+    | Problem
+    | Refused
+    | Help
+)
 
 
 def run(env: Env, actor: Actor, text: str) -> CouncilResult:
@@ -100,6 +117,8 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
             me = ensure_person(session, actor, now)
             if verb == "people":
                 return _people(session, actor.workspace_id)
+            if verb in COUNCIL_VERBS:
+                return _councils(session, me, actor, verb, args, now)
             if verb == "targets":
                 return _targets(session, actor.workspace_id, args, now)
             if verb == "target":
@@ -117,6 +136,38 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
             return Problem(f"`{verb}` is not a /council command.", example="/council help")
     except CommandError as error:
         return error.result
+
+
+COUNCIL_VERBS = ("create", "list", "edit", "pause", "resume", "delete")
+
+
+def _councils(
+    session: Session, me: Person, actor: Actor, verb: str, args: list[str], now: datetime
+) -> CouncilResult:
+    if verb == "list":
+        return councils.CouncilList(
+            [councils.view(c, now) for c in store_councils.councils(session, me.workspace_id)]
+        )
+    _require_admin(session, me)
+    words = [a for a in args if "=" not in a]
+    fields = {}
+    for arg in args:
+        if "=" in arg:
+            key, _, value = arg.partition("=")
+            fields[key.strip().lower()] = value.strip()
+    if verb == "create":
+        workspace, _ = _today(session, me.workspace_id, now)
+        return councils.create(
+            session, me, words, fields, now, actor.timezone or workspace.timezone
+        )
+    if not words:
+        raise CommandError(Problem("Which council?", example=f"/council {verb} pipeline"))
+    council = councils.find(session, me.workspace_id, words[0])
+    if verb == "edit":
+        return councils.edit(session, council, fields, now)
+    if verb == "delete":
+        return councils.delete(council, now)
+    return councils.set_paused(council, verb == "pause", now)
 
 
 def _today(session: Session, workspace_id: str, now: datetime) -> tuple[Workspace, date]:

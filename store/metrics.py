@@ -85,3 +85,88 @@ def sums_as_of(
         group = values.pop(0) if key is not None else None
         result[group] = Sums(*values)
     return result
+
+
+CHANGE_KINDS = ("new", "pulled_in", "pushed_out", "won", "lost", "grown", "shrunk")
+
+
+@dataclass(frozen=True)
+class Movement:
+    """How many deals moved one way, and the amount they moved."""
+
+    count: int = 0
+    amount: Decimal = ZERO
+
+
+def _as_of(workspace_id: str, at: datetime) -> Any:
+    v = DealVersion
+    return (
+        select(v)
+        .where(
+            v.workspace_id == workspace_id,
+            v.valid_from <= at,
+            or_(v.valid_to.is_(None), v.valid_to > at),
+        )
+        .subquery()
+    )
+
+
+def changes_since(
+    session: Session,
+    workspace_id: str,
+    dimension: str,
+    then: datetime,
+    now: datetime,
+    start: date,
+    end: date,
+) -> dict[str | None, dict[str, Movement]]:
+    """Per dimension value (as the deal stands now): the period's deals that are new since
+    `then`, pulled into or pushed out of `[start, end)`, won, lost, grown or shrunk."""
+    cur, prev = _as_of(workspace_id, now), _as_of(workspace_id, then)
+    cur_in = and_(cur.c.close_date >= start, cur.c.close_date < end)
+    prev_in = and_(prev.c.close_date >= start, prev.c.close_date < end)
+    cur_open, prev_open = cur.c.status == "open", prev.c.status == "open"
+    existed = prev.c.deal_id.is_not(None)
+    zero = func.coalesce(prev.c.amount, 0)
+    kinds = {
+        "new": (and_(~existed, cur_open, cur_in), cur.c.amount),
+        "pulled_in": (
+            and_(existed, cur_open, cur_in, ~func.coalesce(prev_in, False)),
+            cur.c.amount,
+        ),
+        "pushed_out": (
+            and_(existed, prev_open, prev_in, cur_open, ~func.coalesce(cur_in, False)),
+            prev.c.amount,
+        ),
+        "won": (and_(existed, prev_open, cur.c.status == "won", cur_in), cur.c.amount),
+        "lost": (and_(existed, prev_open, prev_in, cur.c.status == "lost"), prev.c.amount),
+        "grown": (
+            and_(existed, prev_open, cur_open, prev_in, cur_in, cur.c.amount > zero),
+            cur.c.amount - zero,
+        ),
+        "shrunk": (
+            and_(existed, prev_open, cur_open, prev_in, cur_in, cur.c.amount < zero),
+            zero - cur.c.amount,
+        ),
+    }
+    key = cur.c[dimension]
+    columns = []
+    for condition, amount in kinds.values():
+        columns.append(func.sum(case((condition, 1), else_=0)))
+        columns.append(type_coerce(func.coalesce(func.sum(case((condition, amount))), 0), Money()))
+    query = (
+        select(key, *columns)
+        .select_from(cur.outerjoin(prev, prev.c.deal_id == cur.c.deal_id))
+        .where(or_(cur_in, prev_in))
+        .group_by(key)
+    )
+    result: dict[str | None, dict[str, Movement]] = {}
+    for row in session.execute(query):
+        values = list(row)
+        group = values.pop(0)
+        moves = {
+            kind: Movement(int(values[2 * i] or 0), values[2 * i + 1])
+            for i, kind in enumerate(kinds)
+        }
+        result[group] = {k: m for k, m in moves.items() if m.count}
+    return result

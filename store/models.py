@@ -198,6 +198,68 @@ class Target(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
+class Council(Base):
+    """A weekly pipeline council: its channel, when it meets, and what it looks at."""
+
+    __tablename__ = "councils"
+    __table_args__ = (UniqueConstraint("workspace_id", "name", name="uq_councils_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    name: Mapped[str] = mapped_column(String(80))
+    channel_id: Mapped[str] = mapped_column(String(32))
+    dimensions: Mapped[list[str]] = mapped_column(JSON)
+    weekday: Mapped[int] = mapped_column(Integer)  # Monday is 0
+    at_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
+    timezone: Mapped[str] = mapped_column(String(64))
+    owners_for: Mapped[str] = mapped_column(String(16))  # red or red+yellow
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    paused: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestRun(Base):
+    """One council's digest for one week, claimed before anything is posted.
+
+    The unique (council, week, kind) row is the exactly-once claim; `lease_until` says how
+    long the claimant may work before another process may take over and resume.
+    """
+
+    __tablename__ = "digest_runs"
+    __table_args__ = (UniqueConstraint("council_id", "week", "kind", name="uq_digest_runs_claim"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"))
+    week: Mapped[str] = mapped_column(String(10))  # ISO week of the meeting, 2026-W48
+    kind: Mapped[str] = mapped_column(String(48))  # scheduled, or forced:<id>
+    status: Mapped[str] = mapped_column(String(12))  # running, posted, failed
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+    as_of: Mapped[datetime] = mapped_column(UTCDateTime())
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)  # the messages, fixed at claim
+
+
+class DigestMessage(Base):
+    """A message of a run that Slack accepted, so a resumed run skips it."""
+
+    __tablename__ = "digest_messages"
+    __table_args__ = (UniqueConstraint("run_id", "position", name="uq_digest_messages_pos"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("digest_runs.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(32))
+    ts: Mapped[str] = mapped_column(String(32))
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ProcessedKey(Base):
     """An idempotency claim: an event id, a button press or a form submission that has
     already had its effect. Claimed in the same transaction as the effect."""

@@ -76,6 +76,7 @@ def slack(fake_slack: FakeSlack) -> FakeSlack:
     """The fake Slack, its record cleared for this test."""
     fake_slack.calls.clear()
     fake_slack._failures.clear()
+    fake_slack.uploads.clear()
     fake_slack.users = {"U0MAYA001": "maya", "U0JO00001": "jo"}
     return fake_slack
 

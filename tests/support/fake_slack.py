@@ -33,6 +33,7 @@ class Failure:
     status: int
     body: dict[str, Any]
     headers: dict[str, str]
+    after: int = 0  # let this many calls succeed first
 
 
 class FakeSlack:
@@ -44,6 +45,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, str] = {}  # user id -> display name, for users.info
+        self.uploads: dict[str, bytes] = {}  # file id -> bytes uploaded
         self._changed = threading.Condition()
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
@@ -85,9 +87,13 @@ class FakeSlack:
         body: dict[str, Any] | None = None,
         times: int = 1,
         headers: dict[str, str] | None = None,
+        after: int = 0,
     ) -> None:
-        failure = Failure(status, body or {"ok": False, "error": "fatal_error"}, headers or {})
-        self._failures.setdefault(method, []).extend([failure] * times)
+        """Make `method` fail `times` times, once `after` more calls have succeeded."""
+        body = body or {"ok": False, "error": "fatal_error"}
+        failures = [Failure(status, body, headers or {}, after)]
+        failures += [Failure(status, body, headers or {}) for _ in range(times - 1)]
+        self._failures.setdefault(method, []).extend(failures)
 
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
@@ -106,7 +112,12 @@ class FakeSlack:
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length).decode()
+        body = request.rfile.read(length)
+        if request.path.startswith("/upload/"):
+            self.uploads[request.path.removeprefix("/upload/")] = body
+            self._send(request, 200, {"ok": True}, {})
+            return
+        raw = body.decode()
         if "json" in (request.headers.get("Content-Type") or ""):
             params = json.loads(raw or "{}")
         else:
@@ -114,7 +125,9 @@ class FakeSlack:
         path = request.path
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
         failures = self._failures.get(method)
-        if failures:
+        if failures and failures[0].after > 0:
+            failures[0].after -= 1
+        elif failures:
             failure = failures.pop(0)
             self._send(request, failure.status, failure.body, failure.headers)
             self._record(Call(method, params, path, dict(request.headers)), failed=True)
@@ -145,6 +158,16 @@ class FakeSlack:
             "views.open": {"view": {"id": f"V{ts}"}},
             "views.update": {"view": {"id": f"V{ts}"}},
             "views.publish": {"view": {"id": f"V{ts}"}},
+            "files.getUploadURLExternal": {
+                "upload_url": f"{self.base}/upload/F{ts}",
+                "file_id": f"F{ts}",
+            },
+            "files.completeUploadExternal": {
+                "files": [
+                    {"id": f["id"], "title": f.get("title", "")}
+                    for f in json.loads(params.get("files") or "[]")
+                ]
+            },
         }
         if method == "users.info":
             user_id = params.get("user", "")

@@ -1,0 +1,81 @@
+"""`council clock`: APScheduler runs each council's digest at its local day and time.
+
+Every minute the clock reads the councils from the store, so a council created, edited,
+paused or deleted takes effect without a restart, and it delivers anything due that has not
+been posted (a digest whose time passed while the clock was down goes out the same day).
+The claims in the store make extra clocks, retries and restarts harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from commands.context import Env
+from commands.councils import DAYS
+from schedules.digests import ClientFor, deliver, deliver_due
+from store import councils as store_councils
+
+log = logging.getLogger("council.clock")
+# A digest may start late (a busy process, a slow Slack) but never on another day.
+MISFIRE_GRACE = 6 * 3600
+
+
+def sync(scheduler: BaseScheduler, env: Env, client_for: ClientFor) -> None:
+    """Make the scheduler's jobs match the store's councils, then catch up."""
+    with env.db.transaction() as session:
+        active = [c for c in store_councils.councils(session) if not c.paused]
+        wanted = {
+            f"council-{c.id}": (
+                c.id,
+                CronTrigger(
+                    day_of_week=DAYS[c.weekday][:3],
+                    hour=int(c.at_time[:2]),
+                    minute=int(c.at_time[3:]),
+                    timezone=c.timezone,
+                ),
+            )
+            for c in active
+        }
+    for job in scheduler.get_jobs():
+        if job.id.startswith("council-") and job.id not in wanted:
+            scheduler.remove_job(job.id)
+    for job_id, (council_id, trigger) in wanted.items():
+        job = scheduler.get_job(job_id)
+        if job is None or str(job.trigger) != str(trigger):
+            scheduler.add_job(
+                deliver,
+                trigger,
+                args=[env, client_for, council_id],
+                id=job_id,
+                replace_existing=True,
+                misfire_grace_time=MISFIRE_GRACE,
+                coalesce=True,
+                max_instances=1,
+            )
+    for delivery in deliver_due(env, client_for):
+        log.info("digest %s: %s %s", delivery.council, delivery.status, delivery.detail)
+
+
+def build(env: Env, client_for: ClientFor) -> BlockingScheduler:
+    scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        sync,
+        IntervalTrigger(minutes=1),
+        args=[scheduler, env, client_for],
+        id="sync",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=60,
+    )
+    return scheduler
+
+
+def run(env: Env, client_for: ClientFor) -> None:
+    scheduler = build(env, client_for)
+    sync(scheduler, env, client_for)
+    scheduler.start()

@@ -1,0 +1,112 @@
+"""Delivering a council's digest exactly once per week, whatever crashes or races."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+
+from bot.digest_post import ChannelUnreachable, post_payload, tell_creator
+from bot.digest_render import render_digest
+from commands.context import Env
+from commands.councils import this_weeks_meeting, week_of
+from commands.digest import build_digest
+from store import councils as store_councils
+from store import people
+
+log = logging.getLogger("council.digest")
+LEASE = timedelta(minutes=10)
+ClientFor = Callable[[str], WebClient]
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """What one attempt did: posted, skipped (done or held elsewhere), failed or paused."""
+
+    status: str
+    council: str
+    run_id: int | None = None
+    posted: int = 0
+    detail: str = ""
+
+
+def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "scheduled") -> Delivery:
+    """Claim this week's run of the council's digest, build it once, and post what is not
+    posted yet. A second call, another process, or a retry finds the claim and stops; a run
+    that failed or whose process died is resumed where it stopped."""
+    now = env.now()
+    with env.db.transaction() as session:
+        council = store_councils.get_council(session, council_id)
+        assert council is not None
+        name, workspace_id = council.name, council.workspace_id
+        week = week_of(this_weeks_meeting(council, now).date())
+        run = store_councils.claim_run(session, council, week, kind, now=now, lease=LEASE)
+        if run is None:
+            return Delivery("skipped", name, detail=f"{week} is posted or being posted")
+        run_id, payload = run.id, run.payload
+    if not payload:
+        with env.db.transaction() as session:
+            council = store_councils.get_council(session, council_id)
+            assert council is not None
+            payload = render_digest(build_digest(session, council, now), run_id)
+            store_councils.set_payload(session, run_id, payload, now)
+    with env.db.transaction() as session:
+        posted = store_councils.posted_messages(session, run_id)
+
+    def record(position: int, ts: str) -> None:
+        with env.db.transaction() as session:
+            moment = env.now()
+            store_councils.record_message(session, run_id, position, payload["channel"], ts, moment)
+            store_councils.extend_lease(session, run_id, moment + LEASE)
+
+    client = client_for(workspace_id)
+    try:
+        count = post_payload(client, payload, posted, record)
+    except ChannelUnreachable as error:
+        _pause(env, client, council_id, error.error)
+        return Delivery("paused", name, run_id, detail=error.error)
+    except Exception as error:
+        log.exception("digest of %s failed; the next attempt resumes it", name)
+        with env.db.transaction() as session:
+            store_councils.finish_run(session, run_id, "failed", env.now(), repr(error)[:500])
+        return Delivery("failed", name, run_id, detail=repr(error)[:200])
+    with env.db.transaction() as session:
+        store_councils.finish_run(session, run_id, "posted", env.now())
+    return Delivery("posted", name, run_id, count)
+
+
+def _pause(env: Env, client: WebClient, council_id: int, error: str) -> None:
+    with env.db.transaction() as session:
+        council = store_councils.get_council(session, council_id)
+        assert council is not None
+        council.paused, council.paused_reason = True, f"Slack said {error}"
+        creator = people.get_person(session, council.workspace_id, council.created_by_id or -1)
+        name, channel = council.name, council.channel_id
+        creator_id = creator.slack_user_id if creator else None
+        for run in store_councils.runs_for(session, council_id):
+            if run.status == "running":
+                store_councils.finish_run(session, run.id, "failed", env.now(), error)
+    if creator_id:
+        tell_creator(client, creator_id, name, f"<#{channel}>", error)
+
+
+def is_due(meeting: datetime, now: datetime) -> bool:
+    """Due from the meeting time until the end of that local day: a clock that was down
+    posts late the same day, never a day later."""
+    local = now.astimezone(meeting.tzinfo)
+    return meeting <= local and local.date() == meeting.date()
+
+
+def deliver_due(env: Env, client_for: ClientFor) -> list[Delivery]:
+    """Deliver every active council's digest that is due now (and not posted yet)."""
+    now = env.now()
+    with env.db.transaction() as session:
+        due = [
+            c.id
+            for c in store_councils.councils(session)
+            if not c.paused and is_due(this_weeks_meeting(c, now), now)
+        ]
+    return [deliver(env, client_for, council_id) for council_id in due]

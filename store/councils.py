@@ -1,0 +1,128 @@
+"""Councils and their digest runs: the claims that make each digest post exactly once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import Council, DigestMessage, DigestRun
+
+
+def councils(session: Session, workspace_id: str | None = None) -> list[Council]:
+    """Live councils (not deleted), of one workspace or of all."""
+    query = select(Council).where(Council.deleted.is_(False))
+    if workspace_id is not None:
+        query = query.where(Council.workspace_id == workspace_id)
+    return list(session.scalars(query.order_by(Council.workspace_id, Council.name)))
+
+
+def council_named(session: Session, workspace_id: str, name: str) -> Council | None:
+    return session.scalar(
+        select(Council).where(
+            Council.workspace_id == workspace_id,
+            Council.name == name,
+            Council.deleted.is_(False),
+        )
+    )
+
+
+def get_council(session: Session, council_id: int) -> Council | None:
+    return session.get(Council, council_id)
+
+
+def claim_run(
+    session: Session,
+    council: Council,
+    week: str,
+    kind: str,
+    *,
+    now: datetime,
+    lease: timedelta,
+) -> DigestRun | None:
+    """This process's run of the council's digest for `week`, or None when it is posted
+    already or another live process holds it. A run whose holder died (its lease ran out)
+    or that failed is taken over, to resume where it stopped."""
+    run = session.scalar(
+        select(DigestRun).where(
+            DigestRun.council_id == council.id, DigestRun.week == week, DigestRun.kind == kind
+        )
+    )
+    if run is None:
+        try:
+            with session.begin_nested():
+                run = DigestRun(
+                    workspace_id=council.workspace_id,
+                    council_id=council.id,
+                    week=week,
+                    kind=kind,
+                    status="running",
+                    lease_until=now + lease,
+                    started_at=now,
+                    as_of=now,
+                    payload={},
+                )
+                session.add(run)
+            return run
+        except IntegrityError:
+            return None  # another process claimed it a moment ago
+    if run.status == "posted":
+        return None
+    # Only one of several racing processes sees its UPDATE match.
+    taken = session.execute(
+        update(DigestRun)
+        .where(
+            DigestRun.id == run.id,
+            DigestRun.status != "posted",
+            or_(DigestRun.status == "failed", DigestRun.lease_until <= now),
+        )
+        .values(status="running", lease_until=now + lease, error=None)
+    )
+    if taken.rowcount != 1:
+        return None
+    session.refresh(run)
+    return run
+
+
+def extend_lease(session: Session, run_id: int, until: datetime) -> None:
+    session.execute(update(DigestRun).where(DigestRun.id == run_id).values(lease_until=until))
+
+
+def posted_messages(session: Session, run_id: int) -> dict[int, str]:
+    rows = session.execute(
+        select(DigestMessage.position, DigestMessage.ts).where(DigestMessage.run_id == run_id)
+    )
+    return {position: ts for position, ts in rows}
+
+
+def record_message(
+    session: Session, run_id: int, position: int, channel: str, ts: str, now: datetime
+) -> None:
+    session.add(
+        DigestMessage(run_id=run_id, position=position, channel=channel, ts=ts, posted_at=now)
+    )
+
+
+def finish_run(session: Session, run_id: int, status: str, now: datetime, error: str = "") -> None:
+    session.execute(
+        update(DigestRun)
+        .where(DigestRun.id == run_id)
+        .values(status=status, finished_at=now, error=error or None)
+    )
+
+
+def set_payload(session: Session, run_id: int, payload: dict[str, Any], as_of: datetime) -> None:
+    session.execute(
+        update(DigestRun).where(DigestRun.id == run_id).values(payload=payload, as_of=as_of)
+    )
+
+
+def runs_for(session: Session, council_id: int) -> list[DigestRun]:
+    return list(
+        session.scalars(
+            select(DigestRun).where(DigestRun.council_id == council_id).order_by(DigestRun.id)
+        )
+    )

@@ -1,0 +1,231 @@
+"""The weekly digest against the fake Slack: once, whatever races, crashes and errors."""
+
+from __future__ import annotations
+
+import json
+import threading
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from bot.app import web_client
+from bot.digest_render import MAX_BLOCKS, MAX_TEXT, split
+from bot.settings import Settings
+from commands import council, deal
+from commands.context import Actor, Env
+from commands.demo import load_demo
+from schedules import clock
+from schedules.digests import Delivery, deliver, deliver_due, is_due
+from store import councils as store_councils
+from tests.support.clock import FakeClock
+from tests.support.fake_slack import FakeSlack
+
+ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "slash_command")
+CHANNEL = "C0COUNCIL1"
+
+
+@pytest.fixture
+def client_for(slack: FakeSlack):
+    client = web_client(Settings("xoxb-test", None, None, slack.api_url))
+    return lambda _workspace: client
+
+
+@pytest.fixture
+def council_id(env: Env) -> int:
+    load_demo(env)
+    result = council.run(
+        env,
+        ADMIN,
+        f"create <#{CHANNEL}|pipeline> dimensions=product,region "
+        "day=mon time=09:00 tz=Europe/Paris",
+    )
+    assert "created" in str(result), result
+    with env.db.transaction() as session:
+        return store_councils.councils(session, "local")[0].id
+
+
+def payload_size(env: Env, run_id: int) -> int:
+    with env.db.transaction() as session:
+        run = next(r for r in store_councils.runs_for(session, 1) if r.id == run_id)
+        return len(run.payload["messages"])
+
+
+def posts(slack: FakeSlack) -> list:
+    return slack.calls_to("chat.postMessage")
+
+
+def test_a_digest_posts_once_as_a_thread_with_its_image(
+    env: Env, slack: FakeSlack, client_for, council_id: int
+):
+    first = deliver(env, client_for, council_id)
+    assert first.status == "posted" and first.run_id
+    messages = posts(slack)
+    parent = messages[0]
+    assert parent.params["channel"] == CHANNEL and "thread_ts" not in parent.params
+    assert "Pipeline council · pipeline · 2026-Q4" in json.dumps(
+        parent.blocks(), ensure_ascii=False
+    )
+    replies = messages[1:]
+    assert replies and all(r.params.get("thread_ts") for r in replies)
+    button = next(b for b in replies[0].blocks() if b["type"] == "actions")["elements"][0]
+    identity = json.loads(button["value"])
+    assert button["action_id"] == "cell.assign" and identity["label"] == "R1"
+    assert set(identity) == {"council", "run", "label", "dimension", "value", "column", "period"}
+    assert len(slack.uploads) == 1 and next(iter(slack.uploads.values()))[:4] == b"\x89PNG"
+    assert first.posted == payload_size(env, first.run_id)
+    again = deliver(env, client_for, council_id)
+    assert again.status == "skipped" and len(posts(slack)) == len(messages)
+
+
+def test_two_clocks_racing_post_once(env: Env, slack: FakeSlack, client_for, council_id: int):
+    results: list[Delivery] = []
+    barrier = threading.Barrier(3)
+
+    def race() -> None:
+        barrier.wait()
+        results.append(deliver(env, client_for, council_id))
+
+    threads = [threading.Thread(target=race) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r.status for r in results) == ["posted", "skipped", "skipped"]
+    run_id = next(r.run_id for r in results if r.status == "posted")
+    assert len(posts(slack)) == payload_size(env, run_id) - 1  # all but the image
+    assert len([c for c in posts(slack) if "thread_ts" not in c.params]) == 1
+
+
+def test_a_run_that_died_after_two_messages_resumes_with_the_third(
+    env: Env, slack: FakeSlack, client_for, council_id: int, clock: FakeClock
+):
+    slack.fail_next("chat.postMessage", 400, {"ok": False, "error": "internal_error"}, after=2)
+    failed = deliver(env, client_for, council_id)
+    assert failed.status == "failed"
+    done = [c.params["text"] for c in posts(slack)]
+    assert len(done) == 2
+    clock.advance(minutes=1)
+    resumed = deliver(env, client_for, council_id)
+    assert resumed.status == "posted" and resumed.run_id == failed.run_id
+    texts = [c.params["text"] for c in posts(slack)]
+    assert texts[:2] == done and len(texts) == len(set(texts))  # nothing posted twice
+    thread = {c.params.get("thread_ts") for c in posts(slack)[1:]}
+    assert len(thread) == 1  # the resumed replies hang off the first run's parent
+
+
+def test_a_holder_that_vanished_is_taken_over_after_its_lease(
+    env: Env, slack: FakeSlack, client_for, council_id: int, clock: FakeClock
+):
+    with env.db.transaction() as session:
+        c = store_councils.get_council(session, council_id)
+        assert c is not None
+        from datetime import timedelta
+
+        store_councils.claim_run(
+            session, c, "2026-W48", "scheduled", now=clock.current, lease=timedelta(minutes=10)
+        )
+    assert deliver(env, client_for, council_id).status == "skipped"  # still leased
+    clock.advance(minutes=11)
+    assert deliver(env, client_for, council_id).status == "posted"
+
+
+def test_rate_limits_and_server_errors_still_end_in_one_complete_digest(
+    env: Env, slack: FakeSlack, client_for, council_id: int
+):
+    slack.fail_next(
+        "chat.postMessage",
+        429,
+        {"ok": False, "error": "ratelimited"},
+        headers={"Retry-After": "0"},
+        after=1,
+    )
+    slack.fail_next("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"})
+    result = deliver(env, client_for, council_id)
+    assert result.status == "posted"
+    assert len(slack.calls_to("chat.postMessage!failed")) == 2
+    texts = [c.params["text"] for c in posts(slack)]
+    assert len(texts) == payload_size(env, result.run_id or 0) - 1 == len(set(texts))
+
+
+def test_not_in_channel_pauses_the_council_and_tells_its_creator(
+    env: Env, slack: FakeSlack, client_for, council_id: int
+):
+    slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "not_in_channel"})
+    result = deliver(env, client_for, council_id)
+    assert result.status == "paused"
+    dm = posts(slack)[-1]
+    assert dm.params["channel"] == "U0DEMO001" and "/invite @Pipeline Council" in dm.params["text"]
+    with env.db.transaction() as session:
+        c = store_councils.get_council(session, council_id)
+        assert c is not None and c.paused and "not_in_channel" in (c.paused_reason or "")
+    assert deliver_due(env, client_for) == []
+
+
+def test_a_big_digest_is_split_within_slacks_limits(env: Env, council_id: int):
+    for i in range(150):
+        # multiples of a prime: no two names are one typo apart, so none is folded into another
+        deal.run(env, ADMIN, f"new Deal {i} product=Product-{i * 7919:07d} amount=5k close=eoq")
+    council.run(env, ADMIN, "edit pipeline dimensions=product,region,segment,source")
+    from bot.digest_render import render_digest
+    from commands.digest import build_digest
+
+    with env.db.transaction() as session:
+        c = store_councils.get_council(session, council_id)
+        assert c is not None
+        payload = render_digest(build_digest(session, c, env.now()), 1)
+    main = [m for m in payload["messages"] if m["kind"] == "message"]
+    assert len(main) >= 2
+    for message in main:
+        assert len(message["blocks"]) <= MAX_BLOCKS
+        assert len(json.dumps(message["blocks"], ensure_ascii=False)) <= MAX_TEXT
+        assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 100}}] * 120
+    assert [len(part) for part in split(blocks)] == [50, 50, 20]
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def test_daylight_saving_keeps_nine_oclock_local(env: Env, council_id: int):
+    with env.db.transaction() as session:
+        c = store_councils.get_council(session, council_id)
+        assert c is not None
+        from commands.councils import next_digest, this_weeks_meeting
+
+        summer = this_weeks_meeting(c, at("2026-10-19T12:00"))
+        winter = this_weeks_meeting(c, at("2026-10-26T12:00"))
+        assert (summer.astimezone(UTC).hour, winter.astimezone(UTC).hour) == (7, 8)
+        assert not is_due(winter, at("2026-10-26T07:30"))
+        assert is_due(winter, at("2026-10-26T08:00"))
+        assert not is_due(winter, at("2026-10-27T08:00"))  # a day late is too late
+        assert next_digest(c, at("2026-10-24T12:00")).astimezone(UTC) == at("2026-10-26T08:00")
+
+
+def test_the_clock_follows_the_store_and_catches_up_the_same_day(
+    env: Env, slack: FakeSlack, client_for, council_id: int, clock: FakeClock
+):
+    scheduler = BackgroundScheduler(timezone="UTC")
+    clock.current = at("2026-11-23T07:59")  # 08:59 in Paris
+    clock_sync = clock_module_sync(scheduler, env, client_for)
+    job = scheduler.get_job(f"council-{council_id}")
+    assert job is not None and str(job.trigger.timezone) == "Europe/Paris"
+    assert job.misfire_grace_time == 6 * 3600 and posts(slack) == []
+    next_fire = job.trigger.get_next_fire_time(None, at("2026-11-23T07:59"))
+    assert next_fire == datetime(2026, 11, 23, 9, 0, tzinfo=ZoneInfo("Europe/Paris"))
+    clock.current = at("2026-11-23T15:00")  # the clock was down at 9: it posts now
+    clock_sync()
+    assert len(posts(slack)) > 1
+    council.run(env, ADMIN, "pause pipeline")
+    clock_sync()
+    assert scheduler.get_job(f"council-{council_id}") is None
+
+
+def clock_module_sync(scheduler, env, client_for):
+    def run_sync() -> None:
+        clock.sync(scheduler, env, client_for)
+
+    run_sync()
+    return run_sync
