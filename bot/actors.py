@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
 from commands.context import Actor
 
 
@@ -36,3 +39,11 @@ def from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
         display_name=event["user"],
         via="mention",
     )
+
+
+def slack_timezone(client: WebClient, user_id: str) -> str | None:
+    """The person's time zone as Slack knows it (`users.info`), or None."""
+    try:
+        return client.users_info(user=user_id)["user"].get("tz") or None
+    except SlackApiError:
+        return None

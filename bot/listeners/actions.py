@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -16,6 +17,8 @@ from commands.context import Env
 
 
 def register(app: App, env: Env) -> None:
+    register_cells(app)
+
     @app.action(re.compile(r"^deal\."))
     def deal_button(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
@@ -37,3 +40,23 @@ def register(app: App, env: Env) -> None:
                 # An answered choice is replaced by its outcome.
                 replace_original=bool(body.get("container", {}).get("is_ephemeral")),
             )
+
+
+def register_cells(app: App) -> None:
+    """The digest's "Assign owner" button. It carries the cell's identity (council, run,
+    label, dimension, value, column, period); assigning actions is issue 5's flow, so for
+    now the press is acknowledged and the presser told plainly."""
+
+    @app.action("cell.assign")
+    def assign(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        cell = json.loads(action.get("value") or "{}")
+        respond(
+            text=(
+                f"Cell {cell.get('label', '?')} ({cell.get('dimension')} {cell.get('value')}, "
+                f"{cell.get('column')}) is noted. Assigning owners from the digest is not "
+                "available in this version yet; agree the owner in this thread for now."
+            ),
+            response_type="ephemeral",
+            replace_original=False,
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,7 +25,12 @@ def register(app: App, env: Env) -> None:
 
         with reply_on_failure(say, name):
             run = SLASH_COMMANDS[name]
-            result = run(env, actors.from_command(command), command.get("text", ""))
+            actor = actors.from_command(command)
+            text = command.get("text", "")
+            if name == "/council" and text.strip().lower().startswith("create"):
+                # A new council meets in its creator's time zone unless told otherwise.
+                actor = replace(actor, timezone=actors.slack_timezone(client, actor.user_id))
+            result = run(env, actor, text)
             reply(
                 result,
                 respond=respond,
