@@ -29,7 +29,7 @@ from commands.workspace import DIMENSIONS, ensure_workspace
 from store import deals as store_deals
 from store import people, workspaces
 from store.deals import NewDeal
-from store.models import Deal, Person, Stage, Workspace
+from store.models import STATE_FIELDS, Deal, Person, Stage, Workspace
 
 BATCH = 2000
 UNASSIGNED = "Unassigned (import)"
@@ -364,23 +364,18 @@ def import_deals(
         )
     if "stage" not in columns.columns:
         raise ParseError("the file has no StageName column; name it with --map COLUMN=stage")
-    batches = _batches(path, BATCH)
     if dry_run:
         # One transaction, rolled back: the counts are exact and nothing is kept.
-        session = env.db.session()
-        try:
+        with env.db.transaction(commit=False) as session:
             ctx = _context(session, env, actor, stage_map or {})
-            for batch in batches:
+            for batch in _batches(path, BATCH):
                 _load_batch(ctx, columns, batch, report)
                 report.rows += len(batch)
                 if progress:
                     progress(report.rows)
-        finally:
-            session.rollback()
-            session.close()
         return report
     next_statistics = BATCH
-    for batch in batches:
+    for batch in _batches(path, BATCH):
         with env.db.transaction() as session:
             ctx = _context(session, env, actor, stage_map or {})
             _load_batch(ctx, columns, batch, report)
@@ -432,8 +427,7 @@ def import_history(
     ids = sorted(by_deal)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
-        session = env.db.session()
-        try:
+        with env.db.transaction(commit=not dry_run) as session:
             ctx = _context(session, env, actor, stage_map or {})
             deals = store_deals.deals_by_external_ids(session, ctx.workspace.id, chunk)
             for external_id in chunk:
@@ -447,15 +441,6 @@ def import_history(
                     continue
                 _rebuild(ctx, columns, deal, snapshots, report)
                 done += len(snapshots)
-            if dry_run:
-                session.rollback()
-            else:
-                session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
         if progress:
             progress(done)
     return report
@@ -464,20 +449,17 @@ def import_history(
 def _rebuild(
     ctx: _Context, columns: ColumnMap, deal: Deal, snapshots: list[_Snapshot], report: ImportReport
 ) -> None:
-    base = {
-        f: getattr(deal, f)
-        for f in (
-            "name",
-            "account",
-            "owner_id",
-            "product",
-            "region",
-            "segment",
-            "source",
-            "next_step",
-            "created_date",
-        )
-    }
+    # History exports track these; every other field is the deal's as it is now.
+    tracked = (
+        "stage",
+        "status",
+        "amount",
+        "close_date",
+        "forecast_category",
+        "category_is_explicit",
+    )
+    current = {f: getattr(deal, f) for f in STATE_FIELDS}
+    base = {f: v for f, v in current.items() if f not in tracked}
     states: list[tuple[datetime, dict[str, Any]]] = []
     previous: dict[str, Any] = {"amount": deal.amount, "close_date": deal.close_date}
     for snap in sorted(snapshots, key=lambda s: (s.at, s.line)):
@@ -510,20 +492,6 @@ def _rebuild(
     created_at = midnight(deal.created_date, ctx.zone)
     if states[0][0] > created_at:
         states[0] = (created_at, states[0][1])
-    current = {
-        **base,
-        **{
-            f: getattr(deal, f)
-            for f in (
-                "stage",
-                "status",
-                "amount",
-                "close_date",
-                "forecast_category",
-                "category_is_explicit",
-            )
-        },
-    }
     if current != states[-1][1]:
         # The export's current state is newer than its last history row.
         states.append((max(deal.updated_at, states[-1][0] + timedelta(seconds=1)), current))

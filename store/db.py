@@ -82,21 +82,21 @@ class Database:
         return self.engine.dialect.name == "sqlite"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
-        """A session whose work is committed together, or not at all."""
+    def transaction(self, commit: bool = True) -> Iterator[Session]:
+        """A session whose work is committed together, or not at all; with `commit=False`
+        it is always rolled back (a dry run that sees its own writes)."""
         session = self._sessions()
         try:
             yield session
-            session.commit()
+            if commit:
+                session.commit()
+            else:
+                session.rollback()
         except BaseException:
             session.rollback()
             raise
         finally:
             session.close()
-
-    def session(self) -> Session:
-        """A session the caller commits or rolls back (for work spanning several steps)."""
-        return self._sessions()
 
     def upgrade(self) -> None:
         """Apply every migration not yet applied."""
