@@ -76,6 +76,17 @@ def main_blocks(digest: Digest) -> list[Block]:
         title = f"*What changed since last week, by {part.apm.dimension}*"
         for piece in chunks([title, *(moved or ["Nothing moved."])]):
             blocks.append(section(piece))
+    if digest.actions or digest.loop_line:
+        lines = ["*Actions*"]
+        for a in digest.actions:
+            state = "done" if a.status == "done" else "overdue" if a.overdue else "open"
+            lines.append(
+                f"• {esc(a.label)} {esc(a.cell)} → {esc(a.owner)}: "
+                f"{esc(a.description)} (due {a.due.isoformat()}, {state})"
+            )
+        if digest.loop_line:
+            lines.append(f"_{esc(digest.loop_line)}_")
+        blocks.extend(section(piece) for piece in chunks(lines))
     if digest.needs_owner:
         labels = ", ".join(c.label for c in digest.needs_owner)
         blocks.append(
@@ -177,5 +188,18 @@ def render_digest(digest: Digest, run_id: int) -> dict[str, Any]:
             "png": base64.b64encode(image(digest)).decode(),
         }
     )
-    messages.extend(cell_message(digest, ref, run_id) for ref in digest.needs_owner)
-    return {"channel": digest.channel, "messages": messages}
+    cells = []
+    for ref in digest.needs_owner:
+        cells.append(
+            {
+                "label": ref.label,
+                "council": digest.council_id,
+                "dimension": ref.dimension,
+                "value": ref.value,
+                "column": ref.column,
+                "period": digest.period.label,
+                "position": len(messages),
+            }
+        )
+        messages.append(cell_message(digest, ref, run_id))
+    return {"channel": digest.channel, "messages": messages, "cells": cells}

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from commands.actions import ActionView, digest_actions
 from commands.apm import Apm, _matrix, _Moment
 from commands.councils import thresholds_of
 from commands.fiscal import Period, quarter_containing
@@ -47,6 +48,8 @@ class Digest:
     dimensions: list[DimensionDigest]
     needs_owner: list[CellRef]
     currency: str
+    actions: list[ActionView]
+    loop_line: str
 
 
 def build_digest(session: Session, council: Council, at: datetime) -> Digest:
@@ -58,7 +61,7 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
     period = quarter_containing(day, workspace.fiscal_year_start_month)
     moment = _Moment(workspace, zone, period, at)
     thresholds = thresholds_of(council)
-    colours = ("red",) if council.owners_for == "red" else ("red", "yellow")
+    owned = ("red",) if council.owners_for == "red" else ("red", "yellow")
     sections: list[DimensionDigest] = []
     needs: list[CellRef] = []
     for dimension in council.dimensions:
@@ -70,10 +73,16 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         for row in matrix.rows:
             for column in COLUMNS:
                 cell = getattr(row, column)
-                if cell.color in colours:
+                if cell.color in owned:
                     label = f"R{len(needs) + 1}"
                     needs.append(CellRef(label, dimension, row.value, column, cell))
-    total = sections[0].apm.total
+    colours = {
+        (part.apm.dimension, row.value, column): getattr(row, column).color
+        for part in sections
+        for row in part.apm.rows
+        for column in COLUMNS
+    }
+    actions, loop_line = digest_actions(session, council, at, colours)
     return Digest(
         council.name,
         council.id,
@@ -81,8 +90,43 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         period,
         at,
         sections[0].apm.elapsed,
-        total,
+        sections[0].apm.total,
         sections,
         needs,
         workspace.currency_symbol,
+        actions,
+        loop_line,
     )
+
+
+def cell_rows(digest: Digest, run_id: int, week: str) -> list[dict[str, object]]:
+    """Every cell of the digest, as the record of its colour this week."""
+    labels = {(c.dimension, c.value, c.column): c.label for c in digest.needs_owner}
+    rows: list[dict[str, object]] = []
+    for part in digest.dimensions:
+        for row in part.apm.rows:
+            for column in COLUMNS:
+                cell = getattr(row, column)
+                key = (part.apm.dimension, row.value, column)
+                rows.append(
+                    {
+                        "run_id": run_id,
+                        "council_id": digest.council_id,
+                        "week": week,
+                        "period": digest.period.label,
+                        "label": labels.get(key),
+                        "dimension": key[0],
+                        "value": key[1],
+                        "column": column,
+                        "color": cell.color,
+                        "shown": cell_value_text(column, cell)[:64],
+                    }
+                )
+    return rows
+
+
+def cell_value_text(column: str, cell: Cell) -> str:
+    """A cell's value as the record keeps it: money with two places, coverage with `x`."""
+    if isinstance(cell.value, str):
+        return cell.value
+    return f"{cell.value}x" if column == "coverage" else f"{cell.value:.2f}"

@@ -13,7 +13,8 @@ from bot.digest_post import ChannelUnreachable, post_payload, tell_creator
 from bot.digest_render import render_digest
 from commands.context import Env
 from commands.councils import this_weeks_meeting, week_of
-from commands.digest import build_digest
+from commands.digest import build_digest, cell_rows
+from store import actions as store_actions
 from store import councils as store_councils
 from store import people
 
@@ -51,8 +52,11 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
         with env.db.transaction() as session:
             council = store_councils.get_council(session, council_id)
             assert council is not None
-            payload = render_digest(build_digest(session, council, now), run_id)
+            digest = build_digest(session, council, now)
+            payload = render_digest(digest, run_id)
             store_councils.set_payload(session, run_id, payload, now)
+            if kind == "scheduled":
+                store_actions.record_cells(session, cell_rows(digest, run_id, week))
     with env.db.transaction() as session:
         posted = store_councils.posted_messages(session, run_id)
 

@@ -66,6 +66,7 @@ class Person(Base):
     email: Mapped[str | None] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(16), default="rep")
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -258,6 +259,72 @@ class DigestMessage(Base):
     channel: Mapped[str] = mapped_column(String(32))
     ts: Mapped[str] = mapped_column(String(32))
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class DigestCell(Base):
+    """A cell's value and colour in one digest: the record that shows whether actions
+    worked."""
+
+    __tablename__ = "digest_cells"
+    __table_args__ = (Index("ix_digest_cells_cell", "council_id", "dimension", "value", "column"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("digest_runs.id"))
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"))
+    week: Mapped[str] = mapped_column(String(10))
+    period: Mapped[str] = mapped_column(String(16))
+    label: Mapped[str | None] = mapped_column(String(8))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    column: Mapped[str] = mapped_column(String(16))
+    color: Mapped[str | None] = mapped_column(String(8))
+    shown: Mapped[str] = mapped_column(String(64))
+
+
+class Action(Base):
+    """An owned action on a council's cell, with its due date and follow-through."""
+
+    __tablename__ = "actions"
+    __table_args__ = (Index("ix_actions_open", "workspace_id", "status", "due_date"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"))
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("digest_runs.id"))
+    label: Mapped[str] = mapped_column(String(8))
+    period: Mapped[str] = mapped_column(String(16))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    column: Mapped[str] = mapped_column(String(16))
+    color_at: Mapped[str | None] = mapped_column(String(8))
+    shown_at: Mapped[str] = mapped_column(String(64))
+    owner_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    assigned_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    description: Mapped[str] = mapped_column(Text)
+    due_date: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(8))  # open or done
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
+    snooze_reason: Mapped[str | None] = mapped_column(Text)
+    last_reminded_on: Mapped[date | None] = mapped_column(Date)
+    channel: Mapped[str | None] = mapped_column(String(32))
+    thread_ts: Mapped[str | None] = mapped_column(String(32))
+    cell_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class ActionEvent(Base):
+    """Something said or done about an action: a comment, done, snooze, reassignment."""
+
+    __tablename__ = "action_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text, default="")
 
 
 class ProcessedKey(Base):
