@@ -388,4 +388,4 @@ def form_values(state: dict[str, Any]) -> dict[str, str]:
 
 
 # The APM's renderings register themselves with `render` when imported.
-from bot import apm_render  # noqa: E402,F401
+from bot import actions_render, apm_render  # noqa: E402,F401

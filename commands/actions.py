@@ -153,6 +153,7 @@ class AssignErrors:
 
 @dataclass(frozen=True)
 class Reminder:
+    workspace_id: str
     action: ActionView
     why: str  # tomorrow, today or overdue
 
@@ -556,7 +557,7 @@ def reminders_due(env: Env, now: datetime) -> list[Reminder]:
             if not keys.claim(session, action.workspace_id, f"remind:{action.id}:{day}", now):
                 continue
             action.last_reminded_on = day
-            due.append(Reminder(_view(session, action, day), why))
+            due.append(Reminder(action.workspace_id, _view(session, action, day), why))
     return due
 
 

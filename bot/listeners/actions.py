@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -12,12 +11,12 @@ from slack_sdk import WebClient
 from bot import actors
 from bot.listeners.deliver import reply
 from bot.listeners.safety import reply_on_failure
-from commands import deal
+from commands import actions, deal
 from commands.context import Env
 
 
 def register(app: App, env: Env) -> None:
-    register_cells(app)
+    register_cells(app, env)
 
     @app.action(re.compile(r"^deal\."))
     def deal_button(
@@ -42,21 +41,47 @@ def register(app: App, env: Env) -> None:
             )
 
 
-def register_cells(app: App) -> None:
-    """The digest's "Assign owner" button. It carries the cell's identity (council, run,
-    label, dimension, value, column, period); assigning actions is issue 5's flow, so for
-    now the press is acknowledged and the presser told plainly."""
+def register_cells(app: App, env: Env) -> None:
+    """The digest's "Assign owner" button opens the assign form; /actions' Done button."""
 
     @app.action("cell.assign")
-    def assign(ack: Ack, action: dict[str, Any], respond: Respond) -> None:
+    def assign(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
-        cell = json.loads(action.get("value") or "{}")
-        respond(
-            text=(
-                f"Cell {cell.get('label', '?')} ({cell.get('dimension')} {cell.get('value')}, "
-                f"{cell.get('column')}) is noted. Assigning owners from the digest is not "
-                "available in this version yet; agree the owner in this thread for now."
-            ),
-            response_type="ephemeral",
-            replace_original=False,
-        )
+
+        def say(text: str) -> None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
+        with reply_on_failure(say, "cell.assign"):
+            container = body.get("container", {})
+            message = body.get("message") or {}
+            place = actions.Place(
+                (body.get("channel") or {}).get("id") or container.get("channel_id"),
+                message.get("thread_ts") or container.get("thread_ts"),
+                container.get("message_ts"),
+            )
+            result = actions.open_form(
+                env, actors.from_interaction(body, "button"), action.get("value", "{}"), place
+            )
+            reply(result, respond=respond, client=client, trigger_id=body.get("trigger_id"))
+
+    @app.action("action.done")
+    def done(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+
+        def say(text: str) -> None:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+
+        with reply_on_failure(say, "action.done"):
+            actor = actors.from_interaction(body, "button")
+            result = actions.run(env, actor, f"done {action.get('value', '')}")
+            reply(
+                result,
+                respond=respond,
+                client=client,
+                trigger_id=body.get("trigger_id"),
+                replace_original=False,
+            )

@@ -40,6 +40,6 @@ def open_modal(
     view: dict[str, Any] = dict(modal.view)
     metadata = json.loads(view.get("private_metadata") or "{}")
     # The confirmation after the form is saved goes back where the command was typed.
-    metadata["response_url"] = response_url
+    metadata.setdefault("response_url", response_url)
     view["private_metadata"] = json.dumps(metadata)
     client.views_open(trigger_id=trigger_id, view=view)

@@ -9,9 +9,10 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import actors
+from bot.action_notices import announce
 from bot.listeners.safety import reply_on_failure
 from bot.render import Message, Modal, render
-from commands import deal
+from commands import actions, deal
 from commands.context import Env
 from commands.delivery import first_delivery
 from commands.results import Duplicate, Notice
@@ -19,7 +20,8 @@ from commands.results import Duplicate, Notice
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
 HINT = (
     "Mention me with a /deal command, for example "
-    "`@Pipeline Council deal Acme renewal stage=Decision`, or type `/deal help`."
+    "`@Pipeline Council deal Acme renewal stage=Decision`, or in a digest's thread assign a "
+    'cell: `@Pipeline Council assign R3 @jane "SPIFF for EMEA" due friday`.'
 )
 
 
@@ -40,8 +42,15 @@ def register(app: App, env: Env) -> None:
         with reply_on_failure(say, "app_mention"):
             text = LEADING_MENTION.sub("", event.get("text", ""))
             word, _, rest = text.partition(" ")
-            if word.lower() == "deal":
-                result: object = deal.run(env, actor, rest, key)
+            if word.lower() == "assign":
+                result: object = actions.assign_from_thread(
+                    env, actor, event["channel"], event.get("thread_ts"), text, key
+                )
+                if isinstance(result, actions.ActionAssigned):
+                    announce(client, result, None)
+                    return
+            elif word.lower() == "deal":
+                result = deal.run(env, actor, rest, key)
             elif first_delivery(env, actor, key):
                 result = Notice(HINT)
             else:

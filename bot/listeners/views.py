@@ -13,10 +13,13 @@ from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import OperationalError
 
 from bot import actors
+from bot.action_notices import announce
+from bot.actions_render import ACTION_FORM
 from bot.render import DEAL_FORM, Message, form_values, render
-from commands import deal
+from commands import actions, deal
 from commands.context import Env
 from commands.deal_results import FormErrors
+from commands.results import Problem, Refused
 
 log = logging.getLogger("council")
 # Slack shows at most this much of an error under a field.
@@ -24,6 +27,8 @@ FIELD_ERROR_LIMIT = 150
 
 
 def register(app: App, env: Env) -> None:
+    register_actions(app, env)
+
     @app.view(DEAL_FORM)
     def deal_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
         metadata = json.loads(view.get("private_metadata") or "{}")
@@ -78,6 +83,63 @@ def named_mention(client: WebClient, mention: str) -> str:
     profile = user.get("profile") or {}
     name = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
     return f"<@{user_id}|{name}>"
+
+
+def register_actions(app: App, env: Env) -> None:
+    @app.view(ACTION_FORM)
+    def action_form(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        actor = actors.from_interaction(body, "modal")
+        values = form_values(view["state"])
+        owner_id = values.get("owner", "").removeprefix("<@").removesuffix(">")
+        try:
+            result = actions.assign(
+                env,
+                actor,
+                actions.Cell.from_json(metadata["cell"]),
+                actions.Place(
+                    metadata.get("channel"), metadata.get("thread_ts"), metadata.get("cell_ts")
+                ),
+                owner=values.get("owner", ""),
+                kind=values.get("kind", ""),
+                description=values.get("description", ""),
+                due=values.get("due", ""),
+                key=f"view:{view['id']}",
+                owner_timezone=actors.slack_timezone(client, owner_id) if owner_id else None,
+            )
+        except Exception:
+            log.exception("failure while assigning an owner")
+            ack(
+                response_action="errors",
+                errors={
+                    "owner": "Something went wrong on our side; "
+                    "nothing was saved. Please try again."
+                },
+            )
+            return
+        if isinstance(result, actions.AssignErrors):
+            ack(
+                response_action="errors",
+                errors={k: v[:FIELD_ERROR_LIMIT] for k, v in result.errors.items()},
+            )
+            return
+        if isinstance(result, (Refused, Problem)):
+            ack(response_action="errors", errors={"owner": result.message[:FIELD_ERROR_LIMIT]})
+            return
+        ack()
+        if isinstance(result, actions.ActionAssigned):
+            announce(client, result, cell_blocks(client, result))
+
+
+def cell_blocks(client: WebClient, result: actions.ActionAssigned) -> list[dict[str, Any]] | None:
+    """The cell message's blocks as the digest posted them, to mark with the owner."""
+    place = result.action.place
+    if not (place.channel and place.cell_ts):
+        return None
+    text = f"{result.action.label} · {result.action.cell}"
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
 
 
 def confirm(client: WebClient, response_url: str | None, user_id: str, shown: Message) -> None:

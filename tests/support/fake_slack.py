@@ -155,6 +155,11 @@ class FakeSlack:
             },
             "chat.postMessage": {"channel": params.get("channel"), "ts": ts},
             "chat.postEphemeral": {"message_ts": ts},
+            "chat.update": {"channel": params.get("channel"), "ts": params.get("ts")},
+            "chat.getPermalink": {
+                "permalink": f"https://test.slack.com/archives/{params.get('channel')}/"
+                f"p{str(params.get('message_ts', '')).replace('.', '')}"
+            },
             "views.open": {"view": {"id": f"V{ts}"}},
             "views.update": {"view": {"id": f"V{ts}"}},
             "views.publish": {"view": {"id": f"V{ts}"}},

@@ -1,0 +1,71 @@
+"""What happens in Slack once an owner is assigned: the thread, the owner, the cell."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.actions_render import owner_mention
+from bot.render import Message, context, render
+from commands.actions import ActionAssigned
+
+log = logging.getLogger("council.actions")
+
+
+def announce(client: WebClient, result: ActionAssigned, cell_blocks: list | None = None) -> None:
+    """Confirm in the digest's thread, DM the owner with a link, and mark the cell's message
+    with its owner. Each step is independent: one failing does not undo the assignment."""
+    action = result.action
+    place = action.place
+    shown = render(result)
+    assert isinstance(shown, Message)
+    if place.channel and place.thread_ts:
+        _try(
+            client.chat_postMessage,
+            channel=place.channel,
+            thread_ts=place.thread_ts,
+            text=shown.text,
+            blocks=shown.blocks,
+        )
+    link = ""
+    if place.channel and (place.cell_ts or place.thread_ts):
+        response = _try(
+            client.chat_getPermalink,
+            channel=place.channel,
+            message_ts=place.cell_ts or place.thread_ts,
+        )
+        link = f" <{response['permalink']}|Open the thread>" if response else ""
+    if action.owner_user_id:
+        _try(
+            client.chat_postMessage,
+            channel=action.owner_user_id,
+            text=(
+                f"You own {action.label} ({action.cell}) in the {action.council} council: "
+                f"{action.kind}: {action.description}, due {action.due:%a %Y-%m-%d}. "
+                f"When assigned it showed {action.shown_at or 'no value'}.{link}"
+            ),
+        )
+    if place.channel and place.cell_ts and cell_blocks is not None:
+        marked = [b for b in cell_blocks if b.get("type") != "actions"]
+        marked.append(
+            context(
+                f"Owner: {owner_mention(action)} · {action.kind} · due {action.due:%a %Y-%m-%d}"
+            )
+        )
+        _try(
+            client.chat_update,
+            channel=place.channel,
+            ts=place.cell_ts,
+            text=shown.text,
+            blocks=marked,
+        )
+
+
+def _try(call, **kwargs):  # type: ignore[no-untyped-def]
+    try:
+        return call(**kwargs)
+    except SlackApiError as error:
+        log.warning("%s failed: %s", getattr(call, "__name__", "call"), error.response.get("error"))
+        return None

@@ -1,0 +1,30 @@
+"""Reminding owners of their actions: the day before, on the day, and while overdue."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk.errors import SlackApiError
+
+from bot.actions_render import reminder_text
+from commands.actions import Reminder, reminders_due
+from commands.context import Env
+from schedules.digests import ClientFor
+
+log = logging.getLogger("council.reminders")
+
+
+def send_reminders(env: Env, client_for: ClientFor) -> list[Reminder]:
+    """DM every owner whose reminder is due now; each goes out once a day at most."""
+    sent = []
+    for reminder in reminders_due(env, env.now()):
+        owner = reminder.action.owner_user_id
+        if not owner:
+            continue
+        try:
+            client = client_for(reminder.workspace_id)
+            client.chat_postMessage(channel=owner, text=reminder_text(reminder))
+            sent.append(reminder)
+        except SlackApiError as error:
+            log.warning("reminder %s not sent: %s", reminder.action.id, error.response.get("error"))
+    return sent
