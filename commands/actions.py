@@ -200,17 +200,22 @@ def _managers_only(session: Session, me: Person) -> None:
         )
 
 
-def open_form(env: Env, actor: Actor, cell_json: str, place: Place) -> ActionForm | Refused:
+def open_form(
+    env: Env, actor: Actor, cell_json: str, place: Place
+) -> ActionForm | Refused | Problem:
     """The form for assigning an owner to the cell a digest button names."""
+    try:
+        cell = Cell.from_json(cell_json)
+    except (ValueError, KeyError, TypeError):
+        return Problem("That button no longer works; ask for this week's digest again.")
     try:
         with env.db.transaction() as session:
             me = ensure_person(session, actor, env.now())
             _managers_only(session, me)
-            cell = Cell.from_json(cell_json)
             today = env.now().astimezone(ZoneInfo(_council(session, cell).timezone)).date()
             return ActionForm(cell, place, list(KINDS), today + DEFAULT_DUE)
     except CommandError as error:
-        assert isinstance(error.result, Refused)
+        assert isinstance(error.result, (Refused, Problem))
         return error.result
 
 
