@@ -12,16 +12,10 @@ from commands.apm import Apm, Coverage
 from commands.council import TargetList
 from commands.councils import CouncilList
 from commands.formatting import money, short_money
-from commands.metrics import COLUMNS, Cell, Row
+from commands.metrics import COLUMN_NAMES, COLUMNS, Cell, Row
 
 DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
-HEADERS = {
-    "forecast": "Forecast",
-    "closed": "Closed",
-    "open": "Open pipe",
-    "pipegen": "Pipe gen",
-    "coverage": "Coverage",
-}
+HEADERS = COLUMN_NAMES
 
 
 def dot(color: str | None) -> str:

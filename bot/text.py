@@ -26,8 +26,9 @@ def plain(mrkdwn: str) -> str:
     return html.unescape(text)
 
 
-def blocks_text(blocks: list[Block]) -> tuple[str, list[Block]]:
-    """The blocks as lines of text, and their buttons in the order they are numbered."""
+def blocks_text(blocks: list[Block], first: int = 1) -> tuple[str, list[Block]]:
+    """The blocks as lines of text, and their buttons in the order they are numbered
+    (from `first`, so several messages can share one numbering)."""
     lines: list[str] = []
     buttons: list[Block] = []
     for block in blocks:
@@ -43,7 +44,7 @@ def blocks_text(blocks: list[Block]) -> tuple[str, list[Block]]:
         elif kind == "actions":
             for element in block["elements"]:
                 buttons.append(element)
-                lines.append(f"  [{len(buttons)}] {element['text']['text']}")
+                lines.append(f"  [{first + len(buttons) - 1}] {element['text']['text']}")
     return "\n".join(lines), buttons
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.deal_fields import find_person
+from commands.metrics import COLUMN_NAMES
 from commands.parsing import DATE_EXAMPLES, ParseError, match_by_prefix, parse_date, tokenize
 from commands.permissions import acts_for, is_manager
 from commands.results import CommandError, Duplicate, Help, Notice, Problem, Refused
@@ -170,7 +171,7 @@ def _view(session: Session, action: Action, today: date) -> ActionView:
         action.id,
         council.name if council else "?",
         action.label,
-        f"{action.dimension} {action.value} · {action.column}",
+        f"{action.dimension} {action.value} · {COLUMN_NAMES.get(action.column, action.column)}",
         owner.display_name if owner else "someone",
         owner.slack_user_id if owner else None,
         action.kind,
@@ -530,7 +531,8 @@ def _history(session: Session, me: Person, args: list[str], now: datetime) -> Ce
         _view(session, a, today)
         for a in store_actions.actions_for_cell(session, council_id, dimension, value, column)
     ]
-    return CellHistory(council.name, f"{dimension} {value} · {column}", colours, acted)
+    name = COLUMN_NAMES.get(column, column)
+    return CellHistory(council.name, f"{dimension} {value} · {name}", colours, acted)
 
 
 def reminders_due(env: Env, now: datetime) -> list[Reminder]:
@@ -575,7 +577,8 @@ def digest_actions(
     """The council's actions for its digest, and the closed-loop line: of the red cells
     that got actions four or more weeks ago, how many are green or yellow now."""
     today = now.astimezone(ZoneInfo(council.timezone)).date()
-    recent = store_actions.actions_of_council(session, council.id, now - timedelta(days=7))
+    # A day more than a week, so last week's digest's actions are all in this one.
+    recent = store_actions.actions_of_council(session, council.id, now - timedelta(days=8))
     views = [_view(session, a, today) for a in recent]
     old = [
         a

@@ -13,6 +13,7 @@ from commands.actions import ActionView, digest_actions
 from commands.apm import Apm, _matrix, _Moment
 from commands.councils import thresholds_of
 from commands.fiscal import Period, quarter_containing
+from commands.formatting import short_money
 from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row
 from store import workspaces
 from store.metrics import Movement, changes_since
@@ -119,14 +120,14 @@ def cell_rows(digest: Digest, run_id: int, week: str) -> list[dict[str, object]]
                         "value": key[1],
                         "column": column,
                         "color": cell.color,
-                        "shown": cell_value_text(column, cell)[:64],
+                        "shown": cell_value_text(column, cell, digest.currency)[:64],
                     }
                 )
     return rows
 
 
-def cell_value_text(column: str, cell: Cell) -> str:
-    """A cell's value as the record keeps it: money with two places, coverage with `x`."""
+def cell_value_text(column: str, cell: Cell, currency: str) -> str:
+    """A cell's value as people read it: `$95.4k`, `0.80x`, `met`."""
     if isinstance(cell.value, str):
         return cell.value
-    return f"{cell.value}x" if column == "coverage" else f"{cell.value:.2f}"
+    return f"{cell.value}x" if column == "coverage" else short_money(cell.value, currency)

@@ -11,6 +11,13 @@ NONE_LABEL = "(none)"
 MET = "met"
 NOT_APPLICABLE = "n/a"
 COLUMNS = ("forecast", "closed", "open", "pipegen", "coverage")
+COLUMN_NAMES = {
+    "forecast": "Forecast",
+    "closed": "Closed",
+    "open": "Open pipe",
+    "pipegen": "Pipe gen",
+    "coverage": "Coverage",
+}
 TWO = Decimal("0.01")
 
 

@@ -96,3 +96,42 @@ def test_the_demo_loads_once_and_is_the_same_every_time(env: Env):
     assert (first.people, first.deals) == (7, 120) == (again.people, again.deals)
     transcript = run_console(env, ["/deal list all"])
     assert transcript.count("• #") > 5
+
+
+def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the digest's image is written here
+    load_demo(env)
+    transcript = run_console(
+        env,
+        [
+            "/council create #pipeline dimensions=region tz=UTC",
+            "/time 2026-11-23T09:05",
+            "/digest pipeline",
+            "1",
+            "@Jo Park",
+            "SPIFF",
+            "SPIFF for AMER reps",
+            "2026-11-27",
+            "/time 2026-11-26T09:30",
+            "/remind",
+            "/as Jo Park",
+            "/actions",
+            "1",
+            "/time 2026-11-30T09:10",
+            "/remind",
+            "/digest pipeline",
+        ],
+    )
+    assert "[#pipeline, in the thread]\n🔴 R1 · region AMER · Open pipe" in transcript
+    assert (
+        "✅ R1 (region AMER · Open pipe) → <@U0DEMO004>: SPIFF: SPIFF for AMER reps" in transcript
+    )
+    assert "[DM to U0DEMO004]\nYou own R1" in transcript
+    assert "is due tomorrow: SPIFF: SPIFF for AMER reps" in transcript
+    assert "✅ Action #1: done." in transcript
+    assert "0 reminders sent." in transcript  # none after done
+    last = transcript.rsplit("/digest pipeline", 1)[1]
+    assert (
+        "R1 region AMER · Open pipe → Jo Park: SPIFF for AMER reps (due 2026-11-27, done)" in last
+    )
+    assert (tmp_path / "apm.png").exists()

@@ -13,6 +13,7 @@ from commands import actions, council, deal
 from commands.actions import ActionAssigned, ActionChanged, CellHistory, Place
 from commands.context import Actor, Env
 from commands.demo import load_demo
+from commands.metrics import COLUMN_NAMES
 from store.models import DigestCell
 from tests.support.clock import FakeClock
 
@@ -139,4 +140,4 @@ def test_the_loop_closes_in_the_digest_and_in_the_cells_history(env: Env, clock:
     main = [c for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c.params][-1]
     text = json.dumps(main.blocks(), ensure_ascii=False)
     assert "Of 1 red cells with actions 4+ weeks ago, 1 are now green or yellow." in text
-    assert f"{label} product {product} · {column} → Jo Park: Deal review" in text
+    assert f"{label} product {product} · {COLUMN_NAMES[column]} → Jo Park: Deal review" in text

@@ -1,0 +1,71 @@
+"""A stand-in for Slack's Web API that shows in the console what the bot would post, so the
+digest, the thread and the DMs run through the same code as in Slack."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bot.render import Block, section
+
+Show = Callable[[str, list[Block], dict[str, Any]], None]
+
+
+class ConsoleSlack:
+    """Answers the Web API calls the bot makes, printing each message with its buttons."""
+
+    def __init__(self, show: Show, image_dir: Path) -> None:
+        self.show = show
+        self.image_dir = image_dir
+        self.count = 0
+
+    def _ts(self) -> str:
+        self.count += 1
+        return f"{self.count}.000100"
+
+    def chat_postMessage(
+        self,
+        *,
+        channel: str,
+        text: str,
+        blocks: list[Block] | None = None,
+        thread_ts: str | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        ts = self._ts()
+        where = (
+            f"DM to {channel}"
+            if channel.startswith("U")
+            else (f"{channel}, in the thread" if thread_ts else channel)
+        )
+        self.show(
+            f"[{where}]",
+            blocks or [section(text)],
+            {"channel": channel, "ts": ts, "thread_ts": thread_ts or ts},
+        )
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def chat_update(
+        self,
+        *,
+        channel: str,
+        ts: str,
+        text: str,
+        blocks: list[Block] | None = None,
+        **_: Any,
+    ) -> dict[str, Any]:
+        self.show(f"[{channel}, message {ts} updated]", blocks or [section(text)], {})
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def chat_getPermalink(self, *, channel: str, message_ts: str) -> dict[str, Any]:
+        return {"ok": True, "permalink": f"console://{channel}/{message_ts}"}
+
+    def files_upload_v2(
+        self, *, channel: str, file: bytes, filename: str, title: str, **_: Any
+    ) -> dict[str, Any]:
+        path = self.image_dir / filename
+        path.write_bytes(file if isinstance(file, bytes) else base64.b64decode(file))
+        self.show(f"[{channel}] image {title}: {path.resolve()}", [], {})
+        return {"ok": True, "file": {"id": f"F{self._ts()}"}}
