@@ -36,7 +36,7 @@ def from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
     return Actor(
         workspace_id=body.get("team_id") or event.get("team", ""),
         user_id=event["user"],
-        display_name=event["user"],
+        display_name="",  # events carry no name; keep the one we know
         via="mention",
     )
 

@@ -247,6 +247,7 @@ def _(result: WorkspaceSettings) -> Message:
         f"Fiscal year starts in {month} (`fiscal_start={result.fiscal_start}`)",
         f"Currency `{esc(result.currency)}`, time zone `{esc(result.timezone)}`",
         f"A deal is stale after {result.stale_days} days without an update",
+        "Actions for red cells: " + esc(", ".join(result.actions)),
     ]
     rows = [(s.name, s.category, f"{s.probability}%", s.status) for s in result.stages]
     table = tabulate(rows, headers=["stage", "category", "probability", "open/won/lost"])

@@ -20,7 +20,7 @@ from commands.results import CommandError, Duplicate, Help, Notice, Problem, Ref
 from commands.workspace import ensure_person
 from store import actions as store_actions
 from store import councils as store_councils
-from store import keys, people
+from store import keys, people, workspaces
 from store.models import Action, Council, DigestCell, Person
 
 KINDS = (
@@ -159,6 +159,12 @@ class Reminder:
     why: str  # tomorrow, today or overdue
 
 
+def kinds_of(session: Session, workspace_id: str) -> list[str]:
+    """The workspace's list of actions: its admins' own, or the defaults."""
+    workspace = workspaces.get_workspace(session, workspace_id)
+    return list((workspace.action_kinds if workspace else None) or KINDS)
+
+
 def _today_of(person: Person | None, council: Council, now: datetime) -> date:
     zone = ZoneInfo((person.timezone if person else None) or council.timezone)
     return now.astimezone(zone).date()
@@ -214,7 +220,9 @@ def open_form(
             me = ensure_person(session, actor, env.now())
             _managers_only(session, me)
             today = env.now().astimezone(ZoneInfo(_council(session, cell).timezone)).date()
-            return ActionForm(cell, place, list(KINDS), today + DEFAULT_DUE)
+            return ActionForm(
+                cell, place, kinds_of(session, actor.workspace_id), today + DEFAULT_DUE
+            )
     except CommandError as error:
         assert isinstance(error.result, (Refused, Problem))
         return error.result
@@ -269,9 +277,10 @@ def assign(
             person = find_person(session, actor.workspace_id, owner, now) if owner else None
             if person is None or isinstance(person, list):
                 errors["owner"] = f"who owns it? mention one person, e.g. @jane (`{owner}`)"
-            kinds = match_by_prefix(kind, KINDS) if kind else ["Other"]
+            known = kinds_of(session, actor.workspace_id)
+            kinds = match_by_prefix(kind, known) if kind else [known[-1]]
             if len(kinds) != 1:
-                errors["kind"] = f"an action is one of {', '.join(KINDS)}"
+                errors["kind"] = f"an action is one of {', '.join(known)}"
             try:
                 due_date = parse_date(due, today) if due else today + DEFAULT_DUE
                 if due_date < today:
@@ -368,7 +377,9 @@ def assign_from_thread(
         found["column"],
         found["period"],
     )
-    kind = next((k for k in KINDS if description.lower().startswith(k.lower())), "Other")
+    with env.db.transaction() as session:
+        known = kinds_of(session, actor.workspace_id)
+    kind = next((k for k in known if description.lower().startswith(k.lower())), known[-1])
     place = Place(channel, thread_ts, posted.get(found["position"]))
     return assign(
         env,

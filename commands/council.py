@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.orm import Session
 
 from commands import councils
+from commands.actions import kinds_of
 from commands.context import Actor, Env
 from commands.deal_fields import find_person
 from commands.formatting import money
@@ -41,7 +42,9 @@ def council_help() -> str:
     `/council resume NAME`; `/council delete NAME` (its history is kept).
     `/council settings` shows the workspace's settings and stages;
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
-    changes them (fiscal_start is the month the fiscal year starts, 1-12).
+    changes them (fiscal_start is the month the fiscal year starts, 1-12);
+    `/council settings actions="SPIFF,Enablement,Webinar series,Other"` sets the actions
+    a cell's owner can be given.
     """
     return inspect.cleandoc(council_help.__doc__ or "")
 
@@ -74,6 +77,7 @@ class WorkspaceSettings:
     stale_days: int
     stages: list[StageRow]
     changed: list[str]
+    actions: list[str]
 
 
 @dataclass(frozen=True)
@@ -241,6 +245,15 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
                 problems.append(f"`{value}` is not a time zone; use an IANA name like Europe/Paris")
                 continue
             workspace.timezone = value
+        elif key == "actions":
+            kinds = [k.strip() for k in value.split(",") if k.strip()]
+            if not kinds or any(len(k) > 40 for k in kinds):
+                problems.append(
+                    "actions is a comma-separated list, e.g. "
+                    '`actions="SPIFF,Enablement,Webinar series,Other"`'
+                )
+                continue
+            workspace.action_kinds = kinds
         elif key == "stale_days":
             if not (value.isdigit() and 1 <= int(value) <= 365):
                 problems.append(f"stale_days is a number of days from 1 to 365, not `{value}`")
@@ -248,7 +261,7 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
             workspace.stale_after_days = int(value)
         else:
             problems.append(
-                f"`{key}` is not a setting: fiscal_start, currency, timezone, stale_days"
+                f"`{key}` is not a setting: fiscal_start, currency, timezone, stale_days, actions"
             )
             continue
         changed.append(key)
@@ -265,6 +278,7 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
         workspace.stale_after_days,
         stages,
         changed,
+        kinds_of(session, workspace_id),
     )
 
 

@@ -47,6 +47,7 @@ class Workspace(Base):
     fiscal_year_start_month: Mapped[int] = mapped_column(Integer, default=1)
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     stale_after_days: Mapped[int] = mapped_column(Integer, default=14)
+    action_kinds: Mapped[list[str] | None] = mapped_column(JSON)  # None: the defaults
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

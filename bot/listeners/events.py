@@ -18,6 +18,7 @@ from commands.delivery import first_delivery
 from commands.results import Duplicate, Notice
 
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
+MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 HINT = (
     "Mention me with a /deal command, for example "
     "`@Pipeline Council deal Acme renewal stage=Decision`, or in a digest's thread assign a "
@@ -43,8 +44,15 @@ def register(app: App, env: Env) -> None:
             text = LEADING_MENTION.sub("", event.get("text", ""))
             word, _, rest = text.partition(" ")
             if word.lower() == "assign":
+                owner = MENTION.search(rest)
                 result: object = actions.assign_from_thread(
-                    env, actor, event["channel"], event.get("thread_ts"), text, key
+                    env,
+                    actor,
+                    event["channel"],
+                    event.get("thread_ts"),
+                    text,
+                    key,
+                    owner_timezone=actors.slack_timezone(client, owner[1]) if owner else None,
                 )
                 if isinstance(result, actions.ActionAssigned):
                     announce(client, result, None)

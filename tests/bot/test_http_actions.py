@@ -14,7 +14,7 @@ from commands import council, deal
 from commands.context import Actor, Env
 from commands.demo import load_demo
 from schedules.digests import deliver
-from store.models import Action
+from store.models import Action, Person
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import (
@@ -134,6 +134,7 @@ def test_assign_by_thread_reply_once_despite_retries(
     env: Env, slack: FakeSlack, http_app: RunningApp, digest
 ):
     parent_ts, _ = digest
+    slack.users[JO.id] = "jo"  # so users.info knows Jo's time zone
     body = json.loads(
         app_mention(
             f'assign R1 <@{JO.id}> "Pipeline blitz in APAC" due friday',
@@ -157,6 +158,10 @@ def test_assign_by_thread_reply_once_despite_retries(
         action = session.scalar(select(Action))
         assert action is not None
         assert (action.kind, action.due_date.isoformat()) == ("Pipeline blitz", "2026-11-27")
+        owner = session.get(Person, action.owner_id)
+        assert owner is not None and owner.timezone == "Europe/Paris"  # reminders at her 9:00
+        maya = session.scalar(select(Person).where(Person.slack_user_id == MAYA.id))
+        assert maya is not None and maya.display_name == "Maya Chen"  # a mention renames no one
 
 
 def test_a_reply_the_bot_cannot_read_gets_a_hint_and_no_guess(

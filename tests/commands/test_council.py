@@ -77,3 +77,11 @@ def test_help_lists_every_subcommand(env: Env, maya: Actor):
     assert isinstance(result, Help)
     for word in ("people", "role", "manager", "settings"):
         assert f"/council {word}" in result.text
+
+
+def test_admins_edit_the_list_of_actions(env: Env, maya: Actor):
+    saved = council.run(env, maya, 'settings actions="SPIFF,Webinar series,Other"')
+    assert isinstance(saved, WorkspaceSettings)
+    assert saved.actions == ["SPIFF", "Webinar series", "Other"]
+    bad = council.run(env, maya, "settings actions=,")
+    assert isinstance(bad, Problem) and "comma-separated" in bad.message
