@@ -8,13 +8,13 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.actions_render import owner_mention
-from bot.render import Message, context, render
+from bot.render import Message, context, esc, render, section
 from commands.actions import ActionAssigned
 
 log = logging.getLogger("council.actions")
 
 
-def announce(client: WebClient, result: ActionAssigned, cell_blocks: list | None = None) -> None:
+def announce(client: WebClient, result: ActionAssigned) -> None:
     """Confirm in the digest's thread, DM the owner with a link, and mark the cell's message
     with its owner. Each step is independent: one failing does not undo the assignment."""
     action = result.action
@@ -47,13 +47,15 @@ def announce(client: WebClient, result: ActionAssigned, cell_blocks: list | None
                 f"When assigned it showed {action.shown_at or 'no value'}.{link}"
             ),
         )
-    if place.channel and place.cell_ts and cell_blocks is not None:
-        marked = [b for b in cell_blocks if b.get("type") != "actions"]
-        marked.append(
+    if place.channel and place.cell_ts:
+        # The cell's message keeps its line and trades its button for its owner.
+        marked = [
+            section(f"{esc(action.label)} · {esc(action.cell)}"),
             context(
-                f"Owner: {owner_mention(action)} · {action.kind} · due {action.due:%a %Y-%m-%d}"
-            )
-        )
+                f"Owner: {owner_mention(action)} · {esc(action.kind)} · due "
+                f"{action.due:%a %Y-%m-%d}"
+            ),
+        ]
         _try(
             client.chat_update,
             channel=place.channel,

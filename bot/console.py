@@ -220,7 +220,7 @@ class Console:
                 self.say(f"⚠️ {field}: {message}")
                 values[field] = self.ask(f"  {field}: ").strip()
         if isinstance(result, actions.ActionAssigned):
-            announce(self.slack, result, None)  # type: ignore[arg-type]
+            announce(self.slack, result)  # type: ignore[arg-type]
         else:
             self.show(result)
 

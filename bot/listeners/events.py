@@ -55,7 +55,7 @@ def register(app: App, env: Env) -> None:
                     owner_timezone=actors.slack_timezone(client, owner[1]) if owner else None,
                 )
                 if isinstance(result, actions.ActionAssigned):
-                    announce(client, result, None)
+                    announce(client, result)
                     return
             elif word.lower() == "deal":
                 result = deal.run(env, actor, rest, key)

@@ -130,16 +130,7 @@ def register_actions(app: App, env: Env) -> None:
             return
         ack()
         if isinstance(result, actions.ActionAssigned):
-            announce(client, result, cell_blocks(client, result))
-
-
-def cell_blocks(client: WebClient, result: actions.ActionAssigned) -> list[dict[str, Any]] | None:
-    """The cell message's blocks as the digest posted them, to mark with the owner."""
-    place = result.action.place
-    if not (place.channel and place.cell_ts):
-        return None
-    text = f"{result.action.label} · {result.action.cell}"
-    return [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+            announce(client, result)
 
 
 def confirm(client: WebClient, response_url: str | None, user_id: str, shown: Message) -> None:

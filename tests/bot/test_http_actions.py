@@ -154,6 +154,8 @@ def test_assign_by_thread_reply_once_despite_retries(
     confirm = slack.wait_for("chat.postMessage")[0]
     assert confirm.params["thread_ts"] == parent_ts and "Pipeline blitz" in confirm.params["text"]
     assert actions_count(env) == 1
+    marked = slack.wait_for("chat.update")[0]  # the R1 message now shows its owner
+    assert f"Owner: <@{JO.id}> · Pipeline blitz" in json.dumps(marked.blocks(), ensure_ascii=False)
     with env.db.transaction() as session:
         action = session.scalar(select(Action))
         assert action is not None
