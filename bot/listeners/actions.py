@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -15,6 +16,11 @@ from commands import actions, deal
 from commands.context import Env
 
 
+def ephemeral(respond: Respond) -> Callable[[str], object]:
+    """A way to tell the presser something, below the message they pressed on."""
+    return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
+
+
 def register(app: App, env: Env) -> None:
     register_cells(app, env)
 
@@ -24,10 +30,7 @@ def register(app: App, env: Env) -> None:
     ) -> None:
         ack()
 
-        def say(text: str) -> None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-
-        with reply_on_failure(say, action["action_id"]):
+        with reply_on_failure(ephemeral(respond), action["action_id"]):
             actor = actors.from_interaction(body, "button")
             result = deal.press(env, actor, action["action_id"], action.get("value", ""))
             reply(
@@ -50,10 +53,7 @@ def register_cells(app: App, env: Env) -> None:
     ) -> None:
         ack()
 
-        def say(text: str) -> None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-
-        with reply_on_failure(say, "cell.assign"):
+        with reply_on_failure(ephemeral(respond), "cell.assign"):
             container = body.get("container", {})
             message = body.get("message") or {}
             place = actions.Place(
@@ -72,10 +72,7 @@ def register_cells(app: App, env: Env) -> None:
     ) -> None:
         ack()
 
-        def say(text: str) -> None:
-            respond(text=text, response_type="ephemeral", replace_original=False)
-
-        with reply_on_failure(say, "action.done"):
+        with reply_on_failure(ephemeral(respond), "action.done"):
             actor = actors.from_interaction(body, "button")
             result = actions.run(env, actor, f"done {action.get('value', '')}")
             reply(
