@@ -146,6 +146,7 @@ def _(result: CellHistory) -> Message:
     for action in result.actions:
         was = DOTS.get(action.color_at or "", "⚪")
         lines.append(f"{was} when assigned ({esc(action.shown_at)}): " + action_line(action))
+        lines.extend(f"    – {esc(note)}" for note in result.notes.get(action.id, []))
     return Message(f"History of {result.cell}", [section(p) for p in chunks(lines)])
 
 

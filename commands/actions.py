@@ -21,7 +21,7 @@ from commands.workspace import ensure_person
 from store import actions as store_actions
 from store import councils as store_councils
 from store import keys, people, workspaces
-from store.models import Action, Council, DigestCell, Person
+from store.models import Action, ActionEvent, Council, DigestCell, Person
 
 KINDS = (
     "SPIFF",
@@ -145,6 +145,7 @@ class CellHistory:
     cell: str
     colours: list[tuple[str, str | None, str]] = field(default_factory=list)  # week, colour
     actions: list[ActionView] = field(default_factory=list)
+    notes: dict[int, list[str]] = field(default_factory=dict)  # what was said, by action
 
 
 @dataclass(frozen=True)
@@ -542,8 +543,18 @@ def _history(session: Session, me: Person, args: list[str], now: datetime) -> Ce
         _view(session, a, today)
         for a in store_actions.actions_for_cell(session, council_id, dimension, value, column)
     ]
+    notes = {
+        a.id: [_note(session, me.workspace_id, e) for e in store_actions.events(session, a.id)]
+        for a in acted
+    }
     name = COLUMN_NAMES.get(column, column)
-    return CellHistory(council.name, f"{dimension} {value} · {name}", colours, acted)
+    return CellHistory(council.name, f"{dimension} {value} · {name}", colours, acted, notes)
+
+
+def _note(session: Session, workspace_id: str, event: ActionEvent) -> str:
+    """One line of an action's story: when, who, what."""
+    who = people.get_person(session, workspace_id, event.by_id) if event.by_id else None
+    return f"{event.at:%Y-%m-%d} {who.display_name if who else 'someone'}: {event.text}"
 
 
 def reminders_due(env: Env, now: datetime) -> list[Reminder]:

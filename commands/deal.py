@@ -36,7 +36,6 @@ from store import keys, people, workspaces
 from store.deals import MAX_LISTED
 from store.models import Deal, DealVersion, Workspace
 
-SUBCOMMANDS = ("new", "show", "list", "find", "edit", "help")
 CHOICES_SHOWN = 10
 # Slack refuses a button value over 2,000 characters.
 MAX_BUTTON_VALUE = 2000

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -126,7 +126,3 @@ def run_by_thread(session: Session, channel: str, thread_ts: str) -> DigestRun |
             DigestMessage.channel == channel,
         )
     )
-
-
-def reminded(session: Session, action: Action, day: date) -> None:
-    action.last_reminded_on = day

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, and_, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from store.models import STATE_FIELDS, Deal, DealVersion
@@ -200,13 +200,17 @@ def history(
     )
 
 
-def versions_as_of(workspace_id: str, at: datetime) -> Select[tuple[DealVersion]]:
-    """Every deal's state at `at`: one indexed range query over the versions."""
-    return select(DealVersion).where(
-        DealVersion.workspace_id == workspace_id,
+def valid_at(at: datetime) -> ColumnElement[bool]:
+    """The versions in force at `at`: begun by then, not yet ended."""
+    return and_(
         DealVersion.valid_from <= at,
         or_(DealVersion.valid_to.is_(None), DealVersion.valid_to > at),
     )
+
+
+def versions_as_of(workspace_id: str, at: datetime) -> Select[tuple[DealVersion]]:
+    """Every deal's state at `at`: one indexed range query over the versions."""
+    return select(DealVersion).where(DealVersion.workspace_id == workspace_id, valid_at(at))
 
 
 def deals_by_external_ids(

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
+from store.deals import valid_at
 from store.models import DealVersion
 from store.types import Money
 
@@ -72,10 +73,7 @@ def sums_as_of(
     ]
     key = DIMENSION_COLUMNS[dimension] if dimension else None
     query = select(*([key] if key is not None else []), *columns).where(
-        v.workspace_id == workspace_id,
-        v.valid_from <= at,
-        or_(v.valid_to.is_(None), v.valid_to > at),
-        or_(closes_in_period, created_so_far),
+        v.workspace_id == workspace_id, valid_at(at), or_(closes_in_period, created_so_far)
     )
     if key is not None:
         query = query.group_by(key)
@@ -85,9 +83,6 @@ def sums_as_of(
         group = values.pop(0) if key is not None else None
         result[group] = Sums(*values)
     return result
-
-
-CHANGE_KINDS = ("new", "pulled_in", "pushed_out", "won", "lost", "grown", "shrunk")
 
 
 @dataclass(frozen=True)

@@ -93,6 +93,13 @@ def test_only_the_owner_their_manager_or_an_admin_may_change_it(env: Env, action
     assert isinstance(actions.run(env, sam, 'comment 1 "on track"'), ActionChanged)
     moved = actions.run(env, sam, "reassign 1 @Lee Kim")
     assert isinstance(moved, ActionChanged) and moved.action.owner == "Lee Kim"
+    history = actions.run(env, sam, "history 1")
+    assert isinstance(history, CellHistory)
+    assert [n.split(" ", 1)[1] for n in history.notes[1]] == [
+        "Maya Chen: Jo Park: SPIFF for Platform",
+        "Sam Ortiz: comment: on track",
+        "Sam Ortiz: reassigned to Lee Kim",
+    ]
 
 
 def test_the_loop_closes_in_the_digest_and_in_the_cells_history(env: Env, clock: FakeClock, slack):
