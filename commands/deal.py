@@ -529,6 +529,8 @@ def _list(s: _Context, words: list[str]) -> DealResult:
         views = [v for v in views if v.stale]
         title = title.replace("open deals", "stale deals")
     empty = "Nothing stale: every deal is current." if stale else "No open deals."
+    if scope == "mine" and is_manager(s.person):
+        empty += " `/deal list team` shows your team's."
     return DealList(title, views, more=len(found) > MAX_LISTED, empty=empty)
 
 

@@ -290,6 +290,10 @@ def test_list_mine_team_stale_and_all(env: Env, maya: Actor, jo: Actor, sam: Act
     everyone = deal.run(env, maya, "list all")
     assert isinstance(everyone, DealList) and len(everyone.deals) == 3
     assert isinstance(deal.run(env, jo, "list everything"), Problem)
+    nothing = deal.run(env, sam, "list stale")
+    assert isinstance(nothing, DealList)
+    own = deal.run(env, maya, "list")
+    assert isinstance(own, DealList) and own.empty.endswith("`/deal list team` shows your team's.")
 
 
 def test_find_searches_names_accounts_and_next_steps_literally(env: Env, maya: Actor):
