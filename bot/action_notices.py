@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.actions_render import owner_mention
 from bot.render import Message, context, esc, render, section
+from bot.web_api import WebApi
 from commands.actions import ActionAssigned
 
 log = logging.getLogger("council.actions")
 
 
-def announce(client: WebClient, result: ActionAssigned) -> None:
+def announce(client: WebApi, result: ActionAssigned) -> None:
     """Confirm in the digest's thread, DM the owner with a link, and mark the cell's message
     with its owner. Each step is independent: one failing does not undo the assignment."""
     action = result.action
@@ -65,7 +67,7 @@ def announce(client: WebClient, result: ActionAssigned) -> None:
         )
 
 
-def _try(call, **kwargs):  # type: ignore[no-untyped-def]
+def _try(call: Callable[..., Any], **kwargs: Any) -> Any:
     try:
         return call(**kwargs)
     except SlackApiError as error:

@@ -96,7 +96,7 @@ class Console:
         elif name == "/digest":
             self.digest(text.strip())
         elif name == "/remind":
-            sent = send_reminders(self.env, lambda _workspace: self.slack)  # type: ignore[arg-type]
+            sent = send_reminders(self.env, lambda _workspace: self.slack)
             self.say(f"{len(sent)} reminders sent.")
         elif name == "/time":
             self.set_time(text.strip())
@@ -134,7 +134,7 @@ class Console:
             council_id = councils.find(session, self.workspace_id, name).id
         kind = f"forced:{uuid.uuid4().hex[:12]}" if force.strip() == "force" else "scheduled"
         client = self.slack
-        delivery = deliver(self.env, lambda _workspace: client, council_id, kind)  # type: ignore[arg-type,return-value]
+        delivery = deliver(self.env, lambda _workspace: client, council_id, kind)
         if delivery.status != "posted":
             self.say(
                 f"{delivery.council}: {delivery.status} ({delivery.detail}); "
@@ -220,7 +220,7 @@ class Console:
                 self.say(f"⚠️ {field}: {message}")
                 values[field] = self.ask(f"  {field}: ").strip()
         if isinstance(result, actions.ActionAssigned):
-            announce(self.slack, result)  # type: ignore[arg-type]
+            announce(self.slack, result)
         else:
             self.show(result)
 

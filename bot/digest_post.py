@@ -6,8 +6,9 @@ import base64
 from collections.abc import Callable
 from typing import Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+
+from bot.web_api import WebApi
 
 UNREACHABLE = ("not_in_channel", "channel_not_found", "is_archived")
 
@@ -21,7 +22,7 @@ class ChannelUnreachable(Exception):
 
 
 def post_payload(
-    client: WebClient,
+    client: WebApi,
     payload: dict[str, Any],
     posted: dict[int, str],
     record: Callable[[int, str], None],
@@ -48,7 +49,7 @@ def post_payload(
     return count
 
 
-def _post(client: WebClient, channel: str, message: dict[str, Any], parent: str | None) -> str:
+def _post(client: WebApi, channel: str, message: dict[str, Any], parent: str | None) -> str:
     if message["kind"] == "image":
         response = client.files_upload_v2(
             channel=channel,
@@ -68,7 +69,7 @@ def _post(client: WebClient, channel: str, message: dict[str, Any], parent: str 
     return str(response["ts"])
 
 
-def tell_creator(client: WebClient, user_id: str, council: str, channel: str, error: str) -> None:
+def tell_creator(client: WebApi, user_id: str, council: str, channel: str, error: str) -> None:
     """DM the council's creator that its digest cannot be posted, and how to fix it."""
     client.chat_postMessage(
         channel=user_id,

@@ -294,8 +294,8 @@ def _require_admin(session: Session, me: Person) -> None:
         )
 
 
-def _someone(session: Session, workspace_id: str, text: str, now: object) -> Person:
-    found = find_person(session, workspace_id, text, now)  # type: ignore[arg-type]
+def _someone(session: Session, workspace_id: str, text: str, now: datetime) -> Person:
+    found = find_person(session, workspace_id, text, now)
     if found is None:
         raise CommandError(
             Problem(
@@ -308,7 +308,7 @@ def _someone(session: Session, workspace_id: str, text: str, now: object) -> Per
     return found
 
 
-def _role(session: Session, me: Person, args: list[str], now: object) -> Notice:
+def _role(session: Session, me: Person, args: list[str], now: datetime) -> Notice:
     if len(args) != 2 or args[1].lower() not in ROLES:
         raise CommandError(
             Problem(
@@ -332,7 +332,7 @@ def _role(session: Session, me: Person, args: list[str], now: object) -> Notice:
     return Notice(f"{person.display_name} is now a {role} (was {old}).")
 
 
-def _manager(session: Session, workspace_id: str, args: list[str], now: object) -> Notice:
+def _manager(session: Session, workspace_id: str, args: list[str], now: datetime) -> Notice:
     if len(args) != 2:
         raise CommandError(
             Problem("Give a person and their manager.", example="/council manager @jo @sam")

@@ -7,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from slack_sdk import WebClient
-
 from bot.digest_post import ChannelUnreachable, post_payload, tell_creator
 from bot.digest_render import render_digest
+from bot.web_api import WebApi
 from commands.context import Env
 from commands.councils import this_weeks_meeting, week_of
 from commands.digest import build_digest, cell_rows
@@ -20,7 +19,7 @@ from store import people
 
 log = logging.getLogger("council.digest")
 LEASE = timedelta(minutes=10)
-ClientFor = Callable[[str], WebClient]
+ClientFor = Callable[[str], WebApi]
 
 
 @dataclass(frozen=True)
@@ -82,7 +81,7 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
     return Delivery("posted", name, run_id, count)
 
 
-def _pause(env: Env, client: WebClient, council_id: int, error: str) -> None:
+def _pause(env: Env, client: WebApi, council_id: int, error: str) -> None:
     with env.db.transaction() as session:
         council = store_councils.get_council(session, council_id)
         assert council is not None
