@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,7 +14,7 @@ from commands.context import Actor, Env
 from commands.fiscal import Period, shift_quarters
 from commands.metrics import NONE_LABEL, Row, Targets, Thresholds, build_row
 from commands.parsing import ParseError, match_known_value, tokenize
-from commands.periods import parse_as_of, parse_period, place, year_earlier
+from commands.periods import as_of_day, parse_as_of, parse_period, place, year_earlier
 from commands.results import CommandError, Help, Problem
 from commands.workspace import DIMENSIONS, ensure_workspace
 from store import targets as store_targets
@@ -67,7 +67,9 @@ class Coverage:
 
 
 @dataclass(frozen=True)
-class _Moment:
+class Moment:
+    """What an APM is computed for: the workspace, its zone, the period and the moment."""
+
     workspace: Workspace
     zone: ZoneInfo
     period: Period
@@ -76,17 +78,16 @@ class _Moment:
 
 def _moment(
     session: Session, env: Env, actor: Actor, period_text: str | None, as_of_text: str | None
-) -> _Moment:
+) -> Moment:
     workspace = ensure_workspace(session, actor, env.now())
     zone = ZoneInfo(workspace.timezone)
     try:
         at = parse_as_of(as_of_text, env.now(), zone)
-        # `this` means the quarter of the as-of day: an as-of date ends at the next midnight.
-        day = (at - timedelta(microseconds=1)).astimezone(zone).date()
-        period = parse_period(period_text, day, workspace.fiscal_year_start_month)
+        # `this` means the quarter of the as-of day.
+        period = parse_period(period_text, as_of_day(at, zone), workspace.fiscal_year_start_month)
     except ParseError as error:
         raise CommandError(Problem(str(error), example="/apm region 2026-Q4")) from None
-    return _Moment(workspace, zone, period, at)
+    return Moment(workspace, zone, period, at)
 
 
 def _targets(
@@ -113,14 +114,14 @@ def _targets(
 
 
 def _sums(
-    session: Session, moment: _Moment, dimension: str | None, period: Period, at: datetime
+    session: Session, moment: Moment, dimension: str | None, period: Period, at: datetime
 ) -> dict[str | None, Sums]:
     window = place(period, at, moment.zone).window
     return sums_as_of(session, moment.workspace.id, dimension, at, window)
 
 
-def _matrix(
-    session: Session, moment: _Moment, dimension: str, thresholds: Thresholds | None = None
+def build_matrix(
+    session: Session, moment: Moment, dimension: str, thresholds: Thresholds | None = None
 ) -> Apm:
     workspace, period, at = moment.workspace, moment.period, moment.at
     prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
@@ -171,7 +172,7 @@ def build_apm(
         )
     try:
         with env.db.transaction() as session:
-            return _matrix(session, _moment(session, env, actor, period, as_of), dimension)
+            return build_matrix(session, _moment(session, env, actor, period, as_of), dimension)
     except CommandError as error:
         assert isinstance(error.result, Problem)
         return error.result
@@ -189,7 +190,7 @@ def build_coverage(
     try:
         with env.db.transaction() as session:
             moment = _moment(session, env, actor, period, as_of)
-            matrix = _matrix(session, moment, dimension or DEFAULT_DIMENSION)
+            matrix = build_matrix(session, moment, dimension or DEFAULT_DIMENSION)
             row = matrix.total
             scope = "total"
             if dimension is not None:

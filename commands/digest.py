@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands.actions import ActionView, digest_actions
-from commands.apm import Apm, _matrix, _Moment
+from commands.apm import Apm, Moment, build_matrix
 from commands.councils import thresholds_of
 from commands.fiscal import Period, quarter_containing
 from commands.formatting import short_money
 from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row
+from commands.periods import as_of_day
 from store import workspaces
 from store.metrics import Movement, changes_since
 from store.models import Council
@@ -58,15 +59,14 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
     workspace = workspaces.get_workspace(session, council.workspace_id)
     assert workspace is not None
     zone = ZoneInfo(workspace.timezone)
-    day = (at - timedelta(microseconds=1)).astimezone(zone).date()
-    period = quarter_containing(day, workspace.fiscal_year_start_month)
-    moment = _Moment(workspace, zone, period, at)
+    period = quarter_containing(as_of_day(at, zone), workspace.fiscal_year_start_month)
+    moment = Moment(workspace, zone, period, at)
     thresholds = thresholds_of(council)
     owned = ("red",) if council.owners_for == "red" else ("red", "yellow")
     sections: list[DimensionDigest] = []
     needs: list[CellRef] = []
     for dimension in council.dimensions:
-        matrix = _matrix(session, moment, dimension, thresholds)
+        matrix = build_matrix(session, moment, dimension, thresholds)
         moved = changes_since(
             session, workspace.id, dimension, at - timedelta(days=7), at, period.start, period.end
         )

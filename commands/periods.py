@@ -81,6 +81,12 @@ def place(period: Period, at: datetime, zone: ZoneInfo) -> Placement:
     return Placement(Window(period.start, period.end, cutoff), elapsed)
 
 
+def as_of_day(at: datetime, zone: ZoneInfo) -> date:
+    """The day an as-of moment belongs to: an as-of date ends at the next midnight, which
+    is still that date's moment."""
+    return (at - timedelta(microseconds=1)).astimezone(zone).date()
+
+
 def year_earlier(moment: datetime) -> datetime:
     """The same moment a year before; 29 February becomes the 28th."""
     try:
