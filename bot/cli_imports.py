@@ -14,7 +14,6 @@ from commands.import_columns import parse_mapping
 from commands.imports import ImportReport, count_rows, import_deals, import_history
 from commands.parsing import ParseError
 from commands.targets import import_targets
-from commands.workspace import ensure_workspace
 
 LISTED = 50
 
@@ -110,10 +109,7 @@ def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> 
     if not path.is_file():
         print(f"council: no file {path}", file=sys.stderr)
         return 2
-    with env.db.transaction() as session:
-        now = env.now()
-        workspace = ensure_workspace(session, actor, now)
-        report = import_targets(session, workspace, path, now.date(), now)
+    report = import_targets(env, actor, path)
     print(f"Imported {path.name}: {report.saved:,} targets saved, {len(report.bad):,} refused.")
     for problem in report.bad[:LISTED]:
         print(f"  {problem}")

@@ -18,7 +18,7 @@ from commands.parsing import ParseError, tokenize
 from commands.periods import parse_period
 from commands.results import CommandError, Help, Notice, Problem, Refused
 from commands.targets import TARGET_EXAMPLE, read_target, save_target
-from commands.workspace import ROLES, ensure_person
+from commands.workspace import ROLES, ensure_person, local_today
 from store import councils as store_councils
 from store import people, workspaces
 from store import targets as store_targets
@@ -177,7 +177,7 @@ def _councils(
 def _today(session: Session, workspace_id: str, now: datetime) -> tuple[Workspace, date]:
     workspace = workspaces.get_workspace(session, workspace_id)
     assert workspace is not None
-    return workspace, now.astimezone(ZoneInfo(workspace.timezone)).date()
+    return workspace, local_today(workspace, now)
 
 
 def _target(session: Session, workspace_id: str, args: list[str], now: datetime) -> Notice:

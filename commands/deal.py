@@ -6,10 +6,8 @@ import inspect
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -30,11 +28,11 @@ from commands.formatting import day, money
 from commands.parsing import ParseError, Token, tokenize
 from commands.permissions import can_change_deal, is_manager, who_can_change
 from commands.results import Choice, CommandError, Duplicate, Help, Option, Problem, Refused
-from commands.workspace import CATEGORIES, DIMENSIONS, ensure_person
+from commands.workspace import CATEGORIES, DIMENSIONS, ensure_person, local_today
 from store import deals as store_deals
 from store import keys, people, workspaces
 from store.deals import MAX_LISTED
-from store.models import Deal, DealVersion, Workspace
+from store.models import Deal, DealVersion
 
 CHOICES_SHOWN = 10
 # Slack refuses a button value over 2,000 characters.
@@ -126,10 +124,6 @@ def _serialize(fields: dict[str, str]) -> str:
     return " ".join(f'{key}="{value}"' for key, value in fields.items())
 
 
-def _today(workspace: Workspace, now: datetime) -> date:
-    return now.astimezone(ZoneInfo(workspace.timezone)).date()
-
-
 class _Context:
     """One use case's view of the store: the session, the asker and the clock."""
 
@@ -141,7 +135,7 @@ class _Context:
         workspace = workspaces.get_workspace(session, actor.workspace_id)
         assert workspace is not None
         self.workspace = workspace
-        self.today = _today(workspace, self.now)
+        self.today = local_today(workspace, self.now)
         self._names: dict[int, str] = {}
 
     def name_of(self, person_id: int | None) -> str:

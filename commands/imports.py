@@ -25,7 +25,7 @@ from commands.import_columns import ColumnMap, export_category, export_date, exp
 from commands.import_columns import map_columns as read_columns
 from commands.parsing import ParseError, parse_amount
 from commands.periods import midnight
-from commands.workspace import DIMENSIONS, ensure_workspace
+from commands.workspace import DIMENSIONS, ensure_workspace, local_today
 from store import deals as store_deals
 from store import people, workspaces
 from store.deals import NewDeal
@@ -304,7 +304,7 @@ def _context(session: Session, env: Env, actor: Actor, stage_map: dict[str, str]
     workspace = ensure_workspace(session, actor, now)
     zone = ZoneInfo(workspace.timezone)
     stages = _Stages(workspaces.list_stages(session, workspace.id), dict(stage_map))
-    return _Context(session, workspace, zone, stages, now.astimezone(zone).date(), now)
+    return _Context(session, workspace, zone, stages, local_today(workspace, now), now)
 
 
 def _load_batch(

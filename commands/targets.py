@@ -10,9 +10,10 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from commands.context import Actor, Env
 from commands.parsing import ParseError, match_by_prefix, parse_amount
 from commands.periods import label_example, parse_period
-from commands.workspace import DIMENSIONS
+from commands.workspace import DIMENSIONS, ensure_workspace, local_today
 from store import targets as store_targets
 from store.models import Workspace
 
@@ -73,10 +74,18 @@ class TargetImport:
     bad: list[str] = field(default_factory=list)
 
 
-def import_targets(
+def import_targets(env: Env, actor: Actor, path: Path) -> TargetImport:
+    """Load `period,dimension,value,metric,amount` rows; bad rows are listed, good ones saved.
+    Periods such as `this` are read in the workspace's own time zone."""
+    with env.db.transaction() as session:
+        now = env.now()
+        workspace = ensure_workspace(session, actor, now)
+        return _load_targets(session, workspace, path, local_today(workspace, now), now)
+
+
+def _load_targets(
     session: Session, workspace: Workspace, path: Path, today: date, now: datetime
 ) -> TargetImport:
-    """Load `period,dimension,value,metric,amount` rows; bad rows are listed, good ones saved."""
     report = TargetImport()
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -24,6 +25,11 @@ CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
 DIMENSIONS = ("product", "region", "segment", "source")
 DEFAULT_SOURCES = ("AE", "BDR", "SDR", "ECS", "Specialist", "Marketing", "Partner")
 ROLES = ("rep", "manager", "admin")
+
+
+def local_today(workspace: Workspace, now: datetime) -> date:
+    """Today's date where the workspace works (its time zone)."""
+    return now.astimezone(ZoneInfo(workspace.timezone)).date()
 
 
 def ensure_workspace(session: Session, actor: Actor, now: datetime) -> Workspace:

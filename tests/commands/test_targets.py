@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from commands import council
+from commands.context import Actor, Env
+from commands.council import TargetList
+from commands.targets import import_targets
+from tests.support.clock import FakeClock
+
+
+def test_a_targets_file_reads_this_in_the_workspaces_time_zone(
+    env: Env, maya: Actor, clock: FakeClock, tmp_path: Path
+):
+    council.run(env, maya, "settings tz=Pacific/Kiritimati")  # UTC+14
+    clock.current = datetime(2026, 12, 31, 12, 0, tzinfo=UTC)  # already 2027 there
+    path = tmp_path / "targets.csv"
+    path.write_text("period,dimension,value,metric,amount\nthis,total,,closed,1M\n")
+    report = import_targets(env, maya, path)
+    assert (report.saved, report.bad) == (1, [])
+    listed = council.run(env, maya, "targets 2027-Q1")
+    assert isinstance(listed, TargetList) and [t.amount for t in listed.targets] == ["$1,000,000"]
