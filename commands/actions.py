@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session
 from commands.context import Actor, Env
 from commands.deal_fields import find_person
 from commands.metrics import COLUMN_NAMES
-from commands.parsing import DATE_EXAMPLES, ParseError, match_by_prefix, parse_date, tokenize
+from commands.parsing import DATE_EXAMPLES, ParseError, match_by_prefix, parse_date
 from commands.permissions import acts_for, is_manager
-from commands.results import CommandError, Duplicate, Help, Notice, Problem, Refused
+from commands.results import CommandError, Duplicate, Help, Notice, Problem, Refused, read_words
 from commands.workspace import ensure_person
 from store import actions as store_actions
 from store import councils as store_councils
@@ -344,10 +344,9 @@ def assign_from_thread(
         return Problem(
             "Assign owners in the digest's thread, replying to the digest.", example=ASSIGN_EXAMPLE
         )
-    try:
-        words = [t.text for t in tokenize(text)]
-    except ParseError as error:
-        return Problem(f"I could not read that: {error}.", example=ASSIGN_EXAMPLE)
+    words = read_words(text, ASSIGN_EXAMPLE)
+    if isinstance(words, Problem):
+        return words
     if len(words) < 3 or words[0].lower() != "assign":
         return Problem(
             "Write the cell, the owner, the action and when it is due.", example=ASSIGN_EXAMPLE
@@ -398,10 +397,9 @@ def assign_from_thread(
 
 def run(env: Env, actor: Actor, text: str) -> object:
     """Carry out what someone typed after `/actions`."""
-    try:
-        words = [t.text for t in tokenize(text)]
-    except ParseError as error:
-        return Problem(f"I could not read that: {error}.")
+    words = read_words(text)
+    if isinstance(words, Problem):
+        return words
     verb = words[0].lower() if words else "mine"
     args = words[1:]
     if verb == "help":

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from commands.context import Actor, Env
 from commands.fiscal import Period, shift_quarters
 from commands.metrics import NONE_LABEL, Row, Targets, Thresholds, build_row
-from commands.parsing import ParseError, match_known_value, tokenize
+from commands.parsing import ParseError, match_known_value
 from commands.periods import as_of_day, parse_as_of, parse_period, place, year_earlier
-from commands.results import CommandError, Help, Problem
+from commands.results import CommandError, Help, Problem, read_words
 from commands.workspace import DIMENSIONS, ensure_workspace
 from store import targets as store_targets
 from store import workspaces
@@ -243,10 +243,9 @@ def _pick_row(
 
 def run_apm(env: Env, actor: Actor, text: str) -> Apm | Problem | Help:
     """Carry out `/apm [dimension] [period]`."""
-    try:
-        words = [t.text for t in tokenize(text)]
-    except ParseError as error:
-        return Problem(f"I could not read that: {error}.")
+    words = read_words(text)
+    if isinstance(words, Problem):
+        return words
     if words and words[0].lower() == "help":
         return Help("/apm", apm_help())
     dimension = DEFAULT_DIMENSION
@@ -259,10 +258,9 @@ def run_apm(env: Env, actor: Actor, text: str) -> Apm | Problem | Help:
 
 def run_coverage(env: Env, actor: Actor, text: str) -> Coverage | Problem | Help:
     """Carry out `/coverage [dimension value] [period]`."""
-    try:
-        words = [t.text for t in tokenize(text)]
-    except ParseError as error:
-        return Problem(f"I could not read that: {error}.")
+    words = read_words(text)
+    if isinstance(words, Problem):
+        return words
     if words and words[0].lower() == "help":
         return Help("/coverage", apm_help())
     if words and "=" in words[0]:

@@ -14,9 +14,9 @@ from commands.actions import kinds_of
 from commands.context import Actor, Env
 from commands.deal_fields import find_person
 from commands.formatting import money
-from commands.parsing import ParseError, tokenize
+from commands.parsing import ParseError
 from commands.periods import parse_period
-from commands.results import CommandError, Help, Notice, Problem, Refused
+from commands.results import CommandError, Help, Notice, Problem, Refused, read_words
 from commands.targets import TARGET_EXAMPLE, read_target, save_target
 from commands.workspace import ROLES, ensure_person, local_today
 from store import councils as store_councils
@@ -108,10 +108,9 @@ CouncilResult = (
 
 def run(env: Env, actor: Actor, text: str) -> CouncilResult:
     """Carry out what someone typed after `/council`."""
-    try:
-        words = [t.text for t in tokenize(text)]
-    except ParseError as error:
-        return Problem(f"I could not read that: {error}.")
+    words = read_words(text)
+    if isinstance(words, Problem):
+        return words
     if not words or words[0].lower() == "help":
         return Help("/council", council_help())
     verb, args = words[0].lower(), words[1:]

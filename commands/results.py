@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from commands.parsing import ParseError, tokenize
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -58,6 +60,14 @@ class Choice:
     prompt: str
     options: list[Option] = field(default_factory=list)
     more: int = 0
+
+
+def read_words(text: str, example: str = "") -> list[str] | Problem:
+    """The words typed (quotes group them), or the Problem saying why they cannot be read."""
+    try:
+        return [token.text for token in tokenize(text)]
+    except ParseError as error:
+        return Problem(f"I could not read that: {error}.", example=example)
 
 
 class CommandError(Exception):
