@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
+from commands.councils import find
 from commands.deal_fields import find_person
 from commands.metrics import COLUMN_NAMES
 from commands.parsing import DATE_EXAMPLES, ParseError, match_by_prefix, parse_date
@@ -411,8 +412,6 @@ def run(env: Env, actor: Actor, text: str) -> object:
             if verb == "mine":
                 return _list(session, me, now, owner_id=me.id, title="Your open actions")
             if verb == "council":
-                from commands.councils import find
-
                 council = find(session, actor.workspace_id, " ".join(args))
                 return _list(
                     session, me, now, council_id=council.id, title=f"Open actions of {council.name}"
@@ -518,8 +517,6 @@ def _history(session: Session, me: Person, args: list[str], now: datetime) -> Ce
         )
     elif len(args) >= 3:
         dimension, value, column = args[0].lower(), args[1], args[2].lower()
-        from commands.councils import find
-
         named = " ".join(args[4:]) if len(args) > 4 and args[3].lower() == "council" else ""
         councils = store_councils.councils(session, me.workspace_id)
         council_obj = (
