@@ -16,6 +16,7 @@ from commands.metrics import COLUMN_NAMES, COLUMNS, Cell, Row
 
 DOTS = {"green": "🟢", "yellow": "🟡", "red": "🔴"}
 HEADERS = COLUMN_NAMES
+CALLED = "✎"
 
 
 def dot(color: str | None) -> str:
@@ -29,9 +30,27 @@ def cell_text(name: str, cell: Cell, currency: str) -> str:
         change = f" {cell.yoy:+.1f}x" if cell.yoy is not None else ""
     else:
         assert isinstance(cell.value, Decimal)
-        value = short_money(cell.value, currency)
+        value = short_money(cell.value, currency) + (CALLED if cell.call else "")
         change = f" {cell.yoy * 100:+.0f}%" if cell.yoy is not None else ""
     return f"{dot(cell.color)} {value}{change}"
+
+
+def call_notes(apm: Apm) -> list[str]:
+    """One line per forecast replaced by a manager's call: the call, who, when, and the
+    calculated value it replaced."""
+    notes = []
+    for row in [*apm.rows, apm.total]:
+        cell = row.forecast
+        if cell.call is None:
+            continue
+        assert isinstance(cell.value, Decimal)
+        where = "total" if row is apm.total else f"{apm.dimension} {row.value}"
+        notes.append(
+            f"{CALLED} {where}: forecast called {short_money(cell.value, apm.currency)} by "
+            f"{cell.call.by} on {cell.call.at:%Y-%m-%d}; calculated "
+            f"{short_money(cell.calculated, apm.currency)}"
+        )
+    return notes
 
 
 def apm_table(apm: Apm) -> str:
@@ -57,6 +76,9 @@ def _(result: Apm) -> Message:
     blocks = [section(f"*{esc(apm_title(result))}*")]
     for part in chunks(body, 2800 - len("\n".join(header))):
         blocks.append(section("```" + esc("\n".join([*header, part])) + "```"))
+    notes = call_notes(result)
+    if notes:
+        blocks.extend(section(esc(part)) for part in chunks(notes))
     blocks.append(
         context(
             "Each cell: value and change from a year ago at the same point of the quarter. "
@@ -114,13 +136,18 @@ def _number(value: Decimal | str | None, *, money_value: bool) -> Any:
 def cell_json(name: str, cell: Cell) -> dict[str, Any]:
     is_money = name != "coverage"
     yoy = cell.yoy
-    return {
+    shown: dict[str, Any] = {
         "value": _number(cell.value, money_value=is_money),
         "prior": _number(cell.prior, money_value=is_money),
         "yoy": None if yoy is None else float(yoy if is_money else yoy.quantize(Decimal("0.01"))),
         "target": _number(cell.target, money_value=is_money),
         "color": cell.color,
     }
+    if cell.call is not None:
+        # A manager's call replaced the value; the calculated one stays beside it.
+        shown["calculated"] = _number(cell.calculated, money_value=True)
+        shown["call"] = {"by": cell.call.by, "at": cell.call.at.isoformat()}
+    return shown
 
 
 def row_json(row: Row) -> dict[str, Any]:

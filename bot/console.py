@@ -11,16 +11,20 @@ from typing import Any, TextIO
 
 from bot.action_notices import announce
 from bot.actions_render import ACTION_FORM
+from bot.cleanup_render import SNOOZE_FORM
 from bot.console_slack import ConsoleSlack
+from bot.home_render import home_blocks
 from bot.listeners.safety import reply_on_failure
 from bot.render import Message, Modal, form_values, render
 from bot.text import blocks_text, input_blocks
-from commands import actions, councils, deal
+from commands import actions, checklist, cleanup, councils, deal
 from commands.context import Actor, Env
 from commands.deal_results import FormErrors
+from commands.home import build_home
 from commands.registry import SLASH_COMMANDS
 from commands.workspace import identity
 from schedules.digests import deliver
+from schedules.nudges import send_nudges
 from schedules.reminders import send_reminders
 
 PROMPT = "council> "
@@ -29,7 +33,8 @@ CONSOLE_HELP = """Type commands as in Slack: /deal, /apm, /coverage, /actions, /
 (try /deal help).
 A number presses that button in the last reply.
 /as NAME acts as someone else (e.g. /as Jo Park); /whoami; quit or Ctrl-D leaves.
-/digest COUNCIL [force] posts this week's digest here; /remind sends due reminders;
+/home shows your App Home; /digest COUNCIL [force] posts this week's digest here;
+/remind sends due reminders; /nudge sends the weekly DMs that are due;
 /time 2026-12-01T09:00 sets the console's clock (/time now resets it)."""
 
 
@@ -98,6 +103,11 @@ class Console:
         elif name == "/remind":
             sent = send_reminders(self.env, lambda _workspace: self.slack)
             self.say(f"{len(sent)} reminders sent.")
+        elif name == "/nudge":
+            nudged = send_nudges(self.env, lambda _workspace: self.slack)
+            self.say(f"{len(nudged)} weekly nudges sent.")
+        elif name == "/home":
+            self.print_message("[Home]", home_blocks(build_home(self.env, self.actor("home"))), {})
         elif name == "/time":
             self.set_time(text.strip())
         elif name == "/whoami":
@@ -162,13 +172,27 @@ class Console:
             return
         button, where = self.buttons[number - 1]
         action, value = button["action_id"], button["value"]
-        if action == "cell.assign":
+        if button.get("type") == "checkbox":
+            self.tick(button)
+        elif action == "cell.assign":
             place = actions.Place(where.get("channel"), where.get("thread_ts"), where.get("ts"))
             self.show(actions.open_form(self.env, self.actor("button"), value, place))
         elif action == "action.done":
             self.show(actions.run(self.env, self.actor("button"), f"done {value}"))
         else:
             self.show(deal.press(self.env, self.actor("button"), action, value))
+
+    def tick(self, box: dict[str, Any]) -> None:
+        """Toggle one forecast question, saving the deal's whole set as Slack would."""
+        ticked: list[str] = box["ticked"]
+        chosen = [v for v in ticked if v != box["value"]]
+        if box["value"] not in ticked:
+            chosen.append(box["value"])
+        deal_id = int(box["block_id"].removeprefix("checklist:"))
+        result = checklist.answer(self.env, self.actor("checkbox"), deal_id, chosen)
+        if isinstance(result, checklist.AnswerSaved):
+            ticked[:] = chosen
+        self.show(result)
 
     def fill(self, modal: Modal) -> None:
         """Ask for each field of a form in turn; Enter keeps what is shown, `-` clears it."""
@@ -183,6 +207,9 @@ class Console:
         if view["callback_id"] == ACTION_FORM:
             self.assign(metadata, values, key)
             return
+        if view["callback_id"] == SNOOZE_FORM:
+            self.snooze(int(metadata["deal"]), values, key)
+            return
         deal_id = metadata.get("deal")
         while True:
             result = deal.submit_form(self.env, self.actor("modal"), deal_id, values, key)
@@ -196,6 +223,23 @@ class Console:
                     self.say("Cancelled; nothing was saved.")
                     return
                 values[field] = entered
+
+    def snooze(self, deal_id: int, values: dict[str, str], key: str) -> None:
+        while True:
+            result = cleanup.snooze(
+                self.env,
+                self.actor("modal"),
+                deal_id,
+                values.get("until", ""),
+                values.get("reason", ""),
+                key,
+            )
+            if not isinstance(result, cleanup.SnoozeErrors):
+                self.show(result)
+                return
+            for field, message in result.errors.items():
+                self.say(f"⚠️ {field}: {message}")
+                values[field] = self.ask(f"  {field}: ").strip()
 
     def assign(self, metadata: dict[str, Any], values: dict[str, str], key: str) -> None:
         cell = actions.Cell.from_json(metadata["cell"])

@@ -7,7 +7,8 @@ import io
 import json
 from typing import Any
 
-from bot.apm_render import HEADERS, apm_table, cell_text, dot
+from bot.apm_render import HEADERS, apm_table, call_notes, cell_text, dot
+from bot.forecast_render import summary_lines
 from bot.render import Block, button, chunks, context, esc, section
 from commands.digest import CellRef, Digest
 from commands.formatting import short_money
@@ -72,6 +73,9 @@ def main_blocks(digest: Digest) -> list[Block]:
         head, body = table[:2], table[2:]
         for piece in chunks(body, 2800 - len("\n".join(head))):
             blocks.append(section("```" + esc("\n".join([*head, piece])) + "```"))
+        notes = call_notes(part.apm)
+        if notes:
+            blocks.extend(section(esc(piece)) for piece in chunks(notes))
         moved = [moves_line(v, m, digest.currency) for v, m in sorted(part.changes.items()) if m]
         title = f"*What changed since last week, by {part.apm.dimension}*"
         for piece in chunks([title, *(moved or ["Nothing moved."])]):
@@ -87,6 +91,9 @@ def main_blocks(digest: Digest) -> list[Block]:
         if digest.loop_line:
             lines.append(f"_{esc(digest.loop_line)}_")
         blocks.extend(section(piece) for piece in chunks(lines))
+    answers = digest.checklist
+    if answers.committed or answers.gaps:
+        blocks.extend(section(piece) for piece in chunks(summary_lines(answers)))
     if digest.needs_owner:
         labels = ", ".join(c.label for c in digest.needs_owner)
         blocks.append(

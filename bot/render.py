@@ -5,6 +5,7 @@ from __future__ import annotations
 import calendar
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import singledispatch
 from typing import Any
 
@@ -20,6 +21,7 @@ SECTION_LIMIT = 3000
 BLOCK_LIMIT = 50
 DEAL_FORM = "deal_form"
 FOLLOW_STAGE = "auto"
+ANSWER_MARKS = {True: "✅", False: "❌", None: "⬜"}
 Block = dict[str, Any]
 
 
@@ -194,8 +196,24 @@ def _(result: DealCard) -> Message:
     extra = deal_lines(deal)[10:]
     if deal.stale:
         extra.append(":broom: " + esc(", ".join(deal.stale)))
+    if result.snoozed:
+        until, why = result.snoozed
+        extra.append(f"Nudges snoozed until {until.isoformat()}: {esc(why)}")
+    if result.answers:
+        extra.append(
+            "*Forecast questions:* "
+            + " · ".join(
+                f"{ANSWER_MARKS[a.answer]} {esc(a.question.short)}" for a in result.answers
+            )
+        )
     if extra:
         blocks.append(section("\n".join(extra)))
+    answered = [a for a in result.answers if a.at is not None]
+    if answered:
+        last = max(answered, key=lambda a: a.at or datetime.min)
+        blocks.append(
+            context(f"Last answered {last.at:%Y-%m-%d %H:%M} UTC by {esc(last.by or 'someone')}")
+        )
     history = [
         f"{entry.at:%Y-%m-%d %H:%M} UTC · {esc(entry.who)} via {entry.via}: "
         + "; ".join(
@@ -248,6 +266,7 @@ def _(result: WorkspaceSettings) -> Message:
         f"Currency `{esc(result.currency)}`, time zone `{esc(result.timezone)}`",
         f"A deal is stale after {result.stale_days} days without an update",
         "Actions for red cells: " + esc(", ".join(result.actions)),
+        esc(result.nudges),
     ]
     rows = [(s.name, s.category, f"{s.probability}%", s.status) for s in result.stages]
     table = tabulate(rows, headers=["stage", "category", "probability", "open/won/lost"])
@@ -389,4 +408,4 @@ def form_values(state: dict[str, Any]) -> dict[str, str]:
 
 
 # The APM's renderings register themselves with `render` when imported.
-from bot import actions_render, apm_render  # noqa: E402,F401
+from bot import actions_render, apm_render, cleanup_render, forecast_render  # noqa: E402,F401

@@ -43,9 +43,32 @@ def blocks_text(blocks: list[Block], first: int = 1) -> tuple[str, list[Block]]:
             lines.append(block["text"]["text"].upper())
         elif kind == "actions":
             for element in block["elements"]:
+                if element.get("type") == "checkboxes":
+                    lines.extend(_checkboxes(element, block.get("block_id", ""), buttons, first))
+                    continue
                 buttons.append(element)
                 lines.append(f"  [{first + len(buttons) - 1}] {element['text']['text']}")
     return "\n".join(lines), buttons
+
+
+def _checkboxes(element: Block, block_id: str, buttons: list[Block], first: int) -> list[str]:
+    """Each checkbox as a numbered toggle; toggles of one set share its ticked list, so
+    pressing one after another builds on the last."""
+    ticked = [o["value"] for o in element.get("initial_options", [])]
+    lines = []
+    for option in element["options"]:
+        buttons.append(
+            {
+                "type": "checkbox",
+                "action_id": element["action_id"],
+                "block_id": block_id,
+                "value": option["value"],
+                "ticked": ticked,
+            }
+        )
+        mark = "☑" if option["value"] in ticked else "☐"
+        lines.append(f"  [{first + len(buttons) - 1}] {mark} {option['text']['text']}")
+    return lines
 
 
 def input_blocks(view: dict[str, Any]) -> list[Block]:

@@ -445,6 +445,11 @@ def _list(
     return ActionList(title, views, "No open actions.")
 
 
+def actions_owned(session: Session, me: Person, now: datetime) -> list[ActionView]:
+    """The open actions `me` owns, soonest due first (for the Home tab)."""
+    return _list(session, me, now, title="", owner_id=me.id).actions
+
+
 def _action(session: Session, me: Person, text: str) -> Action:
     number = text.removeprefix("#")
     action = (

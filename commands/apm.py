@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.fiscal import Period, shift_quarters
-from commands.metrics import NONE_LABEL, Row, Targets, Thresholds, build_row
+from commands.metrics import NONE_LABEL, Call, Row, Targets, Thresholds, build_row, with_calls
 from commands.parsing import ParseError, match_known_value
 from commands.periods import as_of_day, parse_as_of, parse_period, place, year_earlier
 from commands.results import CommandError, Help, Problem, read_words
 from commands.workspace import DIMENSIONS, ensure_workspace
+from store import forecasts as store_forecasts
+from store import people, workspaces
 from store import targets as store_targets
-from store import workspaces
 from store.metrics import Sums, sums_as_of
 from store.models import Workspace
 
@@ -158,7 +159,32 @@ def build_matrix(
         share,
         thresholds,
     )
+    calls = _calls(session, workspace.id, period, dimension, at)
+    prior_calls = _calls(session, workspace.id, prior_period, dimension, prior_at)
+    rows = [
+        with_calls(
+            row,
+            calls.get(f"{dimension}:{row.value}"),
+            prior_calls.get(f"{dimension}:{row.value}"),
+            thresholds,
+        )
+        for row in rows
+    ]
+    total = with_calls(total, calls.get("total:"), prior_calls.get("total:"), thresholds)
     return Apm(period, at, dimension, rows, total, elapsed, workspace.currency_symbol)
+
+
+def _calls(
+    session: Session, workspace_id: str, period: Period, dimension: str, at: datetime
+) -> dict[str, Call]:
+    """Managers' calls in force at `at`, by `dimension:value` (the total's is `total:`)."""
+    found = store_forecasts.overrides_as_of(session, workspace_id, period.label, dimension, at)
+    calls = {}
+    for key, call in found.items():
+        person = people.get_person(session, workspace_id, call.called_by_id)
+        assert call.amount is not None
+        calls[key] = Call(call.amount, person.display_name if person else "someone", call.called_at)
+    return calls
 
 
 def build_apm(

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
-from commands import councils
+from commands import checklist, councils
 from commands.actions import kinds_of
 from commands.context import Actor, Env
 from commands.deal_fields import find_person
@@ -44,7 +44,11 @@ def council_help() -> str:
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
     changes them (fiscal_start is the month the fiscal year starts, 1-12);
     `/council settings actions="SPIFF,Enablement,Webinar series,Other"` sets the actions
-    a cell's owner can be given.
+    a cell's owner can be given; `nudge_day=mon nudge_time=09:00 nudges=on|off` when
+    reps get their weekly forecast questions and clean-your-room DMs.
+    `/council questions` lists the forecast questions; `/council questions meddicc` (or
+    `default`) picks a set; `/council questions add "Legal: Has legal seen the MSA?"` and
+    `/council questions remove legal` change them.
     """
     return inspect.cleandoc(council_help.__doc__ or "")
 
@@ -78,6 +82,7 @@ class WorkspaceSettings:
     stages: list[StageRow]
     changed: list[str]
     actions: list[str]
+    nudges: str
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,11 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
             if verb == "target":
                 _require_admin(session, me)
                 return _target(session, actor.workspace_id, args, now)
+            if verb == "questions":
+                if args:
+                    _require_admin(session, me)
+                workspace, _ = _today(session, actor.workspace_id, now)
+                return checklist.configure(workspace, args)
             if verb == "settings":
                 if args:
                     _require_admin(session, me)
@@ -253,6 +263,11 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
                 )
                 continue
             workspace.action_kinds = kinds
+        elif key in ("nudge_day", "nudge_time", "nudges"):
+            problem = _nudge_setting(workspace, key, value)
+            if problem:
+                problems.append(problem)
+                continue
         elif key == "stale_days":
             if not (value.isdigit() and 1 <= int(value) <= 365):
                 problems.append(f"stale_days is a number of days from 1 to 365, not `{value}`")
@@ -260,7 +275,8 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
             workspace.stale_after_days = int(value)
         else:
             problems.append(
-                f"`{key}` is not a setting: fiscal_start, currency, timezone, stale_days, actions"
+                f"`{key}` is not a setting: fiscal_start, currency, timezone, stale_days, "
+                "actions, nudge_day, nudge_time, nudges"
             )
             continue
         changed.append(key)
@@ -278,6 +294,33 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
         stages,
         changed,
         kinds_of(session, workspace_id),
+        _nudge_summary(workspace),
+    )
+
+
+def _nudge_setting(workspace: Workspace, key: str, value: str) -> str:
+    """Apply one of the weekly-nudge settings; the problem with it, or ""."""
+    try:
+        if key == "nudge_day":
+            workspace.nudge_weekday = councils.parse_day(value)
+        elif key == "nudge_time":
+            workspace.nudge_at = councils.parse_time(value)
+        elif value.lower() in ("on", "off"):
+            workspace.nudges_on = value.lower() == "on"
+        else:
+            return f"nudges is `on` or `off`, not `{value}`"
+    except ParseError as error:
+        return str(error)
+    return ""
+
+
+def _nudge_summary(workspace: Workspace) -> str:
+    if not workspace.nudges_on:
+        return "Weekly DMs (forecast questions, clean your room) are off (`nudges=on`)"
+    day = councils.DAYS[workspace.nudge_weekday].capitalize()
+    return (
+        f"Weekly DMs (forecast questions, clean your room): {day}s from {workspace.nudge_at} "
+        "in each person's time zone"
     )
 
 

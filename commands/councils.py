@@ -70,14 +70,14 @@ def read_channel(text: str) -> tuple[str, str]:
     raise ParseError(f"`{text}` is not a channel; write it as #channel")
 
 
-def _day(text: str) -> int:
+def parse_day(text: str) -> int:
     found = match_by_prefix(text, DAYS)
     if len(found) != 1 or len(text) < 2:
         raise ParseError(f"`{text}` is not a day of the week (mon, tue, ... sun)")
     return DAYS.index(found[0])
 
 
-def _time(text: str) -> str:
+def parse_time(text: str) -> str:
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", text.strip().lower())
     if not match:
         raise ParseError(f"`{text}` is not a time; write it like 09:00 or 9am")
@@ -116,8 +116,8 @@ def read_options(fields: dict[str, str]) -> dict[str, Any]:
     problems: list[str] = []
     readers = {
         "dimensions": ("dimensions", _dimensions),
-        "day": ("weekday", _day),
-        "time": ("at_time", _time),
+        "day": ("weekday", parse_day),
+        "time": ("at_time", parse_time),
         "tz": ("timezone", _zone),
         "timezone": ("timezone", _zone),
         "name": ("name", lambda t: t.strip()[:80]),

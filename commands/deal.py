@@ -11,6 +11,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from commands import checklist
+from commands.cleanup import SNOOZE_EXAMPLE, SnoozeErrors, snooze_deal, snooze_form
 from commands.context import Actor, Env
 from commands.deal_fields import EXAMPLES, KEYS, FieldErrors, canonical_key, read_fields
 from commands.deal_results import (
@@ -28,9 +30,10 @@ from commands.formatting import day, money
 from commands.parsing import ParseError, Token, tokenize
 from commands.permissions import can_change_deal, is_manager, who_can_change
 from commands.results import Choice, CommandError, Duplicate, Help, Option, Problem, Refused
+from commands.stale import stale_reasons
 from commands.workspace import CATEGORIES, DIMENSIONS, ensure_person, local_today
+from store import checklists, keys, people, workspaces
 from store import deals as store_deals
-from store import keys, people, workspaces
 from store.deals import MAX_LISTED
 from store.models import Deal, DealVersion
 
@@ -147,21 +150,7 @@ class _Context:
         return self._names[person_id]
 
     def stale_reasons(self, deal: Deal) -> tuple[str, ...]:
-        if deal.status != "open":
-            return ()
-        reasons = []
-        if deal.close_date is not None and deal.close_date < self.today:
-            reasons.append("close date passed")
-        idle = (self.now - deal.updated_at).days
-        if idle >= self.workspace.stale_after_days:
-            reasons.append(f"no update for {idle} days")
-        if deal.amount is None:
-            reasons.append("no amount")
-        if deal.close_date is None:
-            reasons.append("no close date")
-        if not deal.next_step:
-            reasons.append("no next step")
-        return tuple(reasons)
+        return stale_reasons(deal, self.today, self.now, self.workspace.stale_after_days)
 
     def view(self, deal: Deal) -> DealView:
         return DealView(
@@ -269,6 +258,8 @@ def run(env: Env, actor: Actor, text: str, key: str | None = None) -> DealResult
         return _run(env, actor, lambda s: _show_or_edit(s, word, target), key)
     if word == "new":
         return _run(env, actor, lambda s: _create(s, _split(rest), force=False), key)
+    if word == "snooze":
+        return _run(env, actor, lambda s: _snooze(s, rest), key)
     return _run(env, actor, lambda s: _update_by_name(s, _split(tokens)), key)
 
 
@@ -284,8 +275,15 @@ def press(env: Env, actor: Actor, action: str, value: str) -> DealResult:
         if action == "deal.pick":
             op = data.get("op", "update")
             deal_ref = f"#{int(data['deal'])}"
-            text = f"{op} {deal_ref}" if op in ("show", "edit") else f"{deal_ref} {data['fields']}"
+            if op in ("show", "edit"):
+                text = f"{op} {deal_ref}"
+            elif op == "snooze":
+                text = f"snooze {deal_ref} {data['fields']}"
+            else:
+                text = f"{deal_ref} {data['fields']}"
             return run(env, actor, text, key)
+        if action == "deal.snooze":
+            return snooze_form(env, actor, int(data["deal"]))
         if action == "deal.create":
             parsed = _Parsed(str(data["name"]), {k: str(v) for k, v in data["fields"].items()})
             force = bool(data.get("force"))
@@ -471,10 +469,15 @@ def _update_by_name(s: _Context, parsed: _Parsed) -> DealResult:
 
 def _card(s: _Context, deal: Deal) -> DealCard:
     versions = store_deals.history(s.session, s.workspace.id, deal.id, limit=5)
+    answers = checklist.deal_answers(s.session, s.workspace, deal.id)
+    asked = deal.forecast_category in checklist.CATEGORIES
+    snoozes = checklists.snoozed(s.session, [deal.id], s.today)
     return DealCard(
         s.view(deal),
         [s.entry(v) for v in versions],
         can_edit=can_change_deal(s.session, s.person, deal),
+        answers=answers if asked or any(a.answer is not None for a in answers) else [],
+        snoozed=(snoozes[deal.id].until, snoozes[deal.id].reason) if deal.id in snoozes else None,
     )
 
 
@@ -538,3 +541,40 @@ def _find(s: _Context, query: str) -> DealResult:
         more=len(found) > MAX_LISTED,
         empty=f"No deal matches “{query}”.",
     )
+
+
+SNOOZE_KEYS = ("until", "reason")
+
+
+def _snooze(s: _Context, tokens: list[Token]) -> DealResult:
+    """`/deal snooze NAME until=DATE reason=...`: no nudges about it until then."""
+    name: list[str] = []
+    fields: dict[str, str] = {}
+    last: str | None = None
+    for token in tokens:
+        key, sep, value = token.text.partition("=")
+        if sep and not token.quoted and key.lower() in SNOOZE_KEYS:
+            last = key.lower()
+            fields[last] = value
+        elif last is not None:
+            fields[last] = f"{fields[last]} {token.text}"
+        else:
+            name.append(token.text)
+    target = " ".join(name).strip()
+    if not target:
+        raise CommandError(Problem("Which deal?", example=SNOOZE_EXAMPLE))
+    found = _resolve(s, target)
+    if not found:
+        return _not_found(target, {})
+    if len(found) > 1:
+        return _choose(s, target, found, "snooze", fields)
+    deal = _editable(s, found[0].id)
+    try:
+        return snooze_deal(
+            s.session, s.person, deal, fields.get("until", ""), fields.get("reason", ""), s.now
+        )
+    except CommandError as error:
+        if isinstance(error.result, SnoozeErrors):
+            problems = "; ".join(error.result.errors.values())
+            raise CommandError(Problem(problems, example=SNOOZE_EXAMPLE)) from None
+        raise

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
+from commands.checklist import AnswerLine
+from commands.cleanup import SnoozeForm
 from commands.formatting import short_money
 from commands.results import Choice, Duplicate, Help, Notice, Problem, Refused
 
@@ -79,6 +81,8 @@ class DealCard:
     deal: DealView
     history: list[HistoryEntry]
     can_edit: bool
+    answers: list[AnswerLine] = field(default_factory=list)
+    snoozed: tuple[date, str] | None = None  # nudges resume on that day; why
 
 
 @dataclass(frozen=True)
@@ -120,4 +124,5 @@ DealResult = (
     | Notice
     | Help
     | Duplicate
+    | SnoozeForm
 )

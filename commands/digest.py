@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from commands.actions import ActionView, digest_actions
 from commands.apm import Apm, Moment, build_matrix
+from commands.checklist import ChecklistSummary, summary
 from commands.councils import thresholds_of
 from commands.fiscal import Period, quarter_containing
 from commands.formatting import short_money
@@ -52,6 +53,7 @@ class Digest:
     currency: str
     actions: list[ActionView]
     loop_line: str
+    checklist: ChecklistSummary
 
 
 def build_digest(session: Session, council: Council, at: datetime) -> Digest:
@@ -97,6 +99,7 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         workspace.currency_symbol,
         actions,
         loop_line,
+        summary(session, workspace, None, council.dimensions, as_of_day(at, zone)),
     )
 
 

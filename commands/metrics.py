@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from store.metrics import Sums
@@ -35,14 +36,29 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class Call:
+    """A manager's forecast call in force for a cell: who made it and when."""
+
+    amount: Decimal
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Cell:
-    """One APM cell. Money values are Decimals; coverage is a ratio, `met` or `n/a`."""
+    """One APM cell. Money values are Decimals; coverage is a ratio, `met` or `n/a`.
+
+    A forecast cell under a manager's call shows the call as its value and keeps the
+    calculated forecast in `calculated`.
+    """
 
     value: Decimal | str
     prior: Decimal | str | None
     yoy: Decimal | None
     target: Decimal | None
     color: str | None
+    calculated: Decimal | None = None
+    call: Call | None = None
 
 
 @dataclass(frozen=True)
@@ -172,3 +188,24 @@ def build_row(
             coverage_color(coverage, thresholds),
         ),
     )
+
+
+def with_calls(row: Row, call: Call | None, prior_call: Call | None, t: Thresholds) -> Row:
+    """The row with managers' calls in place of its calculated forecast, now and a year
+    earlier; coloured and compared like any forecast."""
+    if call is None and prior_call is None:
+        return row
+    calculated = row.forecast
+    assert isinstance(calculated.value, Decimal) and isinstance(calculated.prior, Decimal)
+    value = call.amount if call else calculated.value
+    prior = prior_call.amount if prior_call else calculated.prior
+    forecast = Cell(
+        value,
+        prior,
+        change(value, prior),
+        calculated.target,
+        forecast_color(value, calculated.target, t),
+        calculated=calculated.value if call else None,
+        call=call,
+    )
+    return replace(row, forecast=forecast)

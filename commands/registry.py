@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from commands import actions, apm, council, deal
+from commands import actions, apm, council, deal, forecast
 from commands.context import Actor, Env
 
 SLASH_COMMANDS: dict[str, Callable[[Env, Actor, str], object]] = {
@@ -13,4 +13,5 @@ SLASH_COMMANDS: dict[str, Callable[[Env, Actor, str], object]] = {
     "/apm": apm.run_apm,
     "/coverage": apm.run_coverage,
     "/actions": actions.run,
+    "/forecast": forecast.run,
 }

@@ -1,6 +1,7 @@
 """`council clock`: APScheduler runs each council's digest at its local day and time.
 
-Every minute the clock reads the councils from the store, so a council created, edited,
+Every five minutes it sends the reminders and weekly nudges that are due. Every minute the
+clock reads the councils from the store, so a council created, edited,
 paused or deleted takes effect without a restart, and it delivers anything due that has not
 been posted (a digest whose time passed while the clock was down goes out the same day).
 The claims in the store make extra clocks, retries and restarts harmless.
@@ -18,11 +19,15 @@ from apscheduler.triggers.interval import IntervalTrigger
 from commands.context import Env
 from commands.councils import DAYS
 from schedules.digests import ClientFor, deliver, deliver_due
+from schedules.nudges import send_nudges
+from schedules.reminders import send_reminders
 from store import councils as store_councils
 
 log = logging.getLogger("council.clock")
 # A digest may start late (a busy process, a slow Slack) but never on another day.
 MISFIRE_GRACE = 6 * 3600
+# Reminders and nudges go out from a local hour, so a few minutes late is on time.
+FOLLOW_UP_MINUTES = 5
 
 
 def sync(scheduler: BaseScheduler, env: Env, client_for: ClientFor) -> None:
@@ -61,8 +66,25 @@ def sync(scheduler: BaseScheduler, env: Env, client_for: ClientFor) -> None:
         log.info("digest %s: %s %s", delivery.council, delivery.status, delivery.detail)
 
 
+def follow_up(env: Env, client_for: ClientFor) -> None:
+    """Owners' reminders and the weekly nudges that are due; claims keep each to once."""
+    for reminder in send_reminders(env, client_for):
+        log.info("reminded %s of action %s", reminder.action.owner, reminder.action.id)
+    for nudge in send_nudges(env, client_for):
+        log.info("sent the %s nudge to %s", nudge.kind, nudge.user_id)
+
+
 def build(env: Env, client_for: ClientFor) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC")
+    scheduler.add_job(
+        follow_up,
+        IntervalTrigger(minutes=FOLLOW_UP_MINUTES),
+        args=[env, client_for],
+        id="follow-up",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=FOLLOW_UP_MINUTES * 60,
+    )
     scheduler.add_job(
         sync,
         IntervalTrigger(minutes=1),

@@ -347,3 +347,24 @@ def refresh_statistics(session: Session) -> None:
     index, so each batch gets slower than the last."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("ANALYZE deals, deal_versions"))
+
+
+def deals_closing(
+    session: Session,
+    workspace_id: str,
+    start: date,
+    end: date,
+    categories: Sequence[str],
+    owner_ids: Sequence[int] | None = None,
+) -> list[Deal]:
+    """Open deals in these forecast categories closing in `[start, end)`, by close date."""
+    query = select(Deal).where(
+        Deal.workspace_id == workspace_id,
+        Deal.status == "open",
+        Deal.forecast_category.in_(list(categories)),
+        Deal.close_date >= start,
+        Deal.close_date < end,
+    )
+    if owner_ids is not None:
+        query = query.where(Deal.owner_id.in_(list(owner_ids)))
+    return list(session.scalars(query.order_by(Deal.close_date, Deal.name, Deal.id)))

@@ -21,6 +21,8 @@ DIMENSION_COLUMNS = {
     "segment": DealVersion.segment,
     "source": DealVersion.source,
 }
+# Sums may also be grouped by owner, for a rep's (or a team's) own book.
+GROUPINGS = {**DIMENSION_COLUMNS, "owner": DealVersion.owner_id}
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,10 @@ def _money_sum(condition: Any) -> Any:
 
 def sums_as_of(
     session: Session, workspace_id: str, dimension: str | None, at: datetime, window: Window
-) -> dict[str | None, Sums]:
-    """Closed, open, generated and committed amounts per value of `dimension` (one group,
-    keyed None, without a dimension), each deal taken as it stood at `at`."""
+) -> dict[Any, Sums]:
+    """Closed, open, generated and committed amounts per value of `dimension` (or per
+    owner id for `owner`; one group, keyed None, without a dimension), each deal taken as
+    it stood at `at`."""
     v = DealVersion
     closes_in_period = and_(v.close_date >= window.start, v.close_date < window.end)
     closes_so_far = and_(v.close_date >= window.start, v.close_date < window.cutoff)
@@ -71,13 +74,13 @@ def sums_as_of(
         _money_sum(created_so_far),
         _money_sum(and_(is_open, closes_in_period, v.forecast_category == "Commit")),
     ]
-    key = DIMENSION_COLUMNS[dimension] if dimension else None
+    key = GROUPINGS[dimension] if dimension else None
     query = select(*([key] if key is not None else []), *columns).where(
         v.workspace_id == workspace_id, valid_at(at), or_(closes_in_period, created_so_far)
     )
     if key is not None:
         query = query.group_by(key)
-    result: dict[str | None, Sums] = {}
+    result: dict[Any, Sums] = {}
     for row in session.execute(query):
         values = list(row)
         group = values.pop(0) if key is not None else None

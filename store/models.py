@@ -48,6 +48,10 @@ class Workspace(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     stale_after_days: Mapped[int] = mapped_column(Integer, default=14)
     action_kinds: Mapped[list[str] | None] = mapped_column(JSON)  # None: the defaults
+    questions: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # None: the defaults
+    nudge_weekday: Mapped[int] = mapped_column(Integer, default=0)  # Monday is 0
+    nudge_at: Mapped[str] = mapped_column(String(5), default="09:00")  # HH:MM, each rep's
+    nudges_on: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
@@ -337,3 +341,76 @@ class ProcessedKey(Base):
     workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     key: Mapped[str] = mapped_column(String(191), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ForecastCall(Base):
+    """Someone's call of a period's forecast for a cell: an APM cell (`dimension`, `value`;
+    the total is `total`, "") or a person's book (`owner`, their id). `overrides` marks a
+    manager's call of an APM cell, which replaces the calculated forecast; an amount of
+    None withdraws the call. Calls are never changed, so every earlier one stays visible."""
+
+    __tablename__ = "forecast_calls"
+    __table_args__ = (
+        Index("ix_forecast_calls_cell", "workspace_id", "period", "dimension", "value"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    amount: Mapped[Decimal | None] = mapped_column(Money())
+    overrides: Mapped[bool] = mapped_column(Boolean, default=False)
+    called_by_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    called_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    via: Mapped[str] = mapped_column(String(32))
+
+
+class DealAnswer(Base):
+    """One answer to one forecast question about a deal. Answers are appended, never
+    changed: the latest per question is the current one, the rest its history."""
+
+    __tablename__ = "deal_answers"
+    __table_args__ = (Index("ix_deal_answers_deal", "deal_id", "question"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    question: Mapped[str] = mapped_column(String(40))
+    answer: Mapped[bool] = mapped_column(Boolean)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    via: Mapped[str] = mapped_column(String(32))
+
+
+class DealSnooze(Base):
+    """A known reason a stale deal should not be nudged about until a date."""
+
+    __tablename__ = "deal_snoozes"
+    __table_args__ = (Index("ix_deal_snoozes_deal", "deal_id", "until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    until: Mapped[date] = mapped_column(Date)  # nudges resume on this day
+    reason: Mapped[str] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Nudge(Base):
+    """A weekly DM to one person (a checklist, a clean-your-room list): the unique row is
+    the claim that sends it once per week; a failed or abandoned one is tried again."""
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("person_id", "week", "kind", name="uq_nudges_claim"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    week: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(8))  # sending, sent, failed
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)

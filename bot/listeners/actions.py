@@ -10,10 +10,13 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import actors
+from bot.forecast_render import CHECKLIST_ACTION
 from bot.listeners.deliver import reply
 from bot.listeners.safety import reply_on_failure
-from commands import actions, deal
+from bot.render import Message, render
+from commands import actions, checklist, deal
 from commands.context import Env
+from commands.results import Problem, Refused
 
 
 def ephemeral(respond: Respond) -> Callable[[str], object]:
@@ -23,6 +26,7 @@ def ephemeral(respond: Respond) -> Callable[[str], object]:
 
 def register(app: App, env: Env) -> None:
     register_cells(app, env)
+    register_checklist(app, env)
 
     @app.action(re.compile(r"^deal\."))
     def deal_button(
@@ -42,6 +46,30 @@ def register(app: App, env: Env) -> None:
                 # An answered choice is replaced by its outcome.
                 replace_original=bool(body.get("container", {}).get("is_ephemeral")),
             )
+
+
+def register_checklist(app: App, env: Env) -> None:
+    """Ticking a forecast question saves it at once; only a refusal or problem is said."""
+
+    @app.action(CHECKLIST_ACTION)
+    def answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+
+        with reply_on_failure(ephemeral(respond), CHECKLIST_ACTION):
+            deal_id = int(action.get("block_id", "").removeprefix("checklist:"))
+            selected = [o["value"] for o in action.get("selected_options") or []]
+            result = checklist.answer(
+                env, actors.from_interaction(body, "checkbox"), deal_id, selected
+            )
+            if isinstance(result, (Problem, Refused)):
+                shown = render(result)
+                assert isinstance(shown, Message)
+                respond(
+                    text=shown.text,
+                    blocks=shown.blocks,
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
 
 
 def register_cells(app: App, env: Env) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App
@@ -10,11 +11,13 @@ from slack_sdk import WebClient
 
 from bot import actors
 from bot.action_notices import announce
+from bot.home_render import home_view
 from bot.listeners.safety import reply_on_failure
-from bot.render import Message, Modal, render
+from bot.render import Message, Modal, render, section
 from commands import actions, deal
 from commands.context import Env
 from commands.delivery import first_delivery
+from commands.home import build_home
 from commands.results import Duplicate, Notice
 
 LEADING_MENTION = re.compile(r"^\s*<@[A-Z0-9]+(?:\|[^>]*)?>\s*")
@@ -27,6 +30,15 @@ HINT = (
 
 
 def register(app: App, env: Env) -> None:
+    @app.event("app_home_opened")
+    def home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        actor = replace(actors.from_event(body, event), via="home")
+        # Nothing to tell the person on failure but an honest Home tab.
+        with reply_on_failure(lambda text: publish_text(client, actor.user_id, text), "home"):
+            client.views_publish(user_id=actor.user_id, view=home_view(build_home(env, actor)))
+
     @app.event("app_mention")
     def mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
         actor = actors.from_event(body, event)
@@ -78,3 +90,8 @@ def register(app: App, env: Env) -> None:
                 blocks=shown.blocks,
                 thread_ts=event.get("thread_ts"),
             )
+
+
+def publish_text(client: WebClient, user_id: str, text: str) -> None:
+    """A Home tab that only says `text`: what a failure shows instead of a stale tab."""
+    client.views_publish(user_id=user_id, view={"type": "home", "blocks": [section(text)]})

@@ -15,8 +15,10 @@ from sqlalchemy.exc import OperationalError
 from bot import actors
 from bot.action_notices import announce
 from bot.actions_render import ACTION_FORM
+from bot.cleanup_render import SNOOZE_FORM
 from bot.render import DEAL_FORM, Message, form_values, render
-from commands import actions, deal
+from commands import actions, cleanup, deal
+from commands.cleanup import SnoozeErrors
 from commands.context import Env
 from commands.deal_results import FormErrors
 from commands.results import Problem, Refused
@@ -28,6 +30,7 @@ FIELD_ERROR_LIMIT = 150
 
 def register(app: App, env: Env) -> None:
     register_actions(app, env)
+    register_snooze(app, env)
 
     @app.view(DEAL_FORM)
     def deal_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
@@ -83,6 +86,43 @@ def named_mention(client: WebClient, mention: str) -> str:
     profile = user.get("profile") or {}
     name = profile.get("display_name") or profile.get("real_name") or user.get("name") or user_id
     return f"<@{user_id}|{name}>"
+
+
+def register_snooze(app: App, env: Env) -> None:
+    @app.view(SNOOZE_FORM)
+    def snooze_form(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+        actor = actors.from_interaction(body, "modal")
+        values = form_values(view["state"])
+        try:
+            result = cleanup.snooze(
+                env,
+                actor,
+                int(metadata["deal"]),
+                values.get("until", ""),
+                values.get("reason", ""),
+                f"view:{view['id']}",
+            )
+        except Exception:
+            log.exception("failure while snoozing a deal")
+            ack(
+                response_action="errors",
+                errors={"reason": "Something went wrong on our side; nothing was saved."},
+            )
+            return
+        if isinstance(result, SnoozeErrors):
+            errors = {k: v[:FIELD_ERROR_LIMIT] for k, v in result.errors.items()}
+            ack(response_action="errors", errors=errors)
+            return
+        if isinstance(result, (Refused, Problem)):
+            ack(response_action="errors", errors={"reason": result.message[:FIELD_ERROR_LIMIT]})
+            return
+        ack()
+        shown = render(result)
+        assert isinstance(shown, Message)
+        confirm(client, metadata.get("response_url"), actor.user_id, shown)
 
 
 def register_actions(app: App, env: Env) -> None:

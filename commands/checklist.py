@@ -1,0 +1,383 @@
+"""Forecast questions: the checklist every Commit and Best Case deal closing this quarter
+answers, with each answer kept, and who has gaps."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from commands.context import Actor, Env
+from commands.fiscal import quarter_containing
+from commands.formatting import short_money
+from commands.metrics import NONE_LABEL
+from commands.permissions import acts_for, is_manager
+from commands.results import CommandError, Notice, Problem, Refused
+from commands.workspace import DIMENSIONS, ensure_person, local_today
+from store import checklists, people, workspaces
+from store import deals as store_deals
+from store.models import Deal, Person, Workspace
+
+CATEGORIES = ("Commit", "Best Case")
+# Slack shows at most 10 options in one set of checkboxes.
+MAX_QUESTIONS = 10
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    short: str
+    text: str
+
+
+DEFAULT_QUESTIONS = (
+    Question("budget", "Budget", "Does the prospect have budget?"),
+    Question("exec", "Exec sign-off", "Has their executive signed off?"),
+    Question("deciders", "Decision makers", "Are all key decision makers identified and engaged?"),
+    Question("roi", "ROI", "Is the ROI quantified?"),
+    Question("event", "Compelling event", "Is there a compelling event driving the timeline?"),
+)
+MEDDICC = (
+    Question("metrics", "Metrics", "Are the customer's success metrics quantified?"),
+    Question("buyer", "Economic buyer", "Have we met the economic buyer?"),
+    Question("criteria", "Decision criteria", "Do we know their decision criteria?"),
+    Question("process", "Decision process", "Do we know their decision process and dates?"),
+    Question("pain", "Identified pain", "Is the pain identified and agreed?"),
+    Question("champion", "Champion", "Is there a champion who sells for us?"),
+    Question("competition", "Competition", "Do we know who we compete with and why we win?"),
+)
+PRESETS = {"default": DEFAULT_QUESTIONS, "meddicc": MEDDICC}
+
+
+def questions_of(workspace: Workspace) -> list[Question]:
+    """The workspace's forecast questions: its own list, or the five from the seeds."""
+    if not workspace.questions:
+        return list(DEFAULT_QUESTIONS)
+    return [Question(q["key"], q["short"], q["text"]) for q in workspace.questions]
+
+
+@dataclass(frozen=True)
+class ChecklistDeal:
+    id: int
+    name: str
+    owner: str
+    owner_id: int
+    category: str
+    amount: Decimal | None
+    close_date: date | None
+    currency: str
+    answers: dict[str, bool]
+    missing: tuple[str, ...]
+    cells: dict[str, str]  # the deal's value of each dimension
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def label(self) -> str:
+        parts = [self.name, self.category, short_money(self.amount, self.currency)]
+        if self.close_date:
+            parts.append(f"closes {self.close_date.isoformat()}")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """A person's deals to answer the questions for."""
+
+    title: str
+    period: str
+    questions: list[Question]
+    deals: list[ChecklistDeal]
+    empty: str
+
+
+@dataclass(frozen=True)
+class Count:
+    """Of `committed` Commit deals, how many have every question answered yes."""
+
+    name: str
+    complete: int
+    committed: int
+
+
+@dataclass(frozen=True)
+class ChecklistSummary:
+    title: str
+    period: str
+    questions: int
+    complete: int
+    committed: int
+    by_rep: list[Count]
+    by_cell: dict[str, list[Count]]
+    gaps: list[ChecklistDeal]
+
+
+@dataclass(frozen=True)
+class AnswerSaved:
+    deal: ChecklistDeal
+    changes: list[tuple[str, bool]]
+
+
+@dataclass(frozen=True)
+class QuestionList:
+    questions: list[Question]
+    changed: bool = False
+
+
+@dataclass(frozen=True)
+class AnswerLine:
+    question: Question
+    answer: bool | None
+    by: str
+    at: datetime | None
+
+
+def checklist_deals(
+    session: Session, workspace: Workspace, owner_ids: Sequence[int] | None, today: date
+) -> list[ChecklistDeal]:
+    """The Commit and Best Case deals closing this quarter, with their answers."""
+    period = quarter_containing(today, workspace.fiscal_year_start_month)
+    found = store_deals.deals_closing(
+        session, workspace.id, period.start, period.end, CATEGORIES, owner_ids
+    )
+    return _with_answers(session, workspace, found)
+
+
+def _with_answers(
+    session: Session, workspace: Workspace, found: Sequence[Deal]
+) -> list[ChecklistDeal]:
+    questions = questions_of(workspace)
+    current = checklists.answers(session, [d.id for d in found])
+    names = {p.id: p.display_name for p in people.list_people(session, workspace.id)}
+    result = []
+    for deal in found:
+        answers = {
+            q.key: current[deal.id][q.key].answer for q in questions if q.key in current[deal.id]
+        }
+        missing = tuple(q.short for q in questions if not answers.get(q.key))
+        result.append(
+            ChecklistDeal(
+                deal.id,
+                deal.name,
+                names.get(deal.owner_id, "someone"),
+                deal.owner_id,
+                deal.forecast_category,
+                deal.amount,
+                deal.close_date,
+                workspace.currency_symbol,
+                answers,
+                missing,
+                {dim: getattr(deal, dim) or NONE_LABEL for dim in DIMENSIONS},
+            )
+        )
+    return result
+
+
+def summary(
+    session: Session,
+    workspace: Workspace,
+    owner_ids: Sequence[int] | None,
+    dimensions: Sequence[str],
+    today: date,
+    title: str = "Forecast questions",
+) -> ChecklistSummary:
+    """Per rep and per cell, how many Commit deals have every answer yes; and the gaps."""
+    listed = checklist_deals(session, workspace, owner_ids, today)
+    committed = [d for d in listed if d.category == "Commit"]
+
+    def counts(key_of: object) -> list[Count]:
+        groups: dict[str, list[ChecklistDeal]] = {}
+        for d in committed:
+            groups.setdefault(key_of(d), []).append(d)  # type: ignore[operator]
+        return [
+            Count(name, sum(1 for d in group if d.complete), len(group))
+            for name, group in sorted(groups.items())
+        ]
+
+    by_cell = {dim: counts(lambda d, dim=dim: d.cells[dim]) for dim in dimensions}
+    return ChecklistSummary(
+        title,
+        quarter_containing(today, workspace.fiscal_year_start_month).label,
+        len(questions_of(workspace)),
+        sum(1 for d in committed if d.complete),
+        len(committed),
+        counts(lambda d: d.owner),
+        by_cell,
+        [d for d in listed if d.missing],
+    )
+
+
+def show(env: Env, actor: Actor, words: list[str]) -> Checklist | ChecklistSummary | Problem:
+    """`/forecast questions [team]`: my checklist to tick, or my team's answers and gaps."""
+    if words not in ([], ["mine"], ["team"]):
+        return Problem(
+            f"`{' '.join(words)}` is not a checklist I know.", example="/forecast questions team"
+        )
+    now = env.now()
+    with env.db.transaction() as session:
+        me = ensure_person(session, actor, now)
+        workspace = workspaces.get_workspace(session, actor.workspace_id)
+        assert workspace is not None
+        today = local_today(workspace, now)
+        if words == ["team"]:
+            if not is_manager(me):
+                return Problem(
+                    "Only managers have a team checklist; yours is `/forecast questions`."
+                )
+            team = sorted(people.team_ids(session, workspace.id, me.id) | {me.id})
+            return summary(session, workspace, team, (), today, "Your team's forecast questions")
+        return my_checklist(session, workspace, me, today)
+
+
+def my_checklist(session: Session, workspace: Workspace, me: Person, today: date) -> Checklist:
+    period = quarter_containing(today, workspace.fiscal_year_start_month)
+    return Checklist(
+        f"Forecast questions for your Commit and Best Case deals closing in {period.label}",
+        period.label,
+        questions_of(workspace),
+        checklist_deals(session, workspace, [me.id], today),
+        empty=f"No Commit or Best Case deals of yours close in {period.label}.",
+    )
+
+
+def answer(
+    env: Env, actor: Actor, deal_id: int, selected: Sequence[str]
+) -> AnswerSaved | Problem | Refused:
+    """Save the ticked questions of one deal: ticked is yes, unticked is no. Only changes
+    are recorded, so the same ticks delivered twice record nothing twice."""
+    now = env.now()
+    try:
+        with env.db.transaction() as session:
+            me = ensure_person(session, actor, now)
+            workspace = workspaces.get_workspace(session, actor.workspace_id)
+            assert workspace is not None
+            deal = store_deals.lock_deal(session, workspace.id, deal_id)
+            if deal is None:
+                return Problem("That deal is gone; `/forecast questions` lists yours.")
+            if not acts_for(session, me, deal.owner_id):
+                owner = people.get_person(session, workspace.id, deal.owner_id)
+                return Refused(
+                    f"Only the owner of {deal.name} or their manager answers its questions.",
+                    who_can=owner.display_name if owner else "its owner",
+                )
+            questions = questions_of(workspace)
+            unknown = set(selected) - {q.key for q in questions}
+            if unknown:
+                raise CommandError(
+                    Problem(
+                        "Those questions changed; `/forecast questions` shows the current ones."
+                    )
+                )
+            current = checklists.answers(session, [deal.id])[deal.id]
+            changes = []
+            for q in questions:
+                ticked = q.key in selected
+                before = current[q.key].answer if q.key in current else None
+                if (before is None and not ticked) or before == ticked:
+                    continue
+                checklists.record_answer(
+                    session,
+                    workspace.id,
+                    deal.id,
+                    q.key,
+                    ticked,
+                    by_id=me.id,
+                    at=now,
+                    via=actor.via,
+                )
+                changes.append((q.short, ticked))
+            session.flush()
+            return AnswerSaved(_with_answers(session, workspace, [deal])[0], changes)
+    except CommandError as error:
+        result = error.result
+        assert isinstance(result, Problem)
+        return result
+
+
+def deal_answers(session: Session, workspace: Workspace, deal_id: int) -> list[AnswerLine]:
+    """Each question with the deal's current answer, who gave it and when (for /deal show)."""
+    current = checklists.answers(session, [deal_id])[deal_id]
+    lines = []
+    for q in questions_of(workspace):
+        row = current.get(q.key)
+        who = None
+        if row is not None and row.answered_by_id is not None:
+            who = people.get_person(session, workspace.id, row.answered_by_id)
+        lines.append(
+            AnswerLine(
+                q,
+                row.answer if row else None,
+                who.display_name if who else "",
+                row.answered_at if row else None,
+            )
+        )
+    return lines
+
+
+QUESTIONS_EXAMPLE = '/council questions add "Legal: Has legal reviewed the MSA?"'
+
+
+def configure(workspace: Workspace, args: list[str]) -> QuestionList:
+    """`/council questions [default|meddicc|add "Short: question?"|remove KEY]`."""
+    if not args:
+        return QuestionList(questions_of(workspace))
+    verb, rest = args[0].lower(), args[1:]
+    questions = questions_of(workspace)
+    if verb in PRESETS and not rest:
+        questions = list(PRESETS[verb])
+    elif verb == "add" and len(rest) == 1:
+        questions.append(_new_question(rest[0], questions))
+    elif verb == "remove" and len(rest) == 1:
+        keep = [q for q in questions if rest[0].lower() not in (q.key, q.short.lower())]
+        if len(keep) == len(questions):
+            known = ", ".join(q.key for q in questions)
+            raise CommandError(Problem(f"No question `{rest[0]}`; the keys are {known}."))
+        if not keep:
+            raise CommandError(Problem("Keep at least one question, or go back to `default`."))
+        questions = keep
+    else:
+        raise CommandError(
+            Problem(
+                "Write `/council questions` to list them, `default` or `meddicc` for a set, "
+                '`add "Short: the question?"` or `remove KEY`.',
+                example=QUESTIONS_EXAMPLE,
+            )
+        )
+    workspace.questions = [{"key": q.key, "short": q.short, "text": q.text} for q in questions]
+    return QuestionList(questions, changed=True)
+
+
+def _new_question(text: str, existing: list[Question]) -> Question:
+    short, colon, question = text.partition(":")
+    short, question = short.strip(), question.strip()
+    if not colon or not short or not question or len(short) > 40 or len(question) > 150:
+        raise CommandError(
+            Problem(
+                "A question is a short name (up to 40 characters), a colon, and the question "
+                "(up to 150).",
+                example=QUESTIONS_EXAMPLE,
+            )
+        )
+    if len(existing) >= MAX_QUESTIONS:
+        raise CommandError(Problem(f"At most {MAX_QUESTIONS} questions fit in one checklist."))
+    key = re.sub(r"[^a-z0-9]+", "_", short.lower()).strip("_")[:30] or "question"
+    taken = {q.key for q in existing}
+    base, n = key, 2
+    while key in taken:
+        key, n = f"{base}_{n}", n + 1
+    return Question(key, short, question)
+
+
+def notice_of(saved: AnswerSaved) -> Notice:
+    done = sum(1 for yes in saved.deal.answers.values() if yes)
+    total = done + len(saved.deal.missing)
+    if not saved.changes:
+        return Notice(f"{saved.deal.name}: no change ({done} of {total} yes).")
+    said = ", ".join(f"{short} {'yes' if yes else 'no'}" for short, yes in saved.changes)
+    return Notice(f"Saved for {saved.deal.name}: {said} ({done} of {total} yes).")

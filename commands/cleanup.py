@@ -1,0 +1,218 @@
+"""Clean your room: each rep's stale deals, snoozes with a known reason, a manager's totals."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from commands.context import Actor, Env
+from commands.formatting import short_money
+from commands.parsing import ParseError, parse_date
+from commands.permissions import acts_for, who_can_change
+from commands.results import CommandError, Duplicate, Notice, Problem, Refused
+from commands.stale import stale_reasons
+from commands.workspace import ensure_person, local_today
+from store import checklists, keys, people, workspaces
+from store import deals as store_deals
+from store.models import Deal, Person, Workspace
+
+MAX_SNOOZE_DAYS = 366
+MAX_REASON = 300
+SNOOZE_EXAMPLE = '/deal snooze Acme renewal until=1/10 reason="champion on leave"'
+
+
+@dataclass(frozen=True)
+class StaleDeal:
+    id: int
+    name: str
+    label: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Snoozed:
+    name: str
+    until: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class CleanRoom:
+    """A person's stale deals to fix or snooze, and those snoozed with a reason."""
+
+    title: str
+    deals: list[StaleDeal]
+    snoozed: list[Snoozed]
+    empty: str = "Nothing stale: every deal is current."
+
+
+@dataclass(frozen=True)
+class TeamRow:
+    name: str
+    stale: int
+    reasons: dict[str, int]
+    snoozed: int
+
+
+@dataclass(frozen=True)
+class TeamRoom:
+    title: str
+    rows: list[TeamRow]
+
+    @property
+    def stale(self) -> int:
+        return sum(row.stale for row in self.rows)
+
+
+@dataclass(frozen=True)
+class SnoozeForm:
+    deal_id: int
+    deal_name: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SnoozeErrors:
+    """The snooze form's input had problems, by field; nothing was written."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _kind(reason: str) -> str:
+    """A stale reason's family, for a manager's totals."""
+    if reason.startswith("no update"):
+        return "no update"
+    if reason == "close date passed":
+        return "past close"
+    return "missing fields"
+
+
+def _stale(
+    session: Session, workspace: Workspace, person: Person, now: datetime
+) -> tuple[list[tuple[Deal, tuple[str, ...]]], dict[int, Snoozed]]:
+    today = local_today(workspace, now)
+    found = store_deals.deals_owned_by(session, workspace.id, [person.id])
+    stale = [
+        (deal, reasons)
+        for deal in found
+        if (reasons := stale_reasons(deal, today, now, workspace.stale_after_days))
+    ]
+    snoozes = checklists.snoozed(session, [deal.id for deal, _ in stale], today)
+    snoozed = {
+        deal.id: Snoozed(deal.name, snoozes[deal.id].until, snoozes[deal.id].reason)
+        for deal, _ in stale
+        if deal.id in snoozes
+    }
+    return stale, snoozed
+
+
+def room(session: Session, workspace: Workspace, person: Person, now: datetime) -> CleanRoom:
+    """The person's stale deals that are not snoozed, and the snoozed ones."""
+    stale, snoozed = _stale(session, workspace, person, now)
+    symbol = workspace.currency_symbol
+    deals = [
+        StaleDeal(
+            deal.id,
+            deal.name,
+            " · ".join(
+                [deal.name, deal.stage, short_money(deal.amount, symbol)]
+                + ([f"closes {deal.close_date.isoformat()}"] if deal.close_date else [])
+            ),
+            reasons,
+        )
+        for deal, reasons in stale
+        if deal.id not in snoozed
+    ]
+    return CleanRoom("Clean your room: your stale deals", deals, list(snoozed.values()))
+
+
+def team_room(session: Session, workspace: Workspace, manager: Person, now: datetime) -> TeamRoom:
+    """For each person on the manager's team, how many stale deals and why."""
+    team = people.team_ids(session, workspace.id, manager.id)
+    rows = []
+    for person in people.list_people(session, workspace.id):
+        if person.id not in team:
+            continue
+        stale, snoozed = _stale(session, workspace, person, now)
+        open_stale = [reasons for deal, reasons in stale if deal.id not in snoozed]
+        kinds = Counter(_kind(r) for reasons in open_stale for r in set(reasons))
+        rows.append(TeamRow(person.display_name, len(open_stale), dict(kinds), len(snoozed)))
+    return TeamRoom("Clean your room: your team's stale deals", rows)
+
+
+def _editable(session: Session, me: Person, deal_id: int) -> Deal:
+    deal = store_deals.lock_deal(session, me.workspace_id, deal_id)
+    if deal is None:
+        raise CommandError(Problem("That deal is gone; `/deal list stale` lists yours."))
+    if not acts_for(session, me, deal.owner_id):
+        raise CommandError(
+            Refused(f"You cannot snooze {deal.name}.", who_can=who_can_change(session, deal))
+        )
+    return deal
+
+
+def snooze_form(env: Env, actor: Actor, deal_id: int) -> SnoozeForm | Problem | Refused:
+    """The form that asks why and until when a stale deal should stop nudging."""
+    now = env.now()
+    try:
+        with env.db.transaction() as session:
+            me = ensure_person(session, actor, now)
+            workspace = workspaces.get_workspace(session, actor.workspace_id)
+            assert workspace is not None
+            deal = _editable(session, me, deal_id)
+            reasons = stale_reasons(
+                deal, local_today(workspace, now), now, workspace.stale_after_days
+            )
+            return SnoozeForm(deal.id, deal.name, reasons)
+    except CommandError as error:
+        assert isinstance(error.result, (Problem, Refused))
+        return error.result
+
+
+def snooze_deal(
+    session: Session, me: Person, deal: Deal, until_text: str, reason: str, now: datetime
+) -> Notice:
+    """Stop nudging about `deal` until a date, for a reason people can read."""
+    workspace = workspaces.get_workspace(session, me.workspace_id)
+    assert workspace is not None
+    today = local_today(workspace, now)
+    errors = {}
+    until: date | None = None
+    try:
+        until = parse_date(until_text, today) if until_text.strip() else None
+    except ParseError as error:
+        errors["until"] = f"{error}; write a date like 1/10 or next friday"
+    if until is None and "until" not in errors:
+        errors["until"] = "Until when? A date like 1/10 or next friday"
+    elif until is not None and not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
+        errors["until"] = f"A snooze ends after today and within a year, not on {until.isoformat()}"
+    reason = " ".join(reason.split())
+    if not reason:
+        errors["reason"] = 'Say why, e.g. "champion on leave until 1/10"'
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = f"Keep the reason under {MAX_REASON} characters"
+    if errors:
+        raise CommandError(SnoozeErrors(errors))
+    assert until is not None
+    checklists.snooze(session, workspace.id, deal.id, until, reason, by_id=me.id, at=now)
+    return Notice(f"Snoozed {deal.name} until {until.isoformat()}: {reason}. No nudges till then.")
+
+
+def snooze(
+    env: Env, actor: Actor, deal_id: int, until_text: str, reason: str, key: str
+) -> Notice | SnoozeErrors | Problem | Refused | Duplicate:
+    """The snooze form's submission; `key` makes a resubmission harmless."""
+    now = env.now()
+    try:
+        with env.db.transaction() as session:
+            me = ensure_person(session, actor, now)
+            if not keys.claim(session, actor.workspace_id, key, now):
+                return Duplicate()
+            deal = _editable(session, me, deal_id)
+            return snooze_deal(session, me, deal, until_text, reason, now)
+    except CommandError as error:
+        assert isinstance(error.result, (SnoozeErrors, Problem, Refused))
+        return error.result

@@ -1,0 +1,390 @@
+"""The /forecast family: forecast calls beside the calculated forecast, and the forecast
+questions."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from commands import checklist
+from commands.context import Actor, Env
+from commands.fiscal import Period
+from commands.formatting import money
+from commands.metrics import NONE_LABEL
+from commands.parsing import ParseError, match_known_value, parse_amount
+from commands.periods import parse_period, place
+from commands.permissions import is_manager
+from commands.results import CommandError, Help, Problem, Refused, read_words
+from commands.workspace import DIMENSIONS, ensure_person, local_today
+from store import forecasts as store_forecasts
+from store import people, workspaces
+from store.metrics import sums_as_of
+from store.models import ForecastCall, Person, Workspace
+
+EXAMPLE = "/forecast region EMEA 250k"
+BOOK = "owner"
+TOTAL = "total"
+
+
+def forecast_help() -> str:
+    """*Forecast calls and forecast questions.*
+
+    `/forecast` shows your call for this quarter beside the calculated forecast (closed
+    plus Commit) of your deals (a manager's: their team's), your team's calls, and every
+    cell you have called. Add a period to see another: `/forecast next`.
+    `/forecast 250k` calls your own number; `/forecast next 300k` for next quarter.
+    `/forecast region EMEA 1.2M` (managers and admins) calls an APM cell: the call
+    replaces the calculated forecast in the APM and the digest, which keep the calculated
+    value beside it. `/forecast total 4M` calls the total.
+    `/forecast region EMEA` shows a cell's calls with who and when;
+    `/forecast region EMEA clear` withdraws the call, back to the calculated value.
+    `/forecast questions` lists your Commit and Best Case deals closing this quarter with
+    the forecast questions to tick; `/forecast questions team` shows a manager their
+    team's answers and gaps.
+    """
+    return inspect.cleandoc(forecast_help.__doc__ or "")
+
+
+@dataclass(frozen=True)
+class CallEntry:
+    amount: Decimal | None  # None: the call was withdrawn
+    by: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class CallLine:
+    """One cell: its calculated forecast, the call in force and the calls before it."""
+
+    label: str
+    calculated: Decimal
+    call: CallEntry | None
+    overrides: bool
+    history: list[CallEntry] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ForecastBoard:
+    period: str
+    as_of: datetime
+    currency: str
+    lines: list[CallLine]
+    saved: str = ""
+    detailed: bool = False
+
+
+@dataclass(frozen=True)
+class _Cell:
+    """What a call is about: a person's book (`owner`, their id), an APM cell or the total."""
+
+    dimension: str
+    value: str
+
+    def label(self, session: Session, me: Person) -> str:
+        if self.dimension == BOOK:
+            if self.value == str(me.id):
+                return "Your team's deals" if _team(session, me) else "Your deals"
+            person = people.get_person(session, me.workspace_id, int(self.value))
+            return person.display_name if person else "someone"
+        return TOTAL if self.dimension == TOTAL else f"{self.dimension} {self.value}"
+
+
+@dataclass(frozen=True)
+class _Request:
+    period_text: str | None
+    cell: _Cell | None  # None: my own book
+    amount: Decimal | None
+    clear: bool
+
+
+def run(env: Env, actor: Actor, text: str) -> object:
+    """Carry out what someone typed after `/forecast`."""
+    words = read_words(text, EXAMPLE)
+    if isinstance(words, Problem):
+        return words
+    first = words[0].lower() if words else ""
+    if first == "help":
+        return Help("/forecast", forecast_help())
+    if first == "questions":
+        return checklist.show(env, actor, [w.lower() for w in words[1:]])
+    try:
+        with env.db.transaction() as session:
+            me = ensure_person(session, actor, env.now())
+            workspace = workspaces.get_workspace(session, actor.workspace_id)
+            assert workspace is not None
+            request = _read(session, workspace, words, local_today(workspace, env.now()))
+            period = _period(workspace, request.period_text, env.now())
+            cell = request.cell or _Cell(BOOK, str(me.id))
+            if request.amount is None and not request.clear:
+                if request.cell is None:
+                    return board(session, workspace, me, period, env.now())
+                return _detail(session, workspace, me, period, cell, env.now())
+            return _call(session, workspace, me, period, cell, request, env.now(), actor.via)
+    except CommandError as error:
+        return error.result
+
+
+def _read(session: Session, workspace: Workspace, words: list[str], today: date) -> _Request:
+    words = list(words)
+    amount: Decimal | None = None
+    clear = False
+    if words and words[-1].lower() in ("clear", "withdraw"):
+        clear = True
+        words.pop()
+    elif words:
+        try:
+            amount = parse_amount(words[-1])
+            words.pop()
+        except ParseError as error:
+            if words[-1][:1] in "-−(":
+                raise CommandError(Problem(f"{error}.", example=EXAMPLE)) from None
+    period_text = None
+    for index in (0, -1):
+        if words and _is_period(words[index], workspace, today):
+            period_text = words.pop(index)
+            break
+    if words and "=" in words[0]:
+        key, _, value = words.pop(0).partition("=")
+        words[:0] = [key, value]
+    if not words:
+        if clear:
+            raise CommandError(
+                Problem("Withdraw which cell's call?", example=f"{EXAMPLE[:-5]} clear")
+            )
+        return _Request(period_text, None, amount, clear)
+    kind = words[0].lower()
+    if kind == TOTAL and len(words) == 1:
+        return _Request(period_text, _Cell(TOTAL, ""), amount, clear)
+    if kind not in DIMENSIONS:
+        raise CommandError(
+            Problem(
+                f"I could not read `{' '.join(words)}`: a call names `total` or a dimension "
+                f"({', '.join(DIMENSIONS)}) and its value, then an amount.",
+                example=EXAMPLE,
+            )
+        )
+    if len(words) != 2:
+        raise CommandError(
+            Problem(
+                f"Which {kind}? Give one value (quote one with spaces).",
+                example=f'/forecast {kind} "North America" 250k',
+            )
+        )
+    return _Request(
+        period_text, _Cell(kind, _known_value(session, workspace, kind, words[1])), amount, clear
+    )
+
+
+def _is_period(word: str, workspace: Workspace, today: date) -> bool:
+    try:
+        parse_period(word, today, workspace.fiscal_year_start_month)
+    except ParseError:
+        return False
+    return True
+
+
+def _known_value(session: Session, workspace: Workspace, dimension: str, text: str) -> str:
+    if text == NONE_LABEL:
+        return text
+    known = workspaces.list_dimension_values(session, workspace.id, dimension)
+    match = match_known_value(text, known)
+    if isinstance(match, list) or match.how == "new":
+        listed = ", ".join(known) or "none yet"
+        raise CommandError(
+            Problem(f"`{text}` is not a known {dimension}. Known: {listed}", example=EXAMPLE)
+        )
+    return match.value
+
+
+def _period(workspace: Workspace, text: str | None, now: datetime) -> Period:
+    try:
+        return parse_period(text, local_today(workspace, now), workspace.fiscal_year_start_month)
+    except ParseError as error:
+        raise CommandError(Problem(str(error), example="/forecast next 300k")) from None
+
+
+def _team(session: Session, me: Person) -> set[int]:
+    return people.team_ids(session, me.workspace_id, me.id) if is_manager(me) else set()
+
+
+def _call(
+    session: Session,
+    workspace: Workspace,
+    me: Person,
+    period: Period,
+    cell: _Cell,
+    request: _Request,
+    now: datetime,
+    via: str,
+) -> ForecastBoard:
+    if cell.dimension != BOOK and not is_manager(me):
+        managers = [
+            p.display_name for p in people.list_people(session, workspace.id) if is_manager(p)
+        ]
+        raise CommandError(
+            Refused(
+                "Only managers and admins call an APM cell's forecast; call your own number "
+                "with `/forecast 250k`.",
+                who_can=", ".join(managers) or "a manager or an admin",
+            )
+        )
+    if request.clear and _in_force(session, workspace.id, period, cell) is None:
+        raise CommandError(
+            Problem(f"There is no call in force for {cell.label(session, me)} in {period.label}.")
+        )
+    store_forecasts.add_call(
+        session,
+        workspace.id,
+        period=period.label,
+        dimension=cell.dimension,
+        value=cell.value,
+        amount=request.amount,
+        overrides=cell.dimension != BOOK,
+        called_by_id=me.id,
+        called_at=now,
+        via=via,
+    )
+    board = _detail(session, workspace, me, period, cell, now)
+    line = board.lines[0]
+    symbol = workspace.currency_symbol
+    if request.clear:
+        saved = (
+            f"Withdrew the call for {line.label} in {period.label}: the forecast is the "
+            f"calculated {money(line.calculated, symbol)} again."
+        )
+    elif cell.dimension == BOOK:
+        saved = (
+            f"Called {money(request.amount, symbol)} for {line.label.lower()} in "
+            f"{period.label} (calculated {money(line.calculated, symbol)})."
+        )
+    else:
+        saved = (
+            f"Called {line.label} at {money(request.amount, symbol)} for {period.label}: it "
+            f"replaces the calculated {money(line.calculated, symbol)} in the APM and the digest."
+        )
+    return ForecastBoard(board.period, board.as_of, board.currency, board.lines, saved, True)
+
+
+def _entry(session: Session, call: ForecastCall) -> CallEntry:
+    person = people.get_person(session, call.workspace_id, call.called_by_id)
+    return CallEntry(call.amount, person.display_name if person else "someone", call.called_at)
+
+
+def _calls(session: Session, workspace_id: str, period: Period, cell: _Cell) -> list[ForecastCall]:
+    calls = store_forecasts.calls_for(session, workspace_id, period.label, [cell.dimension])
+    return [c for c in calls if c.value == cell.value]
+
+
+def _in_force(
+    session: Session, workspace_id: str, period: Period, cell: _Cell
+) -> ForecastCall | None:
+    calls = _calls(session, workspace_id, period, cell)
+    return calls[-1] if calls and calls[-1].amount is not None else None
+
+
+def _calculated(
+    session: Session, workspace: Workspace, period: Period, dimension: str, now: datetime
+) -> dict[object, Decimal]:
+    """Closed plus Commit for each value of `dimension` (owner ids for `owner`), now."""
+    window = place(period, now, ZoneInfo(workspace.timezone)).window
+    sums = sums_as_of(session, workspace.id, None if dimension == TOTAL else dimension, now, window)
+    return {key: s.closed + s.commit for key, s in sums.items()}
+
+
+def _book_value(values: dict[object, Decimal], owner_ids: set[int]) -> Decimal:
+    return sum((values.get(i, Decimal("0.00")) for i in owner_ids), Decimal("0.00"))
+
+
+def _line(
+    session: Session,
+    workspace: Workspace,
+    me: Person,
+    period: Period,
+    cell: _Cell,
+    calculated: Decimal,
+) -> CallLine:
+    calls = _calls(session, workspace.id, period, cell)
+    current = _entry(session, calls[-1]) if calls and calls[-1].amount is not None else None
+    return CallLine(
+        cell.label(session, me),
+        calculated,
+        current,
+        cell.dimension != BOOK,
+        [_entry(session, c) for c in reversed(calls)],
+    )
+
+
+def _value_of(
+    session: Session, workspace: Workspace, period: Period, cell: _Cell, now: datetime
+) -> Decimal:
+    values = _calculated(session, workspace, period, cell.dimension, now)
+    if cell.dimension == BOOK:
+        owner = int(cell.value)
+        person = people.get_person(session, workspace.id, owner)
+        team = _team(session, person) if person else set()
+        return _book_value(values, {owner} | team)
+    if cell.dimension == TOTAL:
+        return values.get(None, Decimal("0.00"))
+    return values.get(None if cell.value == NONE_LABEL else cell.value, Decimal("0.00"))
+
+
+def _detail(
+    session: Session, workspace: Workspace, me: Person, period: Period, cell: _Cell, now: datetime
+) -> ForecastBoard:
+    line = _line(
+        session, workspace, me, period, cell, _value_of(session, workspace, period, cell, now)
+    )
+    return ForecastBoard(period.label, now, workspace.currency_symbol, [line], detailed=True)
+
+
+def board(
+    session: Session, workspace: Workspace, me: Person, period: Period, now: datetime
+) -> ForecastBoard:
+    """My book, my team's books (managers), and every cell I have called this period."""
+    by_owner = _calculated(session, workspace, period, BOOK, now)
+    team = _team(session, me)
+    lines = [
+        _line(
+            session,
+            workspace,
+            me,
+            period,
+            _Cell(BOOK, str(me.id)),
+            _book_value(by_owner, {me.id} | team),
+        )
+    ]
+    for person in sorted(
+        (p for p in people.list_people(session, workspace.id) if p.id in team),
+        key=lambda p: p.display_name,
+    ):
+        book = {person.id} | _team(session, person)
+        lines.append(
+            _line(
+                session,
+                workspace,
+                me,
+                period,
+                _Cell(BOOK, str(person.id)),
+                _book_value(by_owner, book),
+            )
+        )
+    called = store_forecasts.calls_for(session, workspace.id, period.label, (*DIMENSIONS, TOTAL))
+    mine = sorted({(c.dimension, c.value) for c in called if c.called_by_id == me.id})
+    for dimension, value in mine:
+        cell = _Cell(dimension, value)
+        lines.append(
+            _line(
+                session,
+                workspace,
+                me,
+                period,
+                cell,
+                _value_of(session, workspace, period, cell, now),
+            )
+        )
+    return ForecastBoard(period.label, now, workspace.currency_symbol, lines)

@@ -1,0 +1,130 @@
+"""The App Home: what a person should look at this week, and for a manager their team's."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from commands import forecast
+from commands.actions import ActionView, actions_owned
+from commands.apm import Moment, build_matrix
+from commands.checklist import ChecklistDeal, ChecklistSummary, checklist_deals, summary
+from commands.cleanup import TeamRoom, team_room
+from commands.context import Actor, Env
+from commands.councils import thresholds_of
+from commands.fiscal import quarter_containing
+from commands.formatting import short_money
+from commands.metrics import Row
+from commands.permissions import is_manager
+from commands.stale import stale_reasons
+from commands.workspace import ensure_person, local_today
+from store import checklists, people, workspaces
+from store import councils as store_councils
+from store import deals as store_deals
+
+MAX_DEALS = 15
+
+
+@dataclass(frozen=True)
+class HomeDeal:
+    id: int
+    label: str
+    stale: tuple[str, ...]
+    snoozed: bool
+
+
+@dataclass(frozen=True)
+class CouncilTotal:
+    council: str
+    dimension: str
+    total: Row
+
+
+@dataclass(frozen=True)
+class TeamHome:
+    forecast: list[forecast.CallLine]
+    cleanup: TeamRoom
+    answers: ChecklistSummary
+    councils: list[CouncilTotal]
+
+
+@dataclass(frozen=True)
+class Home:
+    name: str
+    period: str
+    currency: str
+    deals: list[HomeDeal]
+    more_deals: int
+    gaps: list[ChecklistDeal]
+    actions: list[ActionView]
+    forecast: forecast.CallLine
+    team: TeamHome | None
+
+
+def build_home(env: Env, actor: Actor) -> Home:
+    """Everything the Home tab shows the person, as of now."""
+    now = env.now()
+    with env.db.transaction() as session:
+        me = ensure_person(session, actor, now)
+        workspace = workspaces.get_workspace(session, actor.workspace_id)
+        assert workspace is not None
+        today = local_today(workspace, now)
+        period = quarter_containing(today, workspace.fiscal_year_start_month)
+        symbol = workspace.currency_symbol
+        mine = [
+            d
+            for d in store_deals.deals_owned_by(session, workspace.id, [me.id])
+            if d.close_date is None or d.close_date < period.end
+        ]
+        snoozed = checklists.snoozed(session, [d.id for d in mine], today)
+        deals = [
+            HomeDeal(
+                d.id,
+                " · ".join(
+                    [d.name, d.stage, short_money(d.amount, symbol)]
+                    + ([f"closes {d.close_date.isoformat()}"] if d.close_date else [])
+                ),
+                stale_reasons(d, today, now, workspace.stale_after_days),
+                d.id in snoozed,
+            )
+            for d in mine
+        ]
+        gaps = [d for d in checklist_deals(session, workspace, [me.id], today) if d.missing]
+        lines = forecast.board(session, workspace, me, period, now).lines
+        team = None
+        if is_manager(me):
+            team_ids = sorted(people.team_ids(session, workspace.id, me.id))
+            team = TeamHome(
+                lines[1 : 1 + len(team_ids)],
+                team_room(session, workspace, me, now),
+                summary(session, workspace, [*team_ids, me.id], (), today),
+                _council_totals(
+                    session,
+                    workspace.id,
+                    Moment(workspace, ZoneInfo(workspace.timezone), period, now),
+                ),
+            )
+        return Home(
+            me.display_name,
+            period.label,
+            symbol,
+            deals[:MAX_DEALS],
+            max(0, len(deals) - MAX_DEALS),
+            gaps,
+            actions_owned(session, me, now),
+            lines[0],
+            team,
+        )
+
+
+def _council_totals(session: Session, workspace_id: str, moment: Moment) -> list[CouncilTotal]:
+    totals = []
+    for council in store_councils.councils(session, workspace_id):
+        if council.paused:
+            continue
+        dimension = council.dimensions[0]
+        matrix = build_matrix(session, moment, dimension, thresholds_of(council))
+        totals.append(CouncilTotal(council.name, dimension, matrix.total))
+    return totals

@@ -1,0 +1,72 @@
+"""Claims on weekly DMs: one per person, week and kind, whatever retries or extra clocks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from store.models import Nudge
+
+
+def claim(
+    session: Session,
+    workspace_id: str,
+    person_id: int,
+    week: str,
+    kind: str,
+    *,
+    now: datetime,
+    lease_until: datetime,
+) -> Nudge | None:
+    """This process's claim on sending the nudge, or None when it was sent or another live
+    process is sending it. A failed nudge, or one whose sender died, is claimed again."""
+    nudge = session.scalar(
+        select(Nudge).where(Nudge.person_id == person_id, Nudge.week == week, Nudge.kind == kind)
+    )
+    if nudge is None:
+        try:
+            with session.begin_nested():
+                nudge = Nudge(
+                    workspace_id=workspace_id,
+                    person_id=person_id,
+                    week=week,
+                    kind=kind,
+                    status="sending",
+                    lease_until=lease_until,
+                )
+                session.add(nudge)
+            return nudge
+        except IntegrityError:
+            return None
+    # Only one of several racing processes sees its UPDATE match.
+    taken = session.execute(
+        update(Nudge)
+        .where(
+            Nudge.id == nudge.id,
+            Nudge.status != "sent",
+            or_(Nudge.status == "failed", Nudge.lease_until <= now),
+        )
+        .values(status="sending", lease_until=lease_until, error=None)
+    )
+    if taken.rowcount != 1:
+        return None
+    session.refresh(nudge)
+    return nudge
+
+
+def finish(session: Session, nudge_id: int, status: str, at: datetime, error: str = "") -> None:
+    nudge = session.get(Nudge, nudge_id)
+    assert nudge is not None
+    nudge.status = status
+    nudge.sent_at = at if status == "sent" else None
+    nudge.error = error or None
+
+
+def settled(session: Session, person_id: int, week: str, now: datetime) -> set[str]:
+    """The kinds of the person's nudges this week that are sent or being sent right now."""
+    rows = session.scalars(select(Nudge).where(Nudge.person_id == person_id, Nudge.week == week))
+    live = (n for n in rows if n.status == "sent" or n.lease_until > now)
+    return {n.kind for n in live if n.status != "failed"}
