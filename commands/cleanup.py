@@ -138,7 +138,8 @@ def team_room(session: Session, workspace: Workspace, manager: Person, now: date
             continue
         stale, snoozed = _stale(session, workspace, person, now)
         open_stale = [reasons for deal, reasons in stale if deal.id not in snoozed]
-        kinds = Counter(_kind(r) for reasons in open_stale for r in set(reasons))
+        # Deals per family: a deal missing both amount and next step counts once.
+        kinds = Counter(kind for reasons in open_stale for kind in {_kind(r) for r in reasons})
         rows.append(TeamRow(person.display_name, len(open_stale), dict(kinds), len(snoozed)))
     return TeamRoom("Clean your room: your team's stale deals", rows)
 
@@ -180,6 +181,11 @@ def snooze_deal(
     assert workspace is not None
     today = local_today(workspace, now)
     errors = {}
+    reason = " ".join(reason.split())
+    if not reason:
+        errors["reason"] = 'Say why, e.g. "champion on leave until 1/10"'
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = f"Keep the reason under {MAX_REASON} characters"
     until: date | None = None
     try:
         until = parse_date(until_text, today) if until_text.strip() else None
@@ -189,11 +195,6 @@ def snooze_deal(
         errors["until"] = "Until when? A date like 1/10 or next friday"
     elif until is not None and not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
         errors["until"] = f"A snooze ends after today and within a year, not on {until.isoformat()}"
-    reason = " ".join(reason.split())
-    if not reason:
-        errors["reason"] = 'Say why, e.g. "champion on leave until 1/10"'
-    elif len(reason) > MAX_REASON:
-        errors["reason"] = f"Keep the reason under {MAX_REASON} characters"
     if errors:
         raise CommandError(SnoozeErrors(errors))
     assert until is not None

@@ -64,6 +64,8 @@ def deal_help() -> str:
     `/deal NAME key=value ...` updates the one deal NAME matches.
     `/deal show NAME`, `/deal edit NAME` (a form), `/deal` alone (a form for a new deal).
     `/deal list [mine|team|all] [stale]` lists open deals; `/deal find TEXT` searches.
+    `/deal snooze NAME until=1/10 reason="champion on leave"` stops the weekly
+    clean-your-room nudge about a stale deal until that day.
 
     Keys: `stage`, `amount`, `close`, `next`, `category`, `product`, `region`, `segment`,
     `source`, `account`, `owner` (managers), `name`. Put values of several words in quotes.
@@ -523,8 +525,11 @@ def _list(s: _Context, words: list[str]) -> DealResult:
     found = store_deals.deals_owned_by(s.session, s.workspace.id, owner_ids)
     views = [s.view(d) for d in found[:MAX_LISTED]]
     if stale:
-        views = [v for v in views if v.stale]
+        snoozed = checklists.snoozed(s.session, [v.id for v in views if v.stale], s.today)
+        views = [v for v in views if v.stale and v.id not in snoozed]
         title = title.replace("open deals", "stale deals")
+        if snoozed:
+            title += f" ({len(snoozed)} more snoozed)"
     empty = "Nothing stale: every deal is current." if stale else "No open deals."
     if scope == "mine" and is_manager(s.person):
         empty += " `/deal list team` shows your team's."

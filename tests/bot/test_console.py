@@ -135,3 +135,56 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
         "R1 region AMER · Open pipe → Jo Park: SPIFF for AMER reps (due 2026-11-27, done)" in last
     )
     assert (tmp_path / "apm.png").exists()
+
+
+def test_the_console_runs_forecast_questions_snoozes_and_home(env: Env, clock) -> None:
+    load_demo(env)
+    clock.current = clock.current.replace(hour=9)
+    transcript = run_console(
+        env,
+        [
+            "/as Jo Park",
+            "/forecast questions",
+            "1",
+            "2",
+            "1",  # unticks the first again
+            "/forecast 90k",
+            "/nudge",
+            "/nudge",
+            "/deal snooze Globex pilot 41 until=1/10 reason=champion on leave",
+            "/home",
+        ],
+    )
+    assert "[1] ☐ Does the prospect have budget?" in transcript
+    assert "Saved for Pied Piper pilot 81: Budget yes (1 of 5 yes)." in transcript
+    assert "Saved for Pied Piper pilot 81: Exec sign-off yes (2 of 5 yes)." in transcript
+    assert "Saved for Pied Piper pilot 81: Budget no (1 of 5 yes)." in transcript
+    assert "Called $90,000 for your deals in 2026-Q4" in transcript
+    assert "[DM to U0DEMO004]\nClean your room: your stale deals (6)" in transcript
+    assert "0 weekly nudges sent." in transcript  # the second round: all sent already
+    assert "Snoozed Globex pilot 41 until 2027-01-10: champion on leave." in transcript
+    home = transcript.split("> /home")[1]
+    assert "Your forecast · calculated $84.7k · call $90k (Jo Park, 2026-11-23)" in home
+    assert "Globex pilot 41" in home and "snoozed" in home
+    assert "Pied Piper pilot 81: lacks Budget, Decision makers, ROI, Compelling event" in home
+
+
+def test_the_console_snooze_form_asks_again_until_it_can_save(env: Env, clock) -> None:
+    load_demo(env)
+    clock.current = clock.current.replace(hour=9)
+    transcript = run_console(
+        env,
+        [
+            "/as Jo Park",
+            "/deal list stale",
+            "/nudge",
+            "35",  # Snooze on Globex pilot 41, in Jo's clean-your-room DM
+            "",  # no reason
+            "yesterday",
+            "waiting for budget",
+            "2027-01-10",
+        ],
+    )
+    assert "⚠️ reason: Say why" in transcript
+    assert "⚠️ until: A snooze ends after today" in transcript
+    assert "Snoozed Globex pilot 41 until 2027-01-10: waiting for budget." in transcript

@@ -234,3 +234,76 @@ def app_mention(text: str, event_id: str, user: User = MAYA, bot_id: str = "U0BO
             "is_ext_shared_channel": False,
         }
     )
+
+
+def checkbox_action(
+    element: dict[str, Any],
+    block_id: str,
+    ticked: list[str],
+    user: User = MAYA,
+    channel: str = "D0DM00001",
+    response_url: str = "",
+) -> str:
+    """Ticking checkboxes in a message the bot sent (a DM): Slack sends every option that
+    is ticked now."""
+    options = {o["value"]: o for o in element["options"]}
+    payload = {
+        "type": "block_actions",
+        "user": _user(user),
+        "api_app_id": APP,
+        "token": "verification-token-unused",
+        "container": {
+            "type": "message",
+            "message_ts": "1700000000.000300",
+            "channel_id": channel,
+            "is_ephemeral": False,
+        },
+        "trigger_id": f"{int(time.time())}.4321.dcba",
+        "team": {"id": user.team, "domain": "testteam"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": "1700000000.000300", "text": "", "blocks": []},
+        "state": {"values": {block_id: {element["action_id"]: {"type": "checkboxes"}}}},
+        "response_url": response_url,
+        "actions": [
+            {
+                "type": "checkboxes",
+                "action_id": element["action_id"],
+                "block_id": block_id,
+                "selected_options": [options[v] for v in ticked],
+                "action_ts": f"{time.time():.6f}",
+            }
+        ],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def app_home_opened(event_id: str, user: User = MAYA) -> str:
+    now = time.time()
+    return json.dumps(
+        {
+            "token": "verification-token-unused",
+            "team_id": user.team,
+            "api_app_id": APP,
+            "event": {
+                "type": "app_home_opened",
+                "user": user.id,
+                "channel": "D0DM00001",
+                "tab": "home",
+                "event_ts": f"{now:.6f}",
+            },
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": int(now),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": user.team,
+                    "user_id": "U0BOT0001",
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
+    )
