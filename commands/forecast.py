@@ -85,14 +85,6 @@ class _Cell:
     dimension: str
     value: str
 
-    def label(self, session: Session, me: Person) -> str:
-        if self.dimension == BOOK:
-            if self.value == str(me.id):
-                return "Your team's deals" if _team(session, me) else "Your deals"
-            person = people.get_person(session, me.workspace_id, int(self.value))
-            return person.display_name if person else "someone"
-        return TOTAL if self.dimension == TOTAL else f"{self.dimension} {self.value}"
-
 
 @dataclass(frozen=True)
 class _Request:
@@ -123,7 +115,7 @@ def run(env: Env, actor: Actor, text: str) -> object:
             if request.amount is None and not request.clear:
                 if request.cell is None:
                     return board(session, workspace, me, period, env.now())
-                return _detail(session, workspace, me, period, cell, env.now())
+                return _detail(_Ledger(session, workspace, me, period, env.now()), cell)
             return _call(session, workspace, me, period, cell, request, env.now(), actor.via)
     except CommandError as error:
         return error.result
@@ -208,10 +200,6 @@ def _period(workspace: Workspace, text: str | None, now: datetime) -> Period:
         raise CommandError(Problem(str(error), example="/forecast next 300k")) from None
 
 
-def _team(session: Session, me: Person) -> set[int]:
-    return people.team_ids(session, me.workspace_id, me.id) if is_manager(me) else set()
-
-
 def _call(
     session: Session,
     workspace: Workspace,
@@ -233,10 +221,9 @@ def _call(
                 who_can=", ".join(managers) or "a manager or an admin",
             )
         )
-    if request.clear and _in_force(session, workspace.id, period, cell) is None:
-        raise CommandError(
-            Problem(f"There is no call in force for {cell.label(session, me)} in {period.label}.")
-        )
+    if request.clear and _Ledger(session, workspace, me, period, now).in_force(cell) is None:
+        label = _Ledger(session, workspace, me, period, now).label(cell)
+        raise CommandError(Problem(f"There is no call in force for {label} in {period.label}."))
     store_forecasts.add_call(
         session,
         workspace.id,
@@ -249,7 +236,7 @@ def _call(
         called_at=now,
         via=via,
     )
-    board = _detail(session, workspace, me, period, cell, now)
+    board = _detail(_Ledger(session, workspace, me, period, now), cell)
     line = board.lines[0]
     symbol = workspace.currency_symbol
     if request.clear:
@@ -270,121 +257,114 @@ def _call(
     return ForecastBoard(board.period, board.as_of, board.currency, board.lines, saved, True)
 
 
-def _entry(session: Session, call: ForecastCall) -> CallEntry:
-    person = people.get_person(session, call.workspace_id, call.called_by_id)
-    return CallEntry(call.amount, person.display_name if person else "someone", call.called_at)
+class _Ledger:
+    """A period's calls, people and calculated forecasts, each read once, from which any
+    number of lines are built (a manager of hundreds gets one query per kind, not per rep)."""
+
+    def __init__(
+        self, session: Session, workspace: Workspace, me: Person, period: Period, now: datetime
+    ) -> None:
+        self.session, self.workspace, self.me, self.period, self.now = (
+            session,
+            workspace,
+            me,
+            period,
+            now,
+        )
+        self.people = {p.id: p for p in people.list_people(session, workspace.id)}
+        self.reports: dict[int, list[int]] = {}
+        for person in self.people.values():
+            if person.manager_id is not None:
+                self.reports.setdefault(person.manager_id, []).append(person.id)
+        self.calls: dict[tuple[str, str], list[ForecastCall]] = {}
+        kinds = (BOOK, *DIMENSIONS, TOTAL)
+        for call in store_forecasts.calls_for(session, workspace.id, period.label, kinds):
+            self.calls.setdefault((call.dimension, call.value), []).append(call)
+        self._calculated: dict[str, dict[object, Decimal]] = {}
+
+    def team(self, person_id: int) -> set[int]:
+        """Everyone below a manager; nobody for a rep."""
+        person = self.people.get(person_id)
+        if person is None or not is_manager(person):
+            return set()
+        team: set[int] = set()
+        frontier = [person_id]
+        while frontier:
+            for report in self.reports.get(frontier.pop(), []):
+                if report not in team and report != person_id:
+                    team.add(report)
+                    frontier.append(report)
+        return team
+
+    def name(self, person_id: int) -> str:
+        person = self.people.get(person_id)
+        return person.display_name if person else "someone"
+
+    def label(self, cell: _Cell) -> str:
+        if cell.dimension == BOOK:
+            if cell.value == str(self.me.id):
+                return "Your team's deals" if self.team(self.me.id) else "Your deals"
+            return self.name(int(cell.value))
+        return TOTAL if cell.dimension == TOTAL else f"{cell.dimension} {cell.value}"
+
+    def calculated(self, cell: _Cell) -> Decimal:
+        """Closed plus Commit for the cell now: for a book, over its owner and team."""
+        if cell.dimension not in self._calculated:
+            window = place(self.period, self.now, ZoneInfo(self.workspace.timezone)).window
+            grouping = None if cell.dimension == TOTAL else cell.dimension
+            sums = sums_as_of(self.session, self.workspace.id, grouping, self.now, window)
+            self._calculated[cell.dimension] = {k: s.closed + s.commit for k, s in sums.items()}
+        values = self._calculated[cell.dimension]
+        if cell.dimension == BOOK:
+            owners = {int(cell.value)} | self.team(int(cell.value))
+            keys: list[object] = list(owners)
+        elif cell.dimension == TOTAL:
+            keys = [None]
+        else:
+            keys = [None if cell.value == NONE_LABEL else cell.value]
+        return sum((values.get(k, Decimal("0.00")) for k in keys), Decimal("0.00"))
+
+    def entry(self, call: ForecastCall) -> CallEntry:
+        return CallEntry(call.amount, self.name(call.called_by_id), call.called_at)
+
+    def in_force(self, cell: _Cell) -> ForecastCall | None:
+        calls = self.calls.get((cell.dimension, cell.value), [])
+        return calls[-1] if calls and calls[-1].amount is not None else None
+
+    def line(self, cell: _Cell) -> CallLine:
+        current = self.in_force(cell)
+        return CallLine(
+            self.label(cell),
+            self.calculated(cell),
+            self.entry(current) if current else None,
+            cell.dimension != BOOK,
+            [self.entry(c) for c in reversed(self.calls.get((cell.dimension, cell.value), []))],
+        )
 
 
-def _calls(session: Session, workspace_id: str, period: Period, cell: _Cell) -> list[ForecastCall]:
-    calls = store_forecasts.calls_for(session, workspace_id, period.label, [cell.dimension])
-    return [c for c in calls if c.value == cell.value]
-
-
-def _in_force(
-    session: Session, workspace_id: str, period: Period, cell: _Cell
-) -> ForecastCall | None:
-    calls = _calls(session, workspace_id, period, cell)
-    return calls[-1] if calls and calls[-1].amount is not None else None
-
-
-def _calculated(
-    session: Session, workspace: Workspace, period: Period, dimension: str, now: datetime
-) -> dict[object, Decimal]:
-    """Closed plus Commit for each value of `dimension` (owner ids for `owner`), now."""
-    window = place(period, now, ZoneInfo(workspace.timezone)).window
-    sums = sums_as_of(session, workspace.id, None if dimension == TOTAL else dimension, now, window)
-    return {key: s.closed + s.commit for key, s in sums.items()}
-
-
-def _book_value(values: dict[object, Decimal], owner_ids: set[int]) -> Decimal:
-    return sum((values.get(i, Decimal("0.00")) for i in owner_ids), Decimal("0.00"))
-
-
-def _line(
-    session: Session,
-    workspace: Workspace,
-    me: Person,
-    period: Period,
-    cell: _Cell,
-    calculated: Decimal,
-) -> CallLine:
-    calls = _calls(session, workspace.id, period, cell)
-    current = _entry(session, calls[-1]) if calls and calls[-1].amount is not None else None
-    return CallLine(
-        cell.label(session, me),
-        calculated,
-        current,
-        cell.dimension != BOOK,
-        [_entry(session, c) for c in reversed(calls)],
+def _detail(ledger: _Ledger, cell: _Cell) -> ForecastBoard:
+    return ForecastBoard(
+        ledger.period.label,
+        ledger.now,
+        ledger.workspace.currency_symbol,
+        [ledger.line(cell)],
+        detailed=True,
     )
-
-
-def _value_of(
-    session: Session, workspace: Workspace, period: Period, cell: _Cell, now: datetime
-) -> Decimal:
-    values = _calculated(session, workspace, period, cell.dimension, now)
-    if cell.dimension == BOOK:
-        owner = int(cell.value)
-        person = people.get_person(session, workspace.id, owner)
-        team = _team(session, person) if person else set()
-        return _book_value(values, {owner} | team)
-    if cell.dimension == TOTAL:
-        return values.get(None, Decimal("0.00"))
-    return values.get(None if cell.value == NONE_LABEL else cell.value, Decimal("0.00"))
-
-
-def _detail(
-    session: Session, workspace: Workspace, me: Person, period: Period, cell: _Cell, now: datetime
-) -> ForecastBoard:
-    line = _line(
-        session, workspace, me, period, cell, _value_of(session, workspace, period, cell, now)
-    )
-    return ForecastBoard(period.label, now, workspace.currency_symbol, [line], detailed=True)
 
 
 def board(
     session: Session, workspace: Workspace, me: Person, period: Period, now: datetime
 ) -> ForecastBoard:
     """My book, my team's books (managers), and every cell I have called this period."""
-    by_owner = _calculated(session, workspace, period, BOOK, now)
-    team = _team(session, me)
-    lines = [
-        _line(
-            session,
-            workspace,
-            me,
-            period,
-            _Cell(BOOK, str(me.id)),
-            _book_value(by_owner, {me.id} | team),
-        )
-    ]
-    for person in sorted(
-        (p for p in people.list_people(session, workspace.id) if p.id in team),
-        key=lambda p: p.display_name,
-    ):
-        book = {person.id} | _team(session, person)
-        lines.append(
-            _line(
-                session,
-                workspace,
-                me,
-                period,
-                _Cell(BOOK, str(person.id)),
-                _book_value(by_owner, book),
-            )
-        )
-    called = store_forecasts.calls_for(session, workspace.id, period.label, (*DIMENSIONS, TOTAL))
-    mine = sorted({(c.dimension, c.value) for c in called if c.called_by_id == me.id})
-    for dimension, value in mine:
-        cell = _Cell(dimension, value)
-        lines.append(
-            _line(
-                session,
-                workspace,
-                me,
-                period,
-                cell,
-                _value_of(session, workspace, period, cell, now),
-            )
-        )
-    return ForecastBoard(period.label, now, workspace.currency_symbol, lines)
+    ledger = _Ledger(session, workspace, me, period, now)
+    team = sorted(ledger.team(me.id), key=ledger.name)
+    cells = [_Cell(BOOK, str(person_id)) for person_id in [me.id, *team]]
+    called = {
+        key
+        for key, calls in ledger.calls.items()
+        if key[0] != BOOK and any(c.called_by_id == me.id for c in calls)
+    }
+    cells += [_Cell(dimension, value) for dimension, value in sorted(called)]
+    return ForecastBoard(
+        period.label, now, workspace.currency_symbol, [ledger.line(c) for c in cells]
+    )
