@@ -9,6 +9,7 @@ import logging
 import os
 import signal
 import sys
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -186,6 +187,28 @@ def print_digest(payload: dict[str, Any], folder: Path) -> None:
         print(prefix + blocks_text(message["blocks"])[0] + "\n")
 
 
+def cmd_demo_data(args: argparse.Namespace) -> int:
+    """Create a realistic organisation of N deals (reps, managers, targets, histories)."""
+    from bot.cli_imports import Bar
+    from commands.generate import generate
+
+    if args.deals < 1 or args.years < 1:
+        raise ValueError("--deals and --years are at least 1")
+    env = _env()
+    workspace = args.workspace or LOCAL_WORKSPACE
+    bar = Bar(args.deals, sys.stderr)
+    started = time.perf_counter()
+    made = generate(
+        env, workspace, deals_count=args.deals, years=args.years, seed=args.seed, progress=bar
+    )
+    bar.close()
+    print(
+        f"Created workspace {made.workspace_id}: {made.people:,} people, {made.deals:,} deals "
+        f"with {made.versions:,} versions in {time.perf_counter() - started:.1f}s."
+    )
+    return 0
+
+
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply the migrations to DATABASE_URL."""
     database = Database(database_url())
@@ -248,6 +271,12 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--force", action="store_true", help="post another even if posted")
     digest.add_argument("--image-dir", default=".", help="where --dry-run writes the image")
     digest.set_defaults(run=cmd_digest)
+
+    demo = sub.add_parser("demo-data", parents=[common], help=cmd_demo_data.__doc__)
+    demo.add_argument("--deals", type=int, default=10_000, help="how many deals (10,000)")
+    demo.add_argument("--years", type=int, default=3, help="over how many years (3)")
+    demo.add_argument("--seed", type=int, default=1, help="the same seed, the same data")
+    demo.set_defaults(run=cmd_demo_data)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)

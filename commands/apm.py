@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -20,7 +21,7 @@ from commands.workspace import DIMENSIONS, ensure_workspace
 from store import forecasts as store_forecasts
 from store import people, workspaces
 from store import targets as store_targets
-from store.metrics import Sums, sums_as_of
+from store.metrics import Sums, sums_by_dimensions
 from store.models import Workspace
 
 DEFAULT_DIMENSION = "product"
@@ -114,26 +115,50 @@ def _targets(
     return by_value, Targets(total_of("closed"), total_of("pipegen"))
 
 
-def _sums(
-    session: Session, moment: Moment, dimension: str | None, period: Period, at: datetime
-) -> dict[str | None, Sums]:
-    window = place(period, at, moment.zone).window
-    return sums_as_of(session, moment.workspace.id, dimension, at, window)
+def build_matrices(
+    session: Session,
+    moment: Moment,
+    dimensions: Sequence[str],
+    thresholds: Thresholds | None = None,
+) -> list[Apm]:
+    """The APM for each dimension, from one pass over the versions as of the moment and
+    one a year earlier."""
+    workspace, period, at, zone = moment.workspace, moment.period, moment.at, moment.zone
+    prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
+    prior_at = year_earlier(at)
+    now_sums = sums_by_dimensions(
+        session, workspace.id, dimensions, at, place(period, at, zone).window
+    )
+    prior_sums = sums_by_dimensions(
+        session, workspace.id, dimensions, prior_at, place(prior_period, prior_at, zone).window
+    )
+    return [
+        _matrix(session, moment, d, now_sums[d], prior_sums[d], thresholds or Thresholds())
+        for d in dimensions
+    ]
 
 
 def build_matrix(
     session: Session, moment: Moment, dimension: str, thresholds: Thresholds | None = None
 ) -> Apm:
+    return build_matrices(session, moment, [dimension], thresholds)[0]
+
+
+def _matrix(
+    session: Session,
+    moment: Moment,
+    dimension: str,
+    now_sums: dict[str | None, Sums],
+    prior_sums: dict[str | None, Sums],
+    thresholds: Thresholds,
+) -> Apm:
     workspace, period, at = moment.workspace, moment.period, moment.at
     prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
     prior_at = year_earlier(at)
-    now_sums = _sums(session, moment, dimension, period, at)
-    prior_sums = _sums(session, moment, dimension, prior_period, prior_at)
     targets, total_targets = _targets(session, workspace, period, dimension)
     prior_targets, prior_total_targets = _targets(session, workspace, prior_period, dimension)
     elapsed = place(period, at, moment.zone).elapsed
     share = Decimal(str(round(elapsed, 6)))
-    thresholds = thresholds or Thresholds()
     values = sorted(
         {key or NONE_LABEL for key in (*now_sums, *prior_sums)} | set(targets),
     )

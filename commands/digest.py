@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands.actions import ActionView, digest_actions
-from commands.apm import Apm, Moment, build_matrix
+from commands.apm import Apm, Moment, build_matrices
 from commands.checklist import ChecklistSummary, summary
 from commands.councils import thresholds_of
 from commands.fiscal import Period, quarter_containing
@@ -67,8 +67,8 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
     owned = ("red",) if council.owners_for == "red" else ("red", "yellow")
     sections: list[DimensionDigest] = []
     needs: list[CellRef] = []
-    for dimension in council.dimensions:
-        matrix = build_matrix(session, moment, dimension, thresholds)
+    matrices = build_matrices(session, moment, council.dimensions, thresholds)
+    for dimension, matrix in zip(council.dimensions, matrices, strict=True):
         moved = changes_since(
             session, workspace.id, dimension, at - timedelta(days=7), at, period.start, period.end
         )

@@ -171,6 +171,9 @@ class DealVersion(DealState, Base):
         UniqueConstraint("deal_id", "version", name="uq_deal_versions_deal_version"),
         Index("ix_deal_versions_asof", "workspace_id", "valid_from", "valid_to"),
         Index("ix_deal_versions_current", "workspace_id", "valid_to"),
+        # A period's numbers need only the versions dated in it: closing or created there.
+        Index("ix_deal_versions_close", "workspace_id", "close_date"),
+        Index("ix_deal_versions_created", "workspace_id", "created_date"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
