@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 from slack_bolt import App
 
 from bot.listeners import actions, commands, events, views
 from commands.context import Env
 
 
-def register(app: App, env: Env) -> None:
-    for module in (commands, actions, views, events):
-        module.register(app, env)
+def register(app: App, env: Env, work: Executor) -> None:
+    """Every listener; slash commands and buttons ack at once and do their work on `work`."""
+    commands.register(app, env, work)
+    actions.register(app, env, work)
+    views.register(app, env)
+    events.register(app, env)

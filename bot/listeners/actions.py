@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -24,16 +25,28 @@ def ephemeral(respond: Respond) -> Callable[[str], object]:
     return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
 
 
-def register(app: App, env: Env) -> None:
-    register_cells(app, env)
-    register_checklist(app, env)
+Work = Callable[[dict[str, Any], dict[str, Any], Respond, WebClient], None]
 
-    @app.action(re.compile(r"^deal\."))
-    def deal_button(
+
+def acking(work: Executor, job: Work) -> Callable[..., None]:
+    """A listener that acks the press at once and does `job` on the work pool."""
+
+    def listener(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
+        work.submit(job, body, action, respond, client)
 
+    return listener
+
+
+def register(app: App, env: Env, work: Executor) -> None:
+    register_cells(app, env, work)
+    register_checklist(app, env, work)
+
+    def deal_button(
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         with reply_on_failure(ephemeral(respond), action["action_id"]):
             actor = actors.from_interaction(body, "button")
             result = deal.press(env, actor, action["action_id"], action.get("value", ""))
@@ -47,14 +60,15 @@ def register(app: App, env: Env) -> None:
                 replace_original=bool(body.get("container", {}).get("is_ephemeral")),
             )
 
+    app.action(re.compile(r"^deal\."))(acking(work, deal_button))
 
-def register_checklist(app: App, env: Env) -> None:
+
+def register_checklist(app: App, env: Env, work: Executor) -> None:
     """Ticking a forecast question saves it at once; only a refusal or problem is said."""
 
-    @app.action(CHECKLIST_ACTION)
-    def answer(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
-        ack()
-
+    def answer(
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         with reply_on_failure(ephemeral(respond), CHECKLIST_ACTION):
             deal_id = int(action.get("block_id", "").removeprefix("checklist:"))
             selected = [o["value"] for o in action.get("selected_options") or []]
@@ -71,16 +85,15 @@ def register_checklist(app: App, env: Env) -> None:
                     replace_original=False,
                 )
 
+    app.action(CHECKLIST_ACTION)(acking(work, answer))
 
-def register_cells(app: App, env: Env) -> None:
+
+def register_cells(app: App, env: Env, work: Executor) -> None:
     """The digest's "Assign owner" button opens the assign form; /actions' Done button."""
 
-    @app.action("cell.assign")
     def assign(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        ack()
-
         with reply_on_failure(ephemeral(respond), "cell.assign"):
             container = body.get("container", {})
             message = body.get("message") or {}
@@ -94,12 +107,9 @@ def register_cells(app: App, env: Env) -> None:
             )
             reply(result, respond=respond, client=client, trigger_id=body.get("trigger_id"))
 
-    @app.action("action.done")
     def done(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
-        ack()
-
         with reply_on_failure(ephemeral(respond), "action.done"):
             actor = actors.from_interaction(body, "button")
             result = actions.run(env, actor, f"done {action.get('value', '')}")
@@ -110,3 +120,6 @@ def register_cells(app: App, env: Env) -> None:
                 trigger_id=body.get("trigger_id"),
                 replace_original=False,
             )
+
+    app.action("cell.assign")(acking(work, assign))
+    app.action("action.done")(acking(work, done))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
 from dataclasses import replace
 from typing import Any
 
@@ -15,9 +16,12 @@ from commands.context import Env
 from commands.registry import SLASH_COMMANDS
 
 
-def register(app: App, env: Env) -> None:
+def register(app: App, env: Env, work: Executor) -> None:
     def handle(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
+        work.submit(answer, command, respond, client)
+
+    def answer(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         name = command["command"]
 
         def say(text: str) -> None:
