@@ -15,6 +15,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from bot.apm_render import apm_json, coverage_json
 from bot.cli_imports import add_parsers
 from bot.render import Message, render
@@ -26,6 +28,7 @@ from commands.councils import find as find_council
 from commands.results import CommandError, Problem
 from commands.workspace import DIMENSIONS, default_workspace
 from store.db import Database, SchemaOutOfDate, database_url, open_database
+from store.models import Deal
 
 LOCAL_WORKSPACE = "local"
 
@@ -47,13 +50,30 @@ def cmd_console(args: argparse.Namespace) -> int:
 
     env = _env()
     workspace = args.workspace or LOCAL_WORKSPACE
-    if args.demo:
+    if args.demo and args.deals:
+        made = _generated(env, workspace, args.deals)
+        print(f"Demo organisation: {made.people:,} people, {made.deals:,} deals.")
+    elif args.demo:
         summary = load_demo(env, workspace)
         what = "Loaded" if summary.loaded else "Using the already loaded"
         print(f"{what} demo organisation: {summary.people} people, {summary.deals} deals.")
     ask = input if sys.stdin.isatty() else _read_line
     Console(env, workspace, sys.stdout, ask).loop()
     return 0
+
+
+def _generated(env: Env, workspace: str, deals: int) -> Any:
+    """A generated organisation of `deals` deals, unless the workspace already has one."""
+    from commands.generate import Generated, generate
+    from store import people
+
+    with env.db.transaction() as session:
+        count = session.scalar(
+            select(func.count()).select_from(Deal).where(Deal.workspace_id == workspace)
+        )
+        if count:
+            return Generated(workspace, people.count_people(session, workspace), count, 0)
+    return generate(env, workspace, deals_count=deals, seed=1)
 
 
 def _read_line(prompt: str) -> str:
@@ -230,6 +250,9 @@ def parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", parents=[common], help=cmd_console.__doc__)
     console.add_argument("--demo", action="store_true", help="load a demo organisation first")
+    console.add_argument(
+        "--deals", type=int, help="with --demo: a generated organisation of this many deals"
+    )
     console.set_defaults(run=cmd_console)
 
     serve = sub.add_parser("serve", parents=[common], help=cmd_serve.__doc__)

@@ -18,7 +18,7 @@ from commands.formatting import short_money
 from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row
 from commands.periods import as_of_day
 from store import workspaces
-from store.metrics import Movement, changes_since
+from store.metrics import Movement, changes_by_dimensions
 from store.models import Council
 
 
@@ -68,10 +68,17 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
     sections: list[DimensionDigest] = []
     needs: list[CellRef] = []
     matrices = build_matrices(session, moment, council.dimensions, thresholds)
+    week = changes_by_dimensions(
+        session,
+        workspace.id,
+        council.dimensions,
+        at - timedelta(days=7),
+        at,
+        period.start,
+        period.end,
+    )
     for dimension, matrix in zip(council.dimensions, matrices, strict=True):
-        moved = changes_since(
-            session, workspace.id, dimension, at - timedelta(days=7), at, period.start, period.end
-        )
+        moved = week[dimension]
         sections.append(DimensionDigest(matrix, {(k or NONE_LABEL): v for k, v in moved.items()}))
         for row in matrix.rows:
             for column in COLUMNS:

@@ -8,7 +8,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import String, and_, case, cast, func, literal, or_, select, type_coerce, union_all
+from sqlalchemy import (
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    type_coerce,
+    union,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from store.deals import valid_at
@@ -151,31 +163,46 @@ class Movement:
     amount: Decimal = ZERO
 
 
-def _as_of(workspace_id: str, at: datetime) -> Any:
+def _period_deals(workspace_id: str, then: datetime, now: datetime, start: date, end: date) -> Any:
+    """Every deal that closes in `[start, end)` as it stands now or as it stood then: found
+    through the close-date index, so a week's changes never read the whole history."""
+    v = DealVersion
+    in_period = and_(v.close_date >= start, v.close_date < end)
+    return union(
+        select(v.deal_id).where(v.workspace_id == workspace_id, valid_at(now), in_period),
+        select(v.deal_id).where(v.workspace_id == workspace_id, valid_at(then), in_period),
+    )
+
+
+def _versions_at(workspace_id: str, at: datetime, deal_ids: Any) -> Any:
     v = DealVersion
     return (
         select(v)
-        .where(
-            v.workspace_id == workspace_id,
-            v.valid_from <= at,
-            or_(v.valid_to.is_(None), v.valid_to > at),
-        )
+        .where(v.workspace_id == workspace_id, valid_at(at), v.deal_id.in_(deal_ids))
         .subquery()
     )
 
 
-def changes_since(
+MOVES = ("new", "pulled_in", "pushed_out", "won", "lost", "grown", "shrunk")
+
+
+def changes_by_dimensions(
     session: Session,
     workspace_id: str,
-    dimension: str,
+    dimensions: Sequence[str],
     then: datetime,
     now: datetime,
     start: date,
     end: date,
-) -> dict[str | None, dict[str, Movement]]:
-    """Per dimension value (as the deal stands now): the period's deals that are new since
-    `then`, pulled into or pushed out of `[start, end)`, won, lost, grown or shrunk."""
-    cur, prev = _as_of(workspace_id, now), _as_of(workspace_id, then)
+) -> dict[str, dict[str | None, dict[str, Movement]]]:
+    """Per dimension and value (as the deal stands now): the period's deals that are new
+    since `then`, pulled into or pushed out of `[start, end)`, won, lost, grown or shrunk.
+    Each deal's move is worked out once and grouped once per dimension."""
+    if not dimensions:
+        return {}
+    deal_ids = _period_deals(workspace_id, then, now, start, end).subquery()
+    ids = select(deal_ids.c.deal_id)
+    cur, prev = _versions_at(workspace_id, now, ids), _versions_at(workspace_id, then, ids)
     cur_in = and_(cur.c.close_date >= start, cur.c.close_date < end)
     prev_in = and_(prev.c.close_date >= start, prev.c.close_date < end)
     cur_open, prev_open = cur.c.status == "open", prev.c.status == "open"
@@ -202,24 +229,33 @@ def changes_since(
             zero - cur.c.amount,
         ),
     }
-    key = cur.c[dimension]
     columns = []
-    for condition, amount in kinds.values():
-        columns.append(func.sum(case((condition, 1), else_=0)))
-        columns.append(type_coerce(func.coalesce(func.sum(case((condition, amount))), 0), Money()))
-    query = (
-        select(key, *columns)
+    for kind, (condition, amount) in kinds.items():
+        columns.append(case((condition, 1), else_=0).label(f"{kind}_count"))
+        columns.append(case((condition, amount), else_=0).label(f"{kind}_amount"))
+    moves = (
+        select(*(cur.c[d].label(d) for d in DIMENSION_COLUMNS), *columns)
         .select_from(cur.outerjoin(prev, prev.c.deal_id == cur.c.deal_id))
         .where(or_(cur_in, prev_in))
-        .group_by(key)
+        .cte("moves")
+        .prefix_with("MATERIALIZED")
     )
-    result: dict[str | None, dict[str, Movement]] = {}
-    for row in session.execute(query):
-        values = list(row)
-        group = values.pop(0)
-        moves = {
+    sums = []
+    for kind in MOVES:
+        sums.append(func.sum(moves.c[f"{kind}_count"]))
+        sums.append(type_coerce(func.coalesce(func.sum(moves.c[f"{kind}_amount"]), 0), Money()))
+    parts = [
+        select(
+            literal(d).label("dimension"), cast(moves.c[d], String).label("value"), *sums
+        ).group_by(moves.c[d])
+        for d in dimensions
+    ]
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    result: dict[str, dict[str | None, dict[str, Movement]]] = {d: {} for d in dimensions}
+    for dimension, value, *values in session.execute(query):
+        found = {
             kind: Movement(int(values[2 * i] or 0), values[2 * i + 1])
-            for i, kind in enumerate(kinds)
+            for i, kind in enumerate(MOVES)
         }
-        result[group] = {k: m for k, m in moves.items() if m.count}
+        result[dimension][value] = {k: m for k, m in found.items() if m.count}
     return result
