@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
@@ -15,14 +16,16 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 
 from bot import listeners
+from bot.oauth import forget, oauth_settings
 from bot.settings import Settings
 from commands.context import Env
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client for `SLACK_API_URL` that waits out 429s and retries 5xx and resets."""
+    """A Web API client for `SLACK_API_URL` that waits out 429s and retries 5xx and resets;
+    with the one bot token unless given another (or "" for none)."""
     return WebClient(
-        token=token or settings.bot_token,
+        token=settings.bot_token if token is None else token or None,
         base_url=settings.api_url,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),
@@ -41,14 +44,38 @@ def create_app(env: Env, settings: Settings) -> App:
     against 18 ms for an app that only acks, 20 clients). Two work threads per process keep
     the acks' share of the interpreter (p99 72 ms, against 171 ms with eight).
     """
-    app = App(
-        token=settings.bot_token,
-        signing_secret=settings.signing_secret,
-        client=web_client(settings),
-        logger=logging.getLogger("council.bolt"),
-    )
+    if settings.oauth:
+        # Each request is authorized by its workspace's installation, not one token.
+        app = App(
+            signing_secret=settings.signing_secret,
+            client=web_client(settings, token=""),
+            oauth_settings=oauth_settings(env, settings),
+            logger=logging.getLogger("council.bolt"),
+        )
+    else:
+        app = App(
+            token=settings.bot_token,
+            signing_secret=settings.signing_secret,
+            client=web_client(settings),
+            logger=logging.getLogger("council.bolt"),
+        )
     work = ThreadPoolExecutor(
         max_workers=int(os.environ.get("WORK_THREADS", "2")), thread_name_prefix="council-work"
     )
     listeners.register(app, env, work)
+    register_uninstalls(app, env, settings)
     return app
+
+
+def register_uninstalls(app: App, env: Env, settings: Settings) -> None:
+    """Uninstalled, or tokens revoked: the workspace's tokens go, its data stays, and its
+    digests, reminders and DMs stop until it installs again."""
+
+    @app.event("app_uninstalled")
+    def uninstalled(body: dict[str, Any]) -> None:
+        forget(env, settings, body["team_id"])
+
+    @app.event("tokens_revoked")
+    def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+        if (event.get("tokens") or {}).get("bot"):
+            forget(env, settings, body["team_id"])

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import logging
 import os
 import signal
 import sys
@@ -17,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot import logs
 from bot.apm_render import apm_json, coverage_json
 from bot.cli_imports import add_parsers
 from bot.render import Message, render
@@ -92,7 +92,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.wsgi import create_wsgi
 
     settings = Settings.from_env()
-    _need(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    if settings.oauth:
+        _need(settings, "SLACK_SIGNING_SECRET")
+    else:
+        _need(settings, "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
     open_database().dispose()  # migrate the embedded store once, before workers start
 
     def build() -> object:
@@ -159,12 +162,14 @@ def cmd_coverage(args: argparse.Namespace) -> int:
 def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler: each council's digest at its local day and time."""
     from bot.app import web_client
+    from bot.oauth import clients_for
     from schedules import clock
 
     settings = Settings.from_env()
-    _need(settings, "SLACK_BOT_TOKEN")
-    client = web_client(settings)
-    clock.run(_env(), lambda _workspace: client)
+    if not settings.oauth:
+        _need(settings, "SLACK_BOT_TOKEN")
+    env = _env()
+    clock.run(env, clients_for(env, settings, web_client))
     return 0
 
 
@@ -185,12 +190,13 @@ def cmd_digest(args: argparse.Namespace) -> int:
         print_digest(payload, Path(args.image_dir))
         return 0
     from bot.app import web_client
+    from bot.oauth import clients_for
 
     settings = Settings.from_env()
-    _need(settings, "SLACK_BOT_TOKEN")
-    client = web_client(settings)
+    if not settings.oauth:
+        _need(settings, "SLACK_BOT_TOKEN")
     kind = f"forced:{uuid.uuid4().hex[:12]}" if args.force else "scheduled"
-    delivery = deliver(env, lambda _workspace: client, council_id, kind)
+    delivery = deliver(env, clients_for(env, settings, web_client), council_id, kind)
     print(f"{delivery.council}: {delivery.status} {delivery.detail}".rstrip())
     return 0 if delivery.status in ("posted", "skipped") else 1
 
@@ -309,12 +315,9 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Piped into `head`, stop quietly when the reader has had enough.
-    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    """Run one `council` command; the exit code. Tests call this in-process."""
     args = parser().parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(args.log_level)
     try:
         return int(args.run(args))
     except (SchemaOutOfDate, ValueError) as error:
@@ -325,5 +328,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-if __name__ == "__main__":
+def entry() -> None:
+    """The installed `council` command."""
+    # Piped into `head`, stop quietly when the reader has had enough. Only here: in a
+    # process that also serves sockets (a test run), a closed peer must not kill it.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

@@ -101,10 +101,10 @@ class Console:
         elif name == "/digest":
             self.digest(text.strip())
         elif name == "/remind":
-            sent = send_reminders(self.env, lambda _workspace: self.slack)
+            sent = send_reminders(self.env, lambda _workspace: self.slack, self.workspace_id)
             self.say(f"{len(sent)} reminders sent.")
         elif name == "/nudge":
-            nudged = send_nudges(self.env, lambda _workspace: self.slack)
+            nudged = send_nudges(self.env, lambda _workspace: self.slack, self.workspace_id)
             self.say(f"{len(nudged)} weekly nudges sent.")
         elif name == "/home":
             self.print_message("[Home]", home_blocks(build_home(self.env, self.actor("home"))), {})

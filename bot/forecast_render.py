@@ -125,13 +125,13 @@ def summary_lines(result: ChecklistSummary) -> list[str]:
     for dimension, counts in result.by_cell.items():
         if counts:
             lines.append(f"By {dimension}: " + _counts(counts))
-    for deal in result.gaps[:30]:
+    for deal in result.gaps:
         lines.append(
             f"• {esc(deal.name)} ({esc(deal.owner)}, {deal.category}): "
             f"lacks {esc(', '.join(deal.missing))}"
         )
-    if len(result.gaps) > 30:
-        lines.append(f"…and {len(result.gaps) - 30} more deals with gaps.")
+    if result.more_gaps:
+        lines.append(f"…and {result.more_gaps} more deals with gaps.")
     return lines
 
 

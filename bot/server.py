@@ -8,6 +8,8 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from bot.logs import gunicorn_logging
+
 
 class Server(BaseApplication):  # type: ignore[misc]
     """Gunicorn running an app that each worker builds after it forks, so no worker shares
@@ -34,5 +36,6 @@ def serve(build: Callable[[], Any], port: int, host: str = "0.0.0.0") -> None:
         "threads": int(os.environ.get("WEB_THREADS", "8")),
         "timeout": 30,
         "accesslog": "-",
+        "logconfig_dict": gunicorn_logging(),
     }
     Server(build, options).run()

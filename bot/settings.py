@@ -14,6 +14,13 @@ class Settings:
     signing_secret: str | None
     app_token: str | None
     api_url: str
+    client_id: str | None = None
+    client_secret: str | None = None
+
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces by OAuth install, rather than one by its bot token."""
+        return bool(self.client_id and self.client_secret)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -23,4 +30,6 @@ class Settings:
             signing_secret=os.environ.get("SLACK_SIGNING_SECRET") or None,
             app_token=os.environ.get("SLACK_APP_TOKEN") or None,
             api_url=api_url if api_url.endswith("/") else api_url + "/",
+            client_id=os.environ.get("SLACK_CLIENT_ID") or None,
+            client_secret=os.environ.get("SLACK_CLIENT_SECRET") or None,
         )

@@ -15,13 +15,14 @@ from commands.context import Actor, Env
 from commands.councils import find
 from commands.deal_fields import find_person
 from commands.metrics import COLUMN_NAMES
-from commands.parsing import DATE_EXAMPLES, ParseError, match_by_prefix, parse_date
+from commands.parsing import DATE_EXAMPLES, ParseError, clean, match_by_prefix, parse_date
 from commands.permissions import acts_for, is_manager
 from commands.results import CommandError, Duplicate, Help, Notice, Problem, Refused, read_words
 from commands.workspace import ensure_person
 from store import actions as store_actions
 from store import councils as store_councils
 from store import keys, people, workspaces
+from store.deals import MAX_ID
 from store.models import Action, ActionEvent, Council, DigestCell, Person
 
 KINDS = (
@@ -67,14 +68,15 @@ class Cell:
     @classmethod
     def from_json(cls, text: str) -> Cell:
         data = json.loads(text)
+        run = data.get("run")
         return cls(
             int(data["council"]),
-            data.get("run"),
-            str(data["label"]),
-            str(data["dimension"]),
-            str(data["value"]),
-            str(data["column"]),
-            str(data["period"]),
+            None if run is None else int(run),
+            clean(str(data["label"])),
+            clean(str(data["dimension"])),
+            clean(str(data["value"])),
+            clean(str(data["column"])),
+            clean(str(data["period"])),
         )
 
     def to_json(self) -> str:
@@ -159,6 +161,7 @@ class Reminder:
     workspace_id: str
     action: ActionView
     why: str  # tomorrow, today or overdue
+    day: date  # the owner's day it is for: one reminder per action and day
 
 
 def kinds_of(session: Session, workspace_id: str) -> list[str]:
@@ -215,13 +218,19 @@ def open_form(
     """The form for assigning an owner to the cell a digest button names."""
     try:
         cell = Cell.from_json(cell_json)
-    except (ValueError, KeyError, TypeError):
+        if not 0 < cell.council <= MAX_ID:
+            raise ValueError(cell.council)
+    except (ValueError, KeyError, TypeError, AttributeError):
         return Problem("That button no longer works; ask for this week's digest again.")
     try:
         with env.db.transaction() as session:
             me = ensure_person(session, actor, env.now())
             _managers_only(session, me)
-            today = env.now().astimezone(ZoneInfo(_council(session, cell).timezone)).date()
+            today = (
+                env.now()
+                .astimezone(ZoneInfo(_council(session, cell, me.workspace_id).timezone))
+                .date()
+            )
             return ActionForm(
                 cell, place, kinds_of(session, actor.workspace_id), today + DEFAULT_DUE
             )
@@ -230,9 +239,11 @@ def open_form(
         return error.result
 
 
-def _council(session: Session, cell: Cell) -> Council:
+def _council(session: Session, cell: Cell, workspace_id: str) -> Council:
+    """The cell's council, only if it is the asker's workspace's: a council id comes from a
+    button's value, and another workspace's is as good as none."""
     council = store_councils.get_council(session, cell.council)
-    if council is None:
+    if council is None or council.workspace_id != workspace_id:
         raise CommandError(Problem("That council no longer exists."))
     return council
 
@@ -266,6 +277,7 @@ def assign(
     owner_timezone: str | None = None,
 ) -> ActionAssigned | AssignErrors | Refused | Problem | Duplicate:
     """Give the cell an owner, an action and a due date; `key` makes it happen once."""
+    owner, kind, description, due = map(clean, (owner, kind, description, due))
     try:
         with env.db.transaction() as session:
             now = env.now()
@@ -273,7 +285,7 @@ def assign(
             _managers_only(session, me)
             if not keys.claim(session, actor.workspace_id, key, now):
                 return Duplicate("Already done: that assignment was made a moment ago.")
-            council = _council(session, cell)
+            council = _council(session, cell, me.workspace_id)
             today = now.astimezone(ZoneInfo(council.timezone)).date()
             errors: dict[str, str] = {}
             person = find_person(session, actor.workspace_id, owner, now) if owner else None
@@ -557,13 +569,16 @@ def _note(session: Session, workspace_id: str, event: ActionEvent) -> str:
     return f"{event.at:%Y-%m-%d} {who.display_name if who else 'someone'}: {event.text}"
 
 
-def reminders_due(env: Env, now: datetime) -> list[Reminder]:
+def reminders_due(env: Env, now: datetime, workspace: str | None = None) -> list[Reminder]:
     """The reminders to send now, each claimed so that it goes out once a day at most: the
     day before the due date and on it, then every working day while overdue, from 09:00 in
     the owner's time zone; never while snoozed or once done."""
     due: list[Reminder] = []
     with env.db.transaction() as session:
-        for action in store_actions.open_actions(session):
+        installed = set(workspaces.workspace_ids(session, active_only=True))
+        for action in store_actions.open_actions(session, workspace):
+            if action.workspace_id not in installed:
+                continue
             council = store_councils.get_council(session, action.council_id)
             owner = people.get_person(session, action.workspace_id, action.owner_id)
             if council is None or owner is None:
@@ -583,11 +598,26 @@ def reminders_due(env: Env, now: datetime) -> list[Reminder]:
                 why = "overdue"
             else:
                 continue
-            if not keys.claim(session, action.workspace_id, f"remind:{action.id}:{day}", now):
+            if not keys.claim(session, action.workspace_id, _reminder_key(action.id, day), now):
                 continue
             action.last_reminded_on = day
-            due.append(Reminder(action.workspace_id, _view(session, action, day), why))
+            due.append(Reminder(action.workspace_id, _view(session, action, day), why, day))
     return due
+
+
+def reminder_not_sent(env: Env, reminder: Reminder) -> None:
+    """Slack refused the reminder: give back its claim, so the next round sends it."""
+    with env.db.transaction() as session:
+        keys.release(
+            session, reminder.workspace_id, _reminder_key(reminder.action.id, reminder.day)
+        )
+        action = store_actions.get_action(session, reminder.workspace_id, reminder.action.id)
+        if action is not None and action.last_reminded_on == reminder.day:
+            action.last_reminded_on = None
+
+
+def _reminder_key(action_id: int, day: date) -> str:
+    return f"remind:{action_id}:{day}"
 
 
 def digest_actions(

@@ -25,6 +25,7 @@ from store.models import Deal, Person, Workspace
 CATEGORIES = ("Commit", "Best Case")
 # Slack shows at most 10 options in one set of checkboxes.
 MAX_QUESTIONS = 10
+MAX_GAPS = 30  # deals with gaps listed by name; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -115,7 +116,8 @@ class ChecklistSummary:
     committed: int
     by_rep: list[Count]
     by_cell: dict[str, list[Count]]
-    gaps: list[ChecklistDeal]
+    gaps: list[ChecklistDeal]  # the first MAX_GAPS, soonest closing first
+    more_gaps: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,15 +148,18 @@ def checklist_deals(
     found = store_deals.deals_closing(
         session, workspace.id, period.start, period.end, CATEGORIES, owner_ids
     )
-    return _with_answers(session, workspace, found)
+    return _with_answers(session, workspace, found, _names(session, workspace))
+
+
+def _names(session: Session, workspace: Workspace) -> dict[int, str]:
+    return {p.id: p.display_name for p in people.list_people(session, workspace.id)}
 
 
 def _with_answers(
-    session: Session, workspace: Workspace, found: Sequence[Deal]
+    session: Session, workspace: Workspace, found: Sequence[Deal], names: dict[int, str]
 ) -> list[ChecklistDeal]:
     questions = questions_of(workspace)
     current = checklists.answers(session, [d.id for d in found])
-    names = {p.id: p.display_name for p in people.list_people(session, workspace.id)}
     result = []
     for deal in found:
         answers = {
@@ -187,29 +192,46 @@ def summary(
     today: date,
     title: str = "Forecast questions",
 ) -> ChecklistSummary:
-    """Per rep and per cell, how many Commit deals have every answer yes; and the gaps."""
-    listed = checklist_deals(session, workspace, owner_ids, today)
-    committed = [d for d in listed if d.category == "Commit"]
+    """Per rep and per cell, how many Commit deals have every answer yes; and the deals
+    with gaps, soonest closing first. Deals are read in batches and only tallies and the
+    first gaps are kept, so a large organisation's summary takes no more memory."""
+    period = quarter_containing(today, workspace.fiscal_year_start_month)
+    names = _names(session, workspace)
+    tallies: dict[str, dict[str, list[int]]] = {group: {} for group in ("rep", *dimensions)}
+    complete = committed = with_gaps = 0
+    gaps: list[ChecklistDeal] = []
+    batches = store_deals.deals_closing_in_batches(
+        session, workspace.id, period.start, period.end, CATEGORIES, owner_ids
+    )
+    for batch in batches:
+        for deal in _with_answers(session, workspace, batch, names):
+            if deal.missing:
+                with_gaps += 1
+                if len(gaps) < MAX_GAPS:
+                    gaps.append(deal)
+            if deal.category != "Commit":
+                continue
+            committed += 1
+            complete += deal.complete
+            keys = [("rep", deal.owner), *((dim, deal.cells[dim]) for dim in dimensions)]
+            for group, key in keys:
+                tally = tallies[group].setdefault(key, [0, 0])
+                tally[0] += deal.complete
+                tally[1] += 1
 
-    def counts(key_of: object) -> list[Count]:
-        groups: dict[str, list[ChecklistDeal]] = {}
-        for d in committed:
-            groups.setdefault(key_of(d), []).append(d)  # type: ignore[operator]
-        return [
-            Count(name, sum(1 for d in group if d.complete), len(group))
-            for name, group in sorted(groups.items())
-        ]
+    def counts(group: str) -> list[Count]:
+        return [Count(name, done, of) for name, (done, of) in sorted(tallies[group].items())]
 
-    by_cell = {dim: counts(lambda d, dim=dim: d.cells[dim]) for dim in dimensions}
     return ChecklistSummary(
         title,
-        quarter_containing(today, workspace.fiscal_year_start_month).label,
+        period.label,
         len(questions_of(workspace)),
-        sum(1 for d in committed if d.complete),
-        len(committed),
-        counts(lambda d: d.owner),
-        by_cell,
-        [d for d in listed if d.missing],
+        complete,
+        committed,
+        counts("rep"),
+        {dim: counts(dim) for dim in dimensions},
+        gaps,
+        with_gaps - len(gaps),
     )
 
 
@@ -293,7 +315,9 @@ def answer(
                 )
                 changes.append((q.short, ticked))
             session.flush()
-            return AnswerSaved(_with_answers(session, workspace, [deal])[0], changes)
+            owner = people.get_person(session, workspace.id, deal.owner_id)
+            names = {deal.owner_id: owner.display_name} if owner else {}
+            return AnswerSaved(_with_answers(session, workspace, [deal], names)[0], changes)
     except CommandError as error:
         result = error.result
         assert isinstance(result, Problem)

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.formatting import short_money
-from commands.parsing import ParseError, parse_date
+from commands.parsing import ParseError, clean, parse_date
 from commands.permissions import acts_for, who_can_change
 from commands.results import CommandError, Duplicate, Notice, Problem, Refused
 from commands.stale import stale_reasons
@@ -206,6 +206,7 @@ def snooze(
     env: Env, actor: Actor, deal_id: int, until_text: str, reason: str, key: str
 ) -> Notice | SnoozeErrors | Problem | Refused | Duplicate:
     """The snooze form's submission; `key` makes a resubmission harmless."""
+    until_text, reason = clean(until_text), clean(reason)
     now = env.now()
     try:
         with env.db.transaction() as session:

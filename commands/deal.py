@@ -27,7 +27,7 @@ from commands.deal_results import (
     HistoryEntry,
 )
 from commands.formatting import day, money
-from commands.parsing import ParseError, Token, tokenize
+from commands.parsing import ParseError, Token, clean, tokenize
 from commands.permissions import can_change_deal, is_manager, who_can_change
 from commands.results import Choice, CommandError, Duplicate, Help, Option, Problem, Refused
 from commands.stale import stale_reasons
@@ -287,7 +287,8 @@ def press(env: Env, actor: Actor, action: str, value: str) -> DealResult:
         if action == "deal.snooze":
             return snooze_form(env, actor, int(data["deal"]))
         if action == "deal.create":
-            parsed = _Parsed(str(data["name"]), {k: str(v) for k, v in data["fields"].items()})
+            fields = {k: clean(str(v)) for k, v in data["fields"].items()}
+            parsed = _Parsed(clean(str(data["name"])), fields)
             force = bool(data.get("force"))
             return _run(env, actor, lambda s: _create(s, parsed, force=force), key)
     except (ValueError, KeyError, TypeError, AttributeError):
@@ -302,7 +303,7 @@ def submit_form(
 
     def save(s: _Context) -> DealResult:
         deal = _editable(s, deal_id) if deal_id is not None else None
-        raw = {k: v for k, v in values.items() if k in KEYS}
+        raw = {k: clean(v) for k, v in values.items() if k in KEYS}
         if deal is not None:
             # The form shows every field, so only what differs is a change.
             raw = {k: v for k, v in raw.items() if v != _form_value(s, deal, k)}

@@ -111,7 +111,7 @@ def generate(
             progress(written)
     with env.db.transaction() as session:
         _targets(session, workspace_id, totals, rng, today, years, now)
-        deals.refresh_statistics(session)
+    env.db.tidy_after_load()
     return Generated(workspace_id, people_count, written, versions)
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from commands.context import Actor, Env
 from commands.import_columns import ColumnMap, export_category, export_date, export_moment, squash
 from commands.import_columns import map_columns as read_columns
-from commands.parsing import ParseError, parse_amount
+from commands.parsing import ParseError, clean, parse_amount
 from commands.periods import midnight
 from commands.workspace import DIMENSIONS, ensure_workspace, local_today
 from store import deals as store_deals
@@ -153,7 +153,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str], dict[str, str]]]:
         headers = list(reader.fieldnames or [])
         line = 2
         for row in reader:
-            yield line, headers, row
+            yield line, headers, {k: clean(v) if isinstance(v, str) else v for k, v in row.items()}
             line = reader.line_num + 1
 
 
@@ -385,6 +385,8 @@ def import_deals(
         report.rows += len(batch)
         if progress:
             progress(report.rows)
+    if report.created >= BATCH:
+        env.db.tidy_after_load()
     return report
 
 

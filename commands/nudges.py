@@ -70,11 +70,14 @@ def is_nudge_time(workspace: Workspace, person: Person, now: datetime) -> bool:
     return local.weekday() == workspace.nudge_weekday and f"{local:%H:%M}" >= workspace.nudge_at
 
 
-def nudges_due(env: Env, now: datetime) -> list[Nudge]:
-    """Every weekly DM due now and not yet sent, each claimed for this process."""
+def nudges_due(env: Env, now: datetime, workspace: str | None = None) -> list[Nudge]:
+    """Every weekly DM due now and not yet sent (in every workspace, or in one), each
+    claimed for this process."""
     due: list[Nudge] = []
     with env.db.transaction() as session:
-        for workspace_id in workspaces.workspace_ids(session):
+        for workspace_id in workspaces.workspace_ids(session, active_only=True):
+            if workspace is not None and workspace_id != workspace:
+                continue
             workspace = workspaces.get_workspace(session, workspace_id)
             assert workspace is not None
             if not workspace.nudges_on:

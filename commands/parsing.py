@@ -27,12 +27,23 @@ class Token:
     quoted: bool
 
 
+# Control characters mean nothing in a deal and PostgreSQL refuses NUL in text; tabs and
+# line breaks stay.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean(text: str) -> str:
+    """Text as typed, without the invisible control characters no field can hold."""
+    return _CONTROL.sub("", text)
+
+
 def tokenize(text: str) -> list[Token]:
     """Split on spaces, keeping double-quoted runs (straight or curly) together.
 
     `next="send MSA"` is one token `next=send MSA`; apostrophes stay part of words, so
     `O'Brien` needs no quoting.
     """
+    text = clean(text)
     tokens: list[Token] = []
     current: list[str] = []
     quoted = in_quotes = False

@@ -22,6 +22,7 @@ from schedules.digests import ClientFor, deliver, deliver_due
 from schedules.nudges import send_nudges
 from schedules.reminders import send_reminders
 from store import councils as store_councils
+from store import workspaces
 
 log = logging.getLogger("council.clock")
 # A digest may start late (a busy process, a slow Slack) but never on another day.
@@ -33,7 +34,12 @@ FOLLOW_UP_MINUTES = 5
 def sync(scheduler: BaseScheduler, env: Env, client_for: ClientFor) -> None:
     """Make the scheduler's jobs match the store's councils, then catch up."""
     with env.db.transaction() as session:
-        active = [c for c in store_councils.councils(session) if not c.paused]
+        installed = set(workspaces.workspace_ids(session, active_only=True))
+        active = [
+            c
+            for c in store_councils.councils(session)
+            if not c.paused and c.workspace_id in installed
+        ]
         wanted = {
             f"council-{c.id}": (
                 c.id,

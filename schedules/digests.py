@@ -15,7 +15,7 @@ from commands.councils import this_weeks_meeting, week_of
 from commands.digest import build_digest, cell_rows
 from store import actions as store_actions
 from store import councils as store_councils
-from store import people
+from store import people, workspaces
 
 log = logging.getLogger("council.digest")
 LEASE = timedelta(minutes=10)
@@ -107,9 +107,10 @@ def deliver_due(env: Env, client_for: ClientFor) -> list[Delivery]:
     """Deliver every active council's digest that is due now (and not posted yet)."""
     now = env.now()
     with env.db.transaction() as session:
+        active = set(workspaces.workspace_ids(session, active_only=True))
         due = [
             c.id
             for c in store_councils.councils(session)
-            if not c.paused and is_due(this_weeks_meeting(c, now), now)
+            if c.workspace_id in active and not c.paused and is_due(this_weeks_meeting(c, now), now)
         ]
     return [deliver(env, client_for, council_id) for council_id in due]

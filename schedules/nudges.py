@@ -29,11 +29,12 @@ def messages_of(content: Content) -> list[Message]:
     return [shown]
 
 
-def send_nudges(env: Env, client_for: ClientFor) -> list[Nudge]:
-    """DM everyone whose weekly nudges are due; each kind goes out once a week. A nudge
-    Slack refused is marked failed, and the next round sends it again."""
+def send_nudges(env: Env, client_for: ClientFor, workspace: str | None = None) -> list[Nudge]:
+    """DM everyone (of every workspace, or of one) whose weekly nudges are due; each kind
+    goes out once a week. A nudge Slack refused is marked failed, and the next round sends
+    it again."""
     sent = []
-    for nudge in nudges_due(env, env.now()):
+    for nudge in nudges_due(env, env.now(), workspace):
         try:
             client = client_for(nudge.workspace_id)
             for content in nudge.contents:

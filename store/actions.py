@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from store.deals import MAX_ID
 from store.models import Action, ActionEvent, DigestCell, DigestMessage, DigestRun
 
 
@@ -20,6 +21,8 @@ def add_action(session: Session, **fields: Any) -> Action:
 
 
 def get_action(session: Session, workspace_id: str, action_id: int) -> Action | None:
+    if not 0 < action_id <= MAX_ID:
+        return None
     action = session.get(Action, action_id)
     return action if action is not None and action.workspace_id == workspace_id else None
 

@@ -9,6 +9,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.deals import MAX_ID
 from store.models import Council, DigestMessage, DigestRun
 
 
@@ -31,6 +32,8 @@ def council_named(session: Session, workspace_id: str, name: str) -> Council | N
 
 
 def get_council(session: Session, council_id: int) -> Council | None:
+    if not 0 < council_id <= MAX_ID:
+        return None
     return session.get(Council, council_id)
 
 

@@ -12,7 +12,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///council.db"
@@ -123,6 +123,17 @@ class Database:
             "The database schema is out of date. Run `council db upgrade` with the same "
             "DATABASE_URL, then start again."
         )
+
+    def tidy_after_load(self) -> None:
+        """After a bulk load: fresh statistics for the planner and, on PostgreSQL, the
+        visibility map that lets a period's numbers come from index-only scans (autovacuum
+        would get there too, later)."""
+        if self.is_sqlite:
+            with self.engine.begin() as connection:
+                connection.execute(text("ANALYZE"))
+            return
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM (ANALYZE) deals, deal_versions"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -108,8 +108,14 @@ def change_deal(
     return changes
 
 
+# Ids come from what people type and from payloads; one no table could hold is no deal.
+MAX_ID = 2**31 - 1
+
+
 def lock_deal(session: Session, workspace_id: str, deal_id: int) -> Deal | None:
     """The deal, locked for update until the transaction ends (a no-op lock on SQLite)."""
+    if not 0 < deal_id <= MAX_ID:
+        return None
     return session.scalar(
         select(Deal)
         .where(Deal.workspace_id == workspace_id, Deal.id == deal_id)
@@ -119,6 +125,8 @@ def lock_deal(session: Session, workspace_id: str, deal_id: int) -> Deal | None:
 
 
 def get_deal(session: Session, workspace_id: str, deal_id: int) -> Deal | None:
+    if not 0 < deal_id <= MAX_ID:
+        return None
     return session.scalar(select(Deal).where(Deal.workspace_id == workspace_id, Deal.id == deal_id))
 
 
@@ -354,15 +362,27 @@ def refresh_statistics(session: Session) -> None:
         session.execute(text("ANALYZE deal_versions"))
 
 
-def deals_closing(
+def deals_closing_in_batches(
     session: Session,
     workspace_id: str,
     start: date,
     end: date,
     categories: Sequence[str],
     owner_ids: Sequence[int] | None = None,
-) -> list[Deal]:
-    """Open deals in these forecast categories closing in `[start, end)`, by close date."""
+    size: int = 2000,
+) -> Iterator[Sequence[Deal]]:
+    """`deals_closing`, streamed in batches of `size`, for tallies over a whole company."""
+    query = _closing(workspace_id, start, end, categories, owner_ids)
+    yield from session.scalars(query.execution_options(yield_per=size)).partitions()
+
+
+def _closing(
+    workspace_id: str,
+    start: date,
+    end: date,
+    categories: Sequence[str],
+    owner_ids: Sequence[int] | None,
+) -> Select[tuple[Deal]]:
     query = select(Deal).where(
         Deal.workspace_id == workspace_id,
         Deal.status == "open",
@@ -372,4 +392,16 @@ def deals_closing(
     )
     if owner_ids is not None:
         query = query.where(Deal.owner_id.in_(list(owner_ids)))
-    return list(session.scalars(query.order_by(Deal.close_date, Deal.name, Deal.id)))
+    return query.order_by(Deal.close_date, Deal.name, Deal.id)
+
+
+def deals_closing(
+    session: Session,
+    workspace_id: str,
+    start: date,
+    end: date,
+    categories: Sequence[str],
+    owner_ids: Sequence[int] | None = None,
+) -> list[Deal]:
+    """Open deals in these forecast categories closing in `[start, end)`, by close date."""
+    return list(session.scalars(_closing(workspace_id, start, end, categories, owner_ids)))

@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.models import ProcessedKey
+
+
+def release(session: Session, workspace_id: str, key: str) -> None:
+    """Give a claim back, when its effect could not happen after all."""
+    session.execute(
+        delete(ProcessedKey).where(
+            ProcessedKey.workspace_id == workspace_id, ProcessedKey.key == key[:191]
+        )
+    )
 
 
 def claim(session: Session, workspace_id: str, key: str, now: datetime) -> bool:

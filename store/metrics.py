@@ -101,12 +101,18 @@ def sums_as_of(
     return result
 
 
-def _relevant(workspace_id: str, at: datetime, window: Window) -> Any:
+def _relevant(workspace_id: str, at: datetime, window: Window, dimensions: Sequence[str]) -> Any:
     """Each deal as it stood at `at`, if it closes in the period or was created in it so
-    far, with its amount split into the four sums. The period's dates narrow the scan to
-    two indexed ranges (close date, created date) before the as-of test."""
+    far, with its amount split into the four sums.
+
+    Two disjoint branches, one per date index (closing in the period; created in it but
+    closing outside it), so that each is a plain range scan of its index; on PostgreSQL
+    the indexes carry every column used here, and the scans never touch the table."""
     v = DealVersion
     closes_in_period = and_(v.close_date >= window.start, v.close_date < window.end)
+    closes_outside = or_(
+        v.close_date.is_(None), v.close_date < window.start, v.close_date >= window.end
+    )
     closes_so_far = and_(v.close_date >= window.start, v.close_date < window.cutoff)
     created_so_far = and_(v.created_date >= window.start, v.created_date < window.cutoff)
     is_open = v.status == "open"
@@ -114,13 +120,18 @@ def _relevant(workspace_id: str, at: datetime, window: Window) -> Any:
     def part(condition: Any, name: str) -> Any:
         return case((condition, v.amount), else_=0).label(name)
 
-    return select(
-        *(column.label(name) for name, column in GROUPINGS.items()),
+    columns = (
+        *(GROUPINGS[name].label(name) for name in dimensions),
         part(and_(v.status == "won", closes_so_far), "closed"),
         part(and_(is_open, closes_in_period), "open"),
         part(created_so_far, "pipegen"),
         part(and_(is_open, closes_in_period, v.forecast_category == "Commit"), "commit"),
-    ).where(v.workspace_id == workspace_id, valid_at(at), or_(closes_in_period, created_so_far))
+    )
+    in_force = and_(v.workspace_id == workspace_id, valid_at(at))
+    return union_all(
+        select(*columns).where(in_force, closes_in_period),
+        select(*columns).where(in_force, created_so_far, closes_outside),
+    )
 
 
 def sums_by_dimensions(
@@ -134,7 +145,9 @@ def sums_by_dimensions(
     deals in play are found once (a materialized CTE) and grouped once per dimension."""
     if not dimensions:
         return {}
-    relevant = _relevant(workspace_id, at, window).cte("relevant").prefix_with("MATERIALIZED")
+    relevant = (
+        _relevant(workspace_id, at, window, dimensions).cte("relevant").prefix_with("MATERIALIZED")
+    )
     money = [
         type_coerce(func.coalesce(func.sum(relevant.c[name]), 0), Money())
         for name in ("closed", "open", "pipegen", "commit")

@@ -88,5 +88,9 @@ def add_dimension_value(session: Session, workspace_id: str, dimension: str, val
     session.add(DimensionValue(workspace_id=workspace_id, dimension=dimension, value=value))
 
 
-def workspace_ids(session: Session) -> list[str]:
-    return list(session.scalars(select(Workspace.id).order_by(Workspace.id)))
+def workspace_ids(session: Session, *, active_only: bool = False) -> list[str]:
+    """Every workspace, or only those with the app installed (not uninstalled)."""
+    query = select(Workspace.id).order_by(Workspace.id)
+    if active_only:
+        query = query.where(Workspace.uninstalled_at.is_(None))
+    return list(session.scalars(query))

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 
 from bot import actors
 from bot.forecast_render import CHECKLIST_ACTION
-from bot.listeners.deliver import reply
+from bot.listeners.deliver import Reply, patient, reply
 from bot.listeners.safety import reply_on_failure
 from bot.render import Message, render
 from commands import actions, checklist, deal
@@ -20,7 +20,7 @@ from commands.context import Env
 from commands.results import Problem, Refused
 
 
-def ephemeral(respond: Respond) -> Callable[[str], object]:
+def ephemeral(respond: Reply) -> Callable[[str], object]:
     """A way to tell the presser something, below the message they pressed on."""
     return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -35,7 +35,7 @@ def acking(work: Executor, job: Work) -> Callable[..., None]:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        work.submit(job, body, action, respond, client)
+        work.submit(job, body, action, patient(respond), client)
 
     return listener
 
@@ -45,7 +45,7 @@ def register(app: App, env: Env, work: Executor) -> None:
     register_checklist(app, env, work)
 
     def deal_button(
-        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        body: dict[str, Any], action: dict[str, Any], respond: Reply, client: WebClient
     ) -> None:
         with reply_on_failure(ephemeral(respond), action["action_id"]):
             actor = actors.from_interaction(body, "button")
@@ -67,7 +67,7 @@ def register_checklist(app: App, env: Env, work: Executor) -> None:
     """Ticking a forecast question saves it at once; only a refusal or problem is said."""
 
     def answer(
-        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        body: dict[str, Any], action: dict[str, Any], respond: Reply, client: WebClient
     ) -> None:
         with reply_on_failure(ephemeral(respond), CHECKLIST_ACTION):
             deal_id = int(action.get("block_id", "").removeprefix("checklist:"))
@@ -92,7 +92,7 @@ def register_cells(app: App, env: Env, work: Executor) -> None:
     """The digest's "Assign owner" button opens the assign form; /actions' Done button."""
 
     def assign(
-        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        body: dict[str, Any], action: dict[str, Any], respond: Reply, client: WebClient
     ) -> None:
         with reply_on_failure(ephemeral(respond), "cell.assign"):
             container = body.get("container", {})
@@ -108,7 +108,7 @@ def register_cells(app: App, env: Env, work: Executor) -> None:
             reply(result, respond=respond, client=client, trigger_id=body.get("trigger_id"))
 
     def done(
-        body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        body: dict[str, Any], action: dict[str, Any], respond: Reply, client: WebClient
     ) -> None:
         with reply_on_failure(ephemeral(respond), "action.done"):
             actor = actors.from_interaction(body, "button")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import time
 from concurrent.futures import Executor
 from dataclasses import replace
 from typing import Any
@@ -10,19 +12,22 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot import actors
-from bot.listeners.deliver import reply
+from bot.listeners.deliver import Reply, patient, reply
 from bot.listeners.safety import reply_on_failure
 from commands.context import Env
 from commands.registry import SLASH_COMMANDS
+
+log = logging.getLogger("council.commands")
 
 
 def register(app: App, env: Env, work: Executor) -> None:
     def handle(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        work.submit(answer, command, respond, client)
+        work.submit(answer, command, patient(respond), client)
 
-    def answer(command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def answer(command: dict[str, Any], respond: Reply, client: WebClient) -> None:
         name = command["command"]
+        started = time.perf_counter()
 
         def say(text: str) -> None:
             respond(text=text, response_type="ephemeral")
@@ -41,6 +46,17 @@ def register(app: App, env: Env, work: Executor) -> None:
                 client=client,
                 trigger_id=command.get("trigger_id"),
                 response_url=command.get("response_url"),
+            )
+            log.info(
+                "answered %s with %s",
+                name,
+                type(result).__name__,
+                extra={
+                    "workspace": actor.workspace_id,
+                    "user": actor.user_id,
+                    "command": name,
+                    "duration_ms": round((time.perf_counter() - started) * 1000),
+                },
             )
 
     for name in SLASH_COMMANDS:

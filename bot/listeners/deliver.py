@@ -7,6 +7,12 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.render import Message, Modal, render
 
@@ -14,7 +20,7 @@ from bot.render import Message, Modal, render
 def reply(
     result: object,
     *,
-    respond: Respond,
+    respond: Respond | Replier,
     client: WebClient,
     trigger_id: str | None,
     response_url: str | None = None,
@@ -43,3 +49,31 @@ def open_modal(
     metadata.setdefault("response_url", response_url)
     view["private_metadata"] = json.dumps(metadata)
     client.views_open(trigger_id=trigger_id, view=view)
+
+
+class Replier:
+    """Posts to a `response_url` as bolt's `respond` does, but waits out 429s and retries
+    5xx answers and resets, so a busy Slack does not swallow a reply."""
+
+    def __init__(self, response_url: str) -> None:
+        self.response_url = response_url
+
+    def __call__(self, text: str = "", **fields: Any) -> WebhookResponse:
+        client = WebhookClient(
+            self.response_url,
+            retry_handlers=[
+                ConnectionErrorRetryHandler(max_retry_count=2),
+                RateLimitErrorRetryHandler(max_retry_count=3),
+                ServerErrorRetryHandler(max_retry_count=2),
+            ],
+        )
+        body = {"text": text, **{k: v for k, v in fields.items() if v is not None}}
+        return client.send_dict(body)
+
+
+Reply = Respond | Replier
+
+
+def patient(respond: Respond) -> Reply:
+    """`respond`, retrying when Slack is busy, wherever there is a response URL."""
+    return Replier(respond.response_url) if respond.response_url else respond

@@ -9,13 +9,13 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.webhook import WebhookClient
 from sqlalchemy.exc import OperationalError
 
 from bot import actors
 from bot.action_notices import announce
 from bot.actions_render import ACTION_FORM
 from bot.cleanup_render import SNOOZE_FORM
+from bot.listeners.deliver import Replier
 from bot.render import DEAL_FORM, Message, form_values, render
 from commands import actions, cleanup, deal
 from commands.cleanup import SnoozeErrors
@@ -176,8 +176,6 @@ def register_actions(app: App, env: Env) -> None:
 def confirm(client: WebClient, response_url: str | None, user_id: str, shown: Message) -> None:
     """Tell the person the form was saved: where they typed the command, else by DM."""
     if response_url:
-        WebhookClient(response_url).send(
-            text=shown.text, blocks=shown.blocks, response_type="ephemeral"
-        )
+        Replier(response_url)(text=shown.text, blocks=shown.blocks, response_type="ephemeral")
     else:
         client.chat_postMessage(channel=user_id, text=shown.text, blocks=shown.blocks)

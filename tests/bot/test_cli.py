@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -91,6 +92,8 @@ def test_serve_runs_gunicorn_with_health_and_signed_slack_requests(
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_API_URL": slack.api_url,
         "WEB_CONCURRENCY": "2",
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
     }
     server = subprocess.Popen(
         [*COUNCIL, "serve", "--port", str(port)],
@@ -121,4 +124,9 @@ def test_serve_runs_gunicorn_with_health_and_signed_slack_requests(
         assert forged.status == 401
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        output, _ = server.communicate(timeout=30)
+    # Production logs: one JSON object per line, with no token or secret anywhere.
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert any(line.get("command") == "/deal" for line in lines), output
+    assert all({"at", "level", "logger", "message"} <= set(line) for line in lines)
+    assert "xoxb-serve" not in output and SECRET not in output

@@ -280,3 +280,14 @@ def test_a_form_without_a_response_url_confirms_by_dm(
     post(http_app.events_url, view_submission(view, {"amount": "9k"}), content_type=FORM)
     dm = slack.wait_for("chat.postMessage")[0]
     assert dm.params["channel"] == MAYA.id and "amount – → $9,000" in dm.params["text"]
+
+
+def test_a_reply_slack_answers_busy_is_sent_again_once(
+    http_app: RunningApp, slack: FakeSlack, env: Env
+):
+    slack.fail_next("response_url", 503, {"ok": False}, headers={"Retry-After": "0"})
+    slack.fail_next("response_url", 429, {"ok": False}, headers={"Retry-After": "0"})
+    reply = command(http_app, slack, "new Busy deal amount=10k")
+    assert "Created *Busy deal*" in reply.blocks()[0]["text"]["text"]
+    assert len(slack.calls_to("response_url!failed")) == 2
+    assert len(slack.calls_to("response_url")) == 1 and deals(env) == 1

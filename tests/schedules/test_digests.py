@@ -20,7 +20,7 @@ from schedules import clock
 from schedules.digests import Delivery, deliver, deliver_due, is_due
 from store import councils as store_councils
 from tests.support.clock import FakeClock
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import RESET, FakeSlack
 
 ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "slash_command")
 CHANNEL = "C0COUNCIL1"
@@ -142,9 +142,10 @@ def test_rate_limits_and_server_errors_still_end_in_one_complete_digest(
         after=1,
     )
     slack.fail_next("chat.postMessage", 503, {"ok": False, "error": "service_unavailable"})
+    slack.fail_next("chat.postMessage", RESET, after=1)  # a connection reset, retried
     result = deliver(env, client_for, council_id)
     assert result.status == "posted"
-    assert len(slack.calls_to("chat.postMessage!failed")) == 2
+    assert len(slack.calls_to("chat.postMessage!failed")) == 3
     texts = [c.params["text"] for c in posts(slack)]
     assert len(texts) == payload_size(env, result.run_id or 0) - 1 == len(set(texts))
 

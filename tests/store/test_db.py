@@ -39,13 +39,24 @@ def test_database_url_defaults_to_the_embedded_file_and_names_the_driver(monkeyp
 
 
 def test_the_migrations_build_exactly_the_models(database: Database):
-    """Autogenerate finds nothing to add or drop: the tables are the models."""
+    """Autogenerate finds nothing to add or drop: the tables are our models and slack_sdk's
+    installation and state stores' own."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+    from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore as I
+    from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore as S
+    from sqlalchemy import MetaData
 
     from store.models import Base
 
+    # slack_sdk's OAuth stores' tables as slack_sdk defines them, beside ours.
+    expected = MetaData()
+    I.build_installations_table(expected, I.default_installations_table_name)
+    I.build_bots_table(expected, I.default_bots_table_name)
+    S.build_oauth_states_table(expected, S.default_table_name)
+    for table in Base.metadata.tables.values():
+        table.to_metadata(expected)
     with database.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": False})
-        differences = compare_metadata(context, Base.metadata)
+        differences = compare_metadata(context, expected)
     assert differences == []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import socket
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -28,6 +30,9 @@ class Call:
         return json.loads(view) if isinstance(view, str) else view
 
 
+RESET = 0  # a Failure with this status drops the connection instead of answering
+
+
 @dataclass
 class Failure:
     status: int
@@ -49,6 +54,7 @@ class FakeSlack:
         self._changed = threading.Condition()
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
+        self.oauth_team = "T0NEW0001"  # the workspace an OAuth install says it is
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -129,6 +135,10 @@ class FakeSlack:
             failures[0].after -= 1
         elif failures:
             failure = failures.pop(0)
+            if failure.status == RESET:
+                self._record(Call(method, params, path, dict(request.headers)), failed=True)
+                self._reset(request)
+                return
             self._send(request, failure.status, failure.body, failure.headers)
             self._record(Call(method, params, path, dict(request.headers)), failed=True)
             return
@@ -174,6 +184,20 @@ class FakeSlack:
                 ]
             },
         }
+        if method == "oauth.v2.access":
+            team = self.oauth_team
+            return {
+                "ok": True,
+                "app_id": "A0COUNCIL1",
+                "authed_user": {"id": "U0NEWADM1"},
+                "scope": "commands,chat:write,files:write,im:write,users:read",
+                "token_type": "bot",
+                "access_token": f"xoxb-installed-{team}",
+                "bot_user_id": "U0BOT0002",
+                "team": {"id": team, "name": "New Team"},
+                "enterprise": None,
+                "is_enterprise_install": False,
+            }
         if method == "users.info":
             user_id = params.get("user", "")
             if user_id not in self.users:
@@ -185,6 +209,13 @@ class FakeSlack:
                 "user": {"id": user_id, "name": name, "tz": "Europe/Paris", "profile": profile},
             }
         return {"ok": True, **answers.get(method, {})}
+
+    @staticmethod
+    def _reset(request: BaseHTTPRequestHandler) -> None:
+        """Drop the connection without an answer, as a reset by the network does."""
+        request.close_connection = True
+        request.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        request.connection.close()
 
     @staticmethod
     def _send(

@@ -24,13 +24,17 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class RunningApp:
-    def __init__(self, env: Env, slack: FakeSlack) -> None:
+    def __init__(self, env: Env, slack: FakeSlack, *, oauth: bool = False) -> None:
+        """The app with one bot token, or (`oauth`) installed per workspace by OAuth."""
         settings = Settings(
-            bot_token="xoxb-test-token",
+            bot_token=None if oauth else "xoxb-test-token",
             signing_secret=SECRET,
             app_token=None,
             api_url=slack.api_url,
+            client_id="111.222" if oauth else None,
+            client_secret="oauth-client-secret" if oauth else None,
         )
+        self.settings = settings
         self.app = create_app(env, settings)
         self.server = make_server(
             "127.0.0.1",

@@ -1,0 +1,106 @@
+"""Logging: one JSON object per line in production, plain lines at a terminal, and never a
+token or a secret in either."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+# Slack tokens (bot, user, app, refresh, config) and the long hex signing secrets.
+TOKEN = re.compile(r"\b(?:xox[abeoprs]|xapp|xoxe\.xox[bp])-[A-Za-z0-9-]+")
+SECRET_VARIABLES = (
+    "SLACK_SIGNING_SECRET",
+    "SLACK_CLIENT_SECRET",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+)
+HIDDEN = "[redacted]"
+# Fields a record may carry (logger.info(..., extra={...})) that are worth a column.
+CONTEXT = ("workspace", "user", "command", "council", "run", "kind", "status", "duration_ms")
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """`text` with every Slack token and every configured secret replaced."""
+    for secret in secrets:
+        if len(secret) >= 8:
+            text = text.replace(secret, HIDDEN)
+    return TOKEN.sub(HIDDEN, text)
+
+
+def configured_secrets() -> tuple[str, ...]:
+    return tuple(value for name in SECRET_VARIABLES if (value := os.environ.get(name)))
+
+
+class JsonFormatter(logging.Formatter):
+    """A record as one line of JSON: time, level, logger, message, context, error."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: dict[str, Any] = {
+            "at": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": redact(record.getMessage(), self.secrets),
+        }
+        for name in CONTEXT:
+            if name in record.__dict__:
+                line[name] = record.__dict__[name]
+        if record.exc_info:
+            line["error"] = redact(self.formatException(record.exc_info), self.secrets)
+        return json.dumps(line, ensure_ascii=False, default=str)
+
+
+class PlainFormatter(logging.Formatter):
+    """The usual text line, with tokens and secrets hidden."""
+
+    def __init__(self, secrets: tuple[str, ...] = ()) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s %(message)s")
+        self.secrets = secrets
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.secrets)
+
+
+def formatter(kind: str | None = None) -> logging.Formatter:
+    """JSON unless told otherwise (`LOG_FORMAT=text`) or writing to a terminal."""
+    kind = kind or os.environ.get("LOG_FORMAT") or ("text" if sys.stderr.isatty() else "json")
+    secrets = configured_secrets()
+    return PlainFormatter(secrets) if kind == "text" else JsonFormatter(secrets)
+
+
+def configure(level: str, kind: str | None = None) -> None:
+    """Send every logger (ours, bolt's, gunicorn's through `gunicorn_logging`) to stderr."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(formatter(kind))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+
+
+def gunicorn_logging() -> dict[str, Any]:
+    """gunicorn's `logconfig_dict`: its error and access logs through our formatter."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"council": {"()": formatter}},
+        "handlers": {
+            "stderr": {
+                "class": "logging.StreamHandler",
+                "formatter": "council",
+                "stream": "ext://sys.stderr",
+            }
+        },
+        "loggers": {
+            "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        },
+        "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING").upper()},
+    }

@@ -1,0 +1,101 @@
+"""Many workspaces: the OAuth install flow, with slack_sdk's installation and state stores
+in our own database (their tables come from our migrations), and a Web API client per
+workspace for scheduled work."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
+from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+
+from bot.settings import Settings
+from commands import installs
+from commands.context import Env
+
+log = logging.getLogger("council.oauth")
+# What manifest.yml asks for.
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "files:write",
+    "im:write",
+    "users:read",
+    "users:read.email",
+    "app_mentions:read",
+)
+STATE_SECONDS = 600
+
+
+class NotInstalled(Exception):
+    """The workspace has no installation (never installed, or uninstalled)."""
+
+
+def installation_store(env: Env, settings: Settings) -> SQLAlchemyInstallationStore:
+    assert settings.client_id is not None
+    return SQLAlchemyInstallationStore(client_id=settings.client_id, engine=env.db.engine)
+
+
+def oauth_settings(env: Env, settings: Settings) -> OAuthSettings:
+    """`/slack/install` and `/slack/oauth_redirect`; a finished install (re)activates the
+    workspace, so its jobs run again."""
+
+    def success(args: SuccessArgs) -> BoltResponse:
+        team = args.installation.team_id
+        if team:
+            installs.installed(env, team, args.installation.team_name or "")
+            log.info("installed", extra={"workspace": team})
+        return args.default.success(args)
+
+    return OAuthSettings(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        scopes=list(BOT_SCOPES),
+        install_path="/slack/install",
+        redirect_uri_path="/slack/oauth_redirect",
+        install_page_rendering_enabled=False,
+        installation_store=installation_store(env, settings),
+        state_store=SQLAlchemyOAuthStateStore(
+            expiration_seconds=STATE_SECONDS, engine=env.db.engine
+        ),
+        callback_options=CallbackOptions(success=success, failure=_failure),
+    )
+
+
+def _failure(args: Any) -> BoltResponse:
+    log.warning("install failed: %s", args.reason)
+    return args.default.failure(args)
+
+
+def clients_for(
+    env: Env, settings: Settings, build: Callable[[Settings, str | None], WebClient]
+) -> Callable[[str], WebClient]:
+    """A function giving each workspace's client: its installation's bot token in OAuth
+    mode, the one token otherwise."""
+    if not settings.oauth:
+        client = build(settings, None)
+        return lambda _workspace: client
+    store = installation_store(env, settings)
+
+    def client_for(workspace_id: str) -> WebClient:
+        bot = store.find_bot(enterprise_id=None, team_id=workspace_id)
+        if bot is None or not bot.bot_token:
+            raise NotInstalled(workspace_id)
+        return build(settings, bot.bot_token)
+
+    return client_for
+
+
+def forget(env: Env, settings: Settings, workspace_id: str) -> None:
+    """The app was uninstalled or its tokens revoked: drop the tokens, keep the data."""
+    if settings.oauth:
+        store = installation_store(env, settings)
+        store.delete_all(enterprise_id=None, team_id=workspace_id)
+    installs.uninstalled(env, workspace_id)
+    log.info("uninstalled", extra={"workspace": workspace_id})

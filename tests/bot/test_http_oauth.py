@@ -1,0 +1,139 @@
+"""Many workspaces by OAuth: install through `/slack/install` and `/slack/oauth_redirect`,
+per-workspace tokens for requests and scheduled work, and uninstalling that stops the
+jobs and keeps the data."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import time
+from collections.abc import Iterator
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import func, select, text
+
+from bot.app import web_client
+from bot.oauth import NotInstalled, clients_for
+from commands.context import Env
+from store.models import Deal, Workspace
+from tests.support.fake_slack import FakeSlack
+from tests.support.http_app import RunningApp
+from tests.support.slack_requests import User, post, slash_command
+
+NEW = User("U0NEWADM1", "newadmin", "T0NEW0001")
+NEVER = User("U0NEVER01", "never", "T0NEVER01")
+FORM = "application/x-www-form-urlencoded"
+
+
+@pytest.fixture
+def oauth_app(env: Env, slack: FakeSlack) -> Iterator[RunningApp]:
+    running = RunningApp(env, slack, oauth=True)
+    yield running
+    running.stop()
+
+
+def get(app: RunningApp, path: str, headers: dict[str, str] | None = None):
+    host, port = app.server.server_address[:2]
+    connection = http.client.HTTPConnection(str(host), int(port), timeout=10)
+    connection.request("GET", path, headers=headers or {})
+    response = connection.getresponse()
+    return response.status, response.headers, response.read().decode()
+
+
+def install(app: RunningApp) -> tuple[int, str]:
+    status, headers, _ = get(app, "/slack/install")
+    assert status == 302
+    location = urlparse(headers["Location"])
+    assert location.netloc == "slack.com" and location.path == "/oauth/v2/authorize"
+    query = parse_qs(location.query)
+    assert query["client_id"] == ["111.222"] and "commands" in query["scope"][0]
+    state = query["state"][0]
+    cookie = headers["Set-Cookie"].split(";")[0]
+    status, _, body = get(app, f"/slack/oauth_redirect?code=c0de&state={state}", {"Cookie": cookie})
+    return status, body
+
+
+def event(team: str, kind: str, extra: dict | None = None) -> str:
+    return json.dumps(
+        {
+            "token": "unused",
+            "team_id": team,
+            "api_app_id": "A0COUNCIL1",
+            "event": {"type": kind, "event_ts": f"{time.time():.6f}", **(extra or {})},
+            "type": "event_callback",
+            "event_id": f"Ev{kind}{team}",
+            "event_time": int(time.time()),
+        }
+    )
+
+
+def test_install_then_commands_and_jobs_use_the_workspaces_own_token(
+    env: Env, slack: FakeSlack, oauth_app: RunningApp
+):
+    status, _ = install(oauth_app)
+    assert status == 200
+    assert [c.params["code"] for c in slack.calls_to("oauth.v2.access")] == ["c0de"]
+    with env.db.transaction() as session:
+        workspace = session.get(Workspace, "T0NEW0001")
+        assert workspace is not None and workspace.uninstalled_at is None
+        tokens = session.execute(text("SELECT bot_token FROM slack_bots")).scalars().all()
+    assert tokens == ["xoxb-installed-T0NEW0001"]
+    # A command from the new workspace is answered, with its own token for the Web API.
+    url = slack.response_url("new")
+    body = slash_command("/council", "create <#C0NEW0001|pipeline>", url, NEW)
+    assert post(oauth_app.events_url, body, content_type=FORM).status == 200
+    assert "pipeline" in slack.wait_for("response_url")[-1].params["text"]
+    users_info = slack.calls_to("users.info")[-1]
+    assert users_info.headers.get("Authorization") == "Bearer xoxb-installed-T0NEW0001"
+    # Scheduled work finds the same token.
+    client = clients_for(env, oauth_app.settings, web_client)("T0NEW0001")
+    assert client.token == "xoxb-installed-T0NEW0001"
+
+
+def test_a_workspace_that_never_installed_gets_nothing_done(
+    env: Env, slack: FakeSlack, oauth_app: RunningApp
+):
+    url = slack.response_url("never")
+    body = slash_command("/deal", "new Sneaky deal amount=1k", url, NEVER)
+    reply = post(oauth_app.events_url, body, content_type=FORM)
+    assert reply.status in (200, 401)
+    time.sleep(0.3)
+    with env.db.transaction() as session:
+        assert session.get(Workspace, "T0NEVER01") is None
+        assert session.scalar(select(func.count()).select_from(Deal)) == 0
+    with pytest.raises(NotInstalled):
+        clients_for(env, oauth_app.settings, web_client)("T0NEVER01")
+
+
+def test_uninstalling_stops_the_jobs_and_keeps_the_data(
+    env: Env, slack: FakeSlack, oauth_app: RunningApp
+):
+    install(oauth_app)
+    url = slack.response_url("deal")
+    body = slash_command("/deal", "new Kept deal amount=5k", url, NEW)
+    post(oauth_app.events_url, body, content_type=FORM)
+    slack.wait_for("response_url")
+    reply = post(
+        oauth_app.events_url, event("T0NEW0001", "app_uninstalled"), content_type="application/json"
+    )
+    assert reply.status == 200
+    deadline = time.monotonic() + 10
+    while True:
+        with env.db.transaction() as session:
+            workspace = session.get(Workspace, "T0NEW0001")
+            assert workspace is not None
+            if workspace.uninstalled_at is not None:
+                break
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    with env.db.transaction() as session:
+        assert session.execute(text("SELECT count(*) FROM slack_bots")).scalar() == 0
+        assert session.scalar(select(func.count()).select_from(Deal)) == 1  # kept
+    with pytest.raises(NotInstalled):
+        clients_for(env, oauth_app.settings, web_client)("T0NEW0001")
+    # Installing again brings it back.
+    install(oauth_app)
+    with env.db.transaction() as session:
+        workspace = session.get(Workspace, "T0NEW0001")
+        assert workspace is not None and workspace.uninstalled_at is None

@@ -1,0 +1,72 @@
+"""Reminders against the fake Slack: a reminder Slack refused, or that a reset lost, goes
+out on the next round, and still only once that day."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import web_client
+from bot.settings import Settings
+from commands import actions, council
+from commands.context import Actor, Env
+from commands.demo import load_demo
+from schedules.reminders import send_reminders
+from tests.support.clock import FakeClock
+from tests.support.fake_slack import RESET, FakeSlack
+
+ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "console")
+
+
+@pytest.fixture
+def client_for(slack: FakeSlack):
+    client = web_client(Settings("xoxb-test", None, None, slack.api_url))
+    return lambda _workspace: client
+
+
+@pytest.fixture
+def due_tomorrow(env: Env, clock: FakeClock) -> None:
+    load_demo(env)
+    council.run(env, ADMIN, "create #pipeline dimensions=product tz=UTC")
+    cell = actions.Cell(1, None, "R1", "product", "Platform", "closed", "2026-Q4")
+    assigned = actions.assign(
+        env,
+        ADMIN,
+        cell,
+        actions.Place(),
+        owner="<@U0DEMO004|Jo Park>",
+        kind="spiff",
+        description="SPIFF for Platform",
+        due="2026-11-27",
+        key="k1",
+        owner_timezone="UTC",
+    )
+    assert isinstance(assigned, actions.ActionAssigned)
+    clock.current = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # the day before, 09:30
+
+
+def reminded(slack: FakeSlack) -> list[str]:
+    return [c.params["channel"] for c in slack.calls_to("chat.postMessage")]
+
+
+@pytest.mark.parametrize(
+    "failure",
+    [
+        (200, {"ok": False, "error": "fatal_error"}),
+        (RESET, None),
+    ],
+    ids=["refused", "reset"],
+)
+def test_a_reminder_that_did_not_go_out_goes_next_round_once(
+    env: Env, slack: FakeSlack, client_for, due_tomorrow: None, clock: FakeClock, failure
+):
+    status, body = failure
+    # A reset is retried by the client; make every try of this round fail.
+    slack.fail_next("chat.postMessage", status, body, times=1 if status else 3)
+    assert send_reminders(env, client_for) == []
+    assert reminded(slack) == []
+    clock.current = clock.current.replace(minute=45)
+    assert [r.why for r in send_reminders(env, client_for)] == ["tomorrow"]
+    assert send_reminders(env, client_for) == []
+    assert reminded(slack) == ["U0DEMO004"]
