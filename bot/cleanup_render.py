@@ -7,7 +7,7 @@ import json
 
 from tabulate import tabulate
 
-from bot.render import Block, Message, Modal, button, context, esc, render, section
+from bot.render import Block, Message, Modal, button, context, esc, first_page, render, section
 from commands.cleanup import CleanRoom, SnoozeErrors, SnoozeForm, TeamRoom
 
 SNOOZE_FORM = "deal_snooze"
@@ -54,12 +54,7 @@ def room_messages(result: CleanRoom) -> list[Message]:
 
 @render.register
 def _(result: CleanRoom) -> Message:
-    messages = room_messages(result)
-    first = messages[0]
-    if len(messages) > 1:
-        more = len(result.deals) - DEALS_PER_MESSAGE
-        first.blocks.append(context(f"…and {more} more; the weekly DM lists them all."))
-    return first
+    return first_page(room_messages(result), DEALS_PER_MESSAGE, len(result.deals))
 
 
 def team_lines(result: TeamRoom) -> list[str]:

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from tabulate import tabulate
 
-from bot.render import BLOCK_LIMIT, Block, Message, chunks, context, esc, render, section
+from bot.render import (
+    BLOCK_LIMIT,
+    Block,
+    Message,
+    chunks,
+    context,
+    esc,
+    first_page,
+    render,
+    section,
+)
 from commands.checklist import (
     AnswerSaved,
     Checklist,
@@ -102,12 +112,7 @@ def checklist_messages(checklist: Checklist) -> list[Message]:
 
 @render.register
 def _(result: Checklist) -> Message:
-    messages = checklist_messages(result)
-    first = messages[0]
-    if len(messages) > 1:
-        more = len(result.deals) - DEALS_PER_MESSAGE
-        first.blocks.append(context(f"…and {more} more deals; the weekly DM lists them all."))
-    return first
+    return first_page(checklist_messages(result), DEALS_PER_MESSAGE, len(result.deals))
 
 
 def _counts(counts: list[Count]) -> str:

@@ -81,6 +81,16 @@ def chunks(lines: list[str], limit: int = SECTION_LIMIT) -> list[str]:
     return packed
 
 
+def first_page(pages: list[Message], shown: int, total: int) -> Message:
+    """The first of a long list's messages, for a reply, saying how many are left out."""
+    first = pages[0]
+    if len(pages) > 1:
+        first.blocks.append(
+            context(f"…and {total - shown} more deals; the weekly DM lists them all.")
+        )
+    return first
+
+
 @singledispatch
 def render(result: object) -> Message | Modal:
     """The message (or modal) that shows `result`."""

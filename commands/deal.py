@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from commands import checklist
@@ -34,6 +35,7 @@ from commands.stale import stale_reasons
 from commands.workspace import CATEGORIES, DIMENSIONS, ensure_person, local_today
 from store import checklists, keys, people, workspaces
 from store import deals as store_deals
+from store.db import ATTEMPTS, is_transient
 from store.deals import MAX_LISTED
 from store.models import Deal, DealVersion
 
@@ -227,14 +229,20 @@ def _run(env: Env, actor: Actor, work: Any, key: str | None = None) -> Any:
     With a `key` (an event id, a button press, a form submission) the use case has its
     effect once: the claim commits or rolls back together with the effect.
     """
-    try:
-        with env.db.transaction() as session:
-            s = _Context(session, env, actor)
-            if key is not None and not keys.claim(session, actor.workspace_id, key, s.now):
-                return Duplicate()
-            return work(s)
-    except CommandError as error:
-        return error.result
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            with env.db.transaction() as session:
+                s = _Context(session, env, actor)
+                if key is not None and not keys.claim(session, actor.workspace_id, key, s.now):
+                    return Duplicate()
+                return work(s)
+        except CommandError as error:
+            return error.result
+        except OperationalError as error:
+            # Lost a race with another transaction: nothing was written, so run it again.
+            if not is_transient(error) or attempt == ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 def run(env: Env, actor: Actor, text: str, key: str | None = None) -> DealResult:

@@ -13,6 +13,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 DEFAULT_URL = "sqlite:///council.db"
@@ -67,6 +68,20 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+# PostgreSQL's serialization failure and deadlock: the transaction lost a race and may
+# simply be run again.
+TRANSIENT_STATES = {"40001", "40P01"}
+ATTEMPTS = 3
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether running the same transaction again may well succeed."""
+    if not isinstance(error, OperationalError):
+        return False
+    state = getattr(error.orig, "sqlstate", None)
+    return state in TRANSIENT_STATES or "database is locked" in str(error.orig)
 
 
 class Database:

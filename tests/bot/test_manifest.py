@@ -17,5 +17,10 @@ def test_every_slash_command_is_in_the_manifest():
 
 def test_the_events_the_bot_answers_are_subscribed_and_the_home_tab_is_on():
     events = MANIFEST.split("bot_events:")[1].split("interactivity:")[0]
-    assert set(re.findall(r"- (\w+)", events)) == {"app_mention", "app_home_opened"}
+    assert set(re.findall(r"- (\w+)", events)) == {
+        "app_mention",
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    }
     assert "home_tab_enabled: true" in MANIFEST

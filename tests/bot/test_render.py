@@ -111,3 +111,37 @@ def test_reps_get_no_owner_field():
     modal = render(DealForm(None, ["Prospecting"], ["Pipeline"], {}, can_set_owner=False))
     assert isinstance(modal, Modal)
     assert "owner" not in {b["block_id"] for b in modal.view["blocks"]}
+
+
+def test_a_long_checklist_is_paged_within_slacks_limits():
+    from datetime import date
+    from decimal import Decimal
+
+    from bot.forecast_render import DEALS_PER_MESSAGE, checklist_messages
+    from commands.checklist import DEFAULT_QUESTIONS, Checklist, ChecklistDeal
+
+    deals = [
+        ChecklistDeal(
+            n,
+            f"Deal {n}",
+            "Jo",
+            1,
+            "Commit",
+            Decimal(1000),
+            date(2026, 12, 1),
+            "$",
+            {},
+            ("Budget",),
+            {},
+        )
+        for n in range(30)
+    ]
+    checklist = Checklist("Title", "2026-Q4", list(DEFAULT_QUESTIONS), deals, "none")
+    pages = checklist_messages(checklist)
+    assert [len(p.blocks) for p in pages] == [
+        2 + 2 * DEALS_PER_MESSAGE,
+        2 * (30 - DEALS_PER_MESSAGE),
+    ]
+    assert all(len(p.blocks) <= 50 for p in pages)
+    reply = render(checklist)
+    assert reply.blocks[-1]["elements"][0]["text"].startswith("…and 8 more deals")

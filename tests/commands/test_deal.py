@@ -366,3 +366,27 @@ def test_workspaces_never_see_each_others_deals(env: Env, maya: Actor):
     assert isinstance(result, Choice) and "No deal matches" in result.prompt
     found = deal.run(env, other, "find Acme")
     assert isinstance(found, DealList) and found.deals == []
+
+
+def test_a_transaction_that_lost_a_race_is_run_again(env: Env, maya: Actor, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    from store import deals as store_deals
+
+    deal.run(env, maya, "new Racy amount=1k")
+    original, tries = store_deals.change_deal, []
+
+    class SerializationFailure(Exception):
+        sqlstate = "40001"
+
+    def loses_once(*args: object, **kwargs: object) -> object:
+        tries.append(1)
+        if len(tries) == 1:
+            raise OperationalError("UPDATE", {}, SerializationFailure())
+        return original(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_deals, "change_deal", loses_once)
+    saved = deal.run(env, maya, "Racy amount=2k")
+    assert saved.changes[0].new == "$2,000" and len(tries) == 2  # type: ignore[union-attr]
+    with env.db.transaction() as session:
+        assert len(store_deals.history(session, "T0TEST001", saved.deal.id)) == 2  # type: ignore[union-attr]

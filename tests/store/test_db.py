@@ -60,3 +60,20 @@ def test_the_migrations_build_exactly_the_models(database: Database):
         context = MigrationContext.configure(connection, opts={"compare_type": False})
         differences = compare_metadata(context, expected)
     assert differences == []
+
+
+def test_only_lost_races_are_worth_running_again():
+    from sqlalchemy.exc import OperationalError
+
+    from store.db import is_transient
+
+    class Orig(Exception):
+        def __init__(self, sqlstate: str | None, text: str = "") -> None:
+            super().__init__(text)
+            self.sqlstate = sqlstate
+
+    assert is_transient(OperationalError("x", {}, Orig("40001")))  # serialization failure
+    assert is_transient(OperationalError("x", {}, Orig("40P01")))  # deadlock
+    assert is_transient(OperationalError("x", {}, Orig(None, "database is locked")))
+    assert not is_transient(OperationalError("x", {}, Orig("08006")))  # connection lost
+    assert not is_transient(ValueError("40001"))
