@@ -29,7 +29,7 @@ from schedules.reminders import send_reminders
 
 PROMPT = "council> "
 LOCAL_USER = ("ULOCAL", "you")
-CONSOLE_HELP = """Type commands as in Slack: /deal, /apm, /coverage, /actions, /council
+CONSOLE_HELP = """Type commands as in Slack: /deal, /apm, /coverage, /forecast, /actions, /council
 (try /deal help).
 A number presses that button in the last reply.
 /as NAME acts as someone else (e.g. /as Jo Park); /whoami; quit or Ctrl-D leaves.

@@ -25,9 +25,3 @@ def uninstalled(env: Env, workspace_id: str) -> None:
         workspace = workspaces.get_workspace(session, workspace_id)
         if workspace is not None and workspace.uninstalled_at is None:
             workspace.uninstalled_at = env.now()
-
-
-def active(env: Env, workspace_id: str) -> bool:
-    with env.db.transaction() as session:
-        workspace = workspaces.get_workspace(session, workspace_id)
-        return workspace is not None and workspace.uninstalled_at is None

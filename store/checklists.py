@@ -27,16 +27,6 @@ def answers(session: Session, deal_ids: Iterable[int]) -> dict[int, dict[str, De
     return current
 
 
-def answer_history(session: Session, deal_id: int) -> list[DealAnswer]:
-    return list(
-        session.scalars(
-            select(DealAnswer)
-            .where(DealAnswer.deal_id == deal_id)
-            .order_by(DealAnswer.answered_at, DealAnswer.id)
-        )
-    )
-
-
 def record_answer(
     session: Session,
     workspace_id: str,
