@@ -27,7 +27,7 @@ lint: $(STAMP)
 test: lint  ## every test, on SQLite and (when reachable) PostgreSQL
 	$(BIN)/pytest
 
-bench: $(STAMP)  ## BENCHMARKS.md's tables at 10k and 100k deals, SQLite and PostgreSQL (~7 min)
+bench: $(STAMP)  ## BENCHMARKS.md's tables at 10k and 100k deals, SQLite and PostgreSQL (~5 min)
 	$(BIN)/python -m bench.scale_bench --sizes 10000,100000 --runs 5 --http-size 100000
 	$(BIN)/python -m bench.import_bench --rows 100000 --runs 1
 

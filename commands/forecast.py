@@ -104,19 +104,20 @@ def run(env: Env, actor: Actor, text: str) -> object:
         return Help("/forecast", forecast_help())
     if first == "questions":
         return checklist.show(env, actor, [w.lower() for w in words[1:]])
+    now = env.now()
     try:
         with env.db.transaction() as session:
-            me = ensure_person(session, actor, env.now())
+            me = ensure_person(session, actor, now)
             workspace = workspaces.get_workspace(session, actor.workspace_id)
             assert workspace is not None
-            request = _read(session, workspace, words, local_today(workspace, env.now()))
-            period = _period(workspace, request.period_text, env.now())
+            request = _read(session, workspace, words, local_today(workspace, now))
+            period = _period(workspace, request.period_text, now)
             cell = request.cell or _Cell(BOOK, str(me.id))
             if request.amount is None and not request.clear:
                 if request.cell is None:
-                    return board(session, workspace, me, period, env.now())
-                return _detail(_Ledger(session, workspace, me, period, env.now()), cell)
-            return _call(session, workspace, me, period, cell, request, env.now(), actor.via)
+                    return board(session, workspace, me, period, now)
+                return _detail(_Ledger(session, workspace, me, period, now), cell)
+            return _call(session, workspace, me, period, cell, request, now, actor.via)
     except CommandError as error:
         return error.result
 
