@@ -16,7 +16,8 @@ from sqlalchemy import func, select, text
 from bot.app import web_client
 from bot.oauth import NotInstalled, clients_for
 from commands.context import Env
-from store.models import Deal, Workspace
+from schedules.digests import deliver
+from store.models import Council, Deal, Workspace
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import User, post, slash_command
@@ -86,9 +87,17 @@ def test_install_then_commands_and_jobs_use_the_workspaces_own_token(
     assert "pipeline" in slack.wait_for("response_url")[-1].params["text"]
     users_info = slack.calls_to("users.info")[-1]
     assert users_info.headers.get("Authorization") == "Bearer xoxb-installed-T0NEW0001"
-    # Scheduled work finds the same token.
-    client = clients_for(env, oauth_app.settings, web_client)("T0NEW0001")
-    assert client.token == "xoxb-installed-T0NEW0001"
+    # Scheduled work finds the same token: the council's digest goes out with it.
+    client_for = clients_for(env, oauth_app.settings, web_client)
+    assert client_for("T0NEW0001").token == "xoxb-installed-T0NEW0001"
+    with env.db.transaction() as session:
+        council_id = session.scalar(select(Council.id).where(Council.workspace_id == "T0NEW0001"))
+    assert council_id is not None
+    assert deliver(env, client_for, council_id).status == "posted"
+    posts = slack.calls_to("chat.postMessage")
+    assert posts and {c.headers.get("Authorization") for c in posts} == {
+        "Bearer xoxb-installed-T0NEW0001"
+    }
 
 
 def test_a_workspace_that_never_installed_gets_nothing_done(
