@@ -47,6 +47,7 @@ from commands.periods import as_of_day
 from store import workspaces
 from store.db import Database
 from store.models import Deal
+from tests.support.http_app import free_port, wait_healthy
 
 POSTGRES_ADMIN = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -190,28 +191,6 @@ def growth_table(results: dict[tuple[str, int], dict[str, float]]) -> None:
 # HTTP ---------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_healthy(port: int, timeout: float = 60) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1):
-                return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
-
-
 def start_server(
     module: str, url: str, api_url: str, secret: str
 ) -> tuple[subprocess.Popen[bytes], int]:
@@ -233,7 +212,7 @@ def start_server(
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
-    wait_healthy(port)
+    wait_healthy(port, process)
     return process, port
 
 

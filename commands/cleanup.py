@@ -9,11 +9,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
-from commands.formatting import short_money
 from commands.parsing import ParseError, clean, parse_date
 from commands.permissions import acts_for, who_can_change
 from commands.results import CommandError, Duplicate, Notice, Problem, Refused
-from commands.stale import stale_reasons
+from commands.stale import deal_label, stale_reasons
 from commands.workspace import ensure_person, local_today
 from store import checklists, keys, people, workspaces
 from store import deals as store_deals
@@ -117,10 +116,7 @@ def room(session: Session, workspace: Workspace, person: Person, now: datetime) 
         StaleDeal(
             deal.id,
             deal.name,
-            " · ".join(
-                [deal.name, deal.stage, short_money(deal.amount, symbol)]
-                + ([f"closes {deal.close_date.isoformat()}"] if deal.close_date else [])
-            ),
+            deal_label(deal, symbol),
             reasons,
         )
         for deal, reasons in stale

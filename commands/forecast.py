@@ -288,14 +288,7 @@ class _Ledger:
         person = self.people.get(person_id)
         if person is None or not is_manager(person):
             return set()
-        team: set[int] = set()
-        frontier = [person_id]
-        while frontier:
-            for report in self.reports.get(frontier.pop(), []):
-                if report not in team and report != person_id:
-                    team.add(report)
-                    frontier.append(report)
-        return team
+        return people.team_of(self.reports, person_id)
 
     def name(self, person_id: int) -> str:
         person = self.people.get(person_id)

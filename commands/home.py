@@ -15,10 +15,9 @@ from commands.cleanup import TeamRoom, team_room
 from commands.context import Actor, Env
 from commands.councils import thresholds_of
 from commands.fiscal import quarter_containing
-from commands.formatting import short_money
 from commands.metrics import Row
 from commands.permissions import is_manager
-from commands.stale import stale_reasons
+from commands.stale import deal_label, stale_reasons
 from commands.workspace import ensure_person, local_today
 from store import checklists, people, workspaces
 from store import councils as store_councils
@@ -82,10 +81,7 @@ def build_home(env: Env, actor: Actor) -> Home:
         deals = [
             HomeDeal(
                 d.id,
-                " · ".join(
-                    [d.name, d.stage, short_money(d.amount, symbol)]
-                    + ([f"closes {d.close_date.isoformat()}"] if d.close_date else [])
-                ),
+                deal_label(d, symbol),
                 stale_reasons(d, today, now, workspace.stale_after_days),
                 d.id in snoozed,
             )

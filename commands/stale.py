@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from commands.formatting import short_money
 from store.models import Deal
+
+
+def deal_label(deal: Deal, symbol: str) -> str:
+    """`Acme renewal · Decision · $120k · closes 2026-12-15`, for nudges and the Home tab."""
+    parts = [deal.name, deal.stage, short_money(deal.amount, symbol)]
+    if deal.close_date:
+        parts.append(f"closes {deal.close_date.isoformat()}")
+    return " · ".join(parts)
 
 
 def stale_reasons(deal: Deal, today: date, now: datetime, stale_after_days: int) -> tuple[str, ...]:

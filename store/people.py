@@ -91,6 +91,11 @@ def team_ids(session: Session, workspace_id: str, manager_id: int) -> set[int]:
     reports: dict[int, list[int]] = {}
     for person_id, boss_id in rows:
         reports.setdefault(boss_id, []).append(person_id)
+    return team_of(reports, manager_id)
+
+
+def team_of(reports: dict[int, list[int]], manager_id: int) -> set[int]:
+    """Everyone below `manager_id` in `reports` (each manager's direct reports)."""
     team: set[int] = set()
     frontier = [manager_id]
     while frontier:

@@ -14,7 +14,6 @@ from bot import actors
 from bot.forecast_render import CHECKLIST_ACTION
 from bot.listeners.deliver import Reply, patient, reply
 from bot.listeners.safety import reply_on_failure
-from bot.render import Message, render
 from commands import actions, checklist, deal
 from commands.context import Env
 from commands.results import Problem, Refused
@@ -76,14 +75,7 @@ def register_checklist(app: App, env: Env, work: Executor) -> None:
                 env, actors.from_interaction(body, "checkbox"), deal_id, selected
             )
             if isinstance(result, (Problem, Refused)):
-                shown = render(result)
-                assert isinstance(shown, Message)
-                respond(
-                    text=shown.text,
-                    blocks=shown.blocks,
-                    response_type="ephemeral",
-                    replace_original=False,
-                )
+                reply(result, respond=respond, client=client, trigger_id=None)
 
     app.action(CHECKLIST_ACTION)(acking(work, answer))
 

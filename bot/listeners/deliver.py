@@ -7,14 +7,10 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.render import Message, Modal, render
+from bot.retries import retry_handlers
 
 
 def reply(
@@ -59,14 +55,7 @@ class Replier:
         self.response_url = response_url
 
     def __call__(self, text: str = "", **fields: Any) -> WebhookResponse:
-        client = WebhookClient(
-            self.response_url,
-            retry_handlers=[
-                ConnectionErrorRetryHandler(max_retry_count=2),
-                RateLimitErrorRetryHandler(max_retry_count=3),
-                ServerErrorRetryHandler(max_retry_count=2),
-            ],
-        )
+        client = WebhookClient(self.response_url, retry_handlers=retry_handlers())
         body = {"text": text, **{k: v for k, v in fields.items() if v is not None}}
         return client.send_dict(body)
 

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
 from tests.support.fake_slack import FakeSlack
+from tests.support.http_app import free_port, wait_healthy
 from tests.support.slack_requests import SECRET, post, slash_command
 
 COUNCIL = [sys.executable, "-m", "bot.cli"]
@@ -75,12 +73,6 @@ def test_slack_modes_say_which_setting_is_missing(command: str, needs: str, tmp_
     assert needs in result.stderr and "Traceback" not in result.stderr
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def test_serve_runs_gunicorn_with_health_and_signed_slack_requests(
     tmp_path: Path, slack: FakeSlack
 ):
@@ -104,16 +96,7 @@ def test_serve_runs_gunicorn_with_health_and_signed_slack_requests(
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
-                    assert r.read() == b"ok\n"
-                    break
-            except OSError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    raise
-                time.sleep(0.2)
+        assert wait_healthy(port, server) == b"ok\n"
         url = f"http://127.0.0.1:{port}/slack/events"
         body = slash_command("/deal", "new Served deal amount=10k", slack.response_url("s"))
         reply = post(url, body, content_type="application/x-www-form-urlencoded")

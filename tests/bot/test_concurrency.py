@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import itertools
 import os
-import socket
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -24,6 +21,7 @@ from store.db import Database
 from store.models import Deal, DealVersion
 from tests.support.databases import PostgresServer
 from tests.support.fake_slack import FakeSlack
+from tests.support.http_app import free_port, wait_healthy
 from tests.support.slack_requests import SECRET, User, post, slash_command
 
 ROOT = Path(__file__).parents[2]
@@ -31,12 +29,6 @@ ADMIN = User("U0MAYA001", "maya")
 UPDATES, DEALS, CLIENTS = 1000, 50, 25
 
 pytestmark = pytest.mark.postgres
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture
@@ -57,9 +49,10 @@ def servers(shared: Database, slack: FakeSlack, tmp_path: Path) -> Iterator[list
         "SLACK_API_URL": slack.api_url,
         "WEB_CONCURRENCY": "2",
     }
-    processes, urls = [], []
+    processes, urls, ports = [], [], []
     for _ in range(2):
         port = free_port()
+        ports.append(port)
         processes.append(
             subprocess.Popen(
                 [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
@@ -71,15 +64,8 @@ def servers(shared: Database, slack: FakeSlack, tmp_path: Path) -> Iterator[list
         )
         urls.append(f"http://127.0.0.1:{port}")
     try:
-        for url in urls:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"{url}/healthz", timeout=2).close()
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "a server did not start"
-                    time.sleep(0.2)
+        for port, process in zip(ports, processes, strict=True):
+            wait_healthy(port, process)
         yield urls
     finally:
         for process in processes:

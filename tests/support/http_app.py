@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import threading
+import time
+import urllib.request
 from socketserver import ThreadingMixIn
+from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from bot.app import create_app
@@ -57,3 +62,26 @@ class RunningApp:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def free_port() -> int:
+    """A port nothing listens on now, for a server started as a separate process."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_healthy(
+    port: int, process: subprocess.Popen[Any] | None = None, timeout: float = 60
+) -> bytes:
+    """Wait for `/healthz` on `port` to answer; its body. Fails when the time is up or the
+    server's process has exited."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                return bytes(r.read())
+        except OSError:
+            if time.monotonic() > deadline or (process is not None and process.poll() is not None):
+                raise
+            time.sleep(0.2)
