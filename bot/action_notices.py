@@ -9,6 +9,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.actions_render import owner_mention
+from bot.post_once import DOUBT, post_once
 from bot.render import Message, context, esc, render, section
 from bot.web_api import WebApi
 from commands.actions import ActionAssigned
@@ -25,7 +26,9 @@ def announce(client: WebApi, result: ActionAssigned) -> None:
     assert isinstance(shown, Message)
     if place.channel and place.thread_ts:
         _try(
-            client.chat_postMessage,
+            post_once,
+            client,
+            f"action:{action.id}:thread",
             channel=place.channel,
             thread_ts=place.thread_ts,
             text=shown.text,
@@ -41,7 +44,9 @@ def announce(client: WebApi, result: ActionAssigned) -> None:
         link = f" <{response['permalink']}|Open the thread>" if response else ""
     if action.owner_user_id:
         _try(
-            client.chat_postMessage,
+            post_once,
+            client,
+            f"action:{action.id}:owner",
             channel=action.owner_user_id,
             text=(
                 f"You own {action.label} ({action.cell}) in the {action.council} council: "
@@ -67,9 +72,12 @@ def announce(client: WebApi, result: ActionAssigned) -> None:
         )
 
 
-def _try(call: Callable[..., Any], **kwargs: Any) -> Any:
+def _try(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    name = getattr(call, "__name__", "call")
     try:
-        return call(**kwargs)
+        return call(*args, **kwargs)
     except SlackApiError as error:
-        log.warning("%s failed: %s", getattr(call, "__name__", "call"), error.response.get("error"))
-        return None
+        log.warning("%s failed: %s", name, error.response.get("error"))
+    except DOUBT as error:
+        log.warning("%s got no answer: %r", name, error)
+    return None

@@ -18,12 +18,13 @@ from commands.context import Env
 
 
 def web_client(settings: Settings, token: str | None = None) -> WebClient:
-    """A Web API client for `SLACK_API_URL` that waits out 429s and retries 5xx and resets;
-    with the one bot token unless given another (or "" for none)."""
+    """A Web API client for `SLACK_API_URL` that waits out 429s and retries 5xx, resets and
+    timeouts; with the one bot token unless given another (or "" for none)."""
     return WebClient(
         token=settings.bot_token if token is None else token or None,
         base_url=settings.api_url,
         retry_handlers=retry_handlers(),
+        timeout=settings.timeout_seconds,  # type: ignore[arg-type]  # a float is fine for urllib
     )
 
 

@@ -20,6 +20,7 @@ class ConsoleSlack:
         self.show = show
         self.image_dir = image_dir
         self.count = 0
+        self.posted: list[dict[str, Any]] = []  # what conversations_history reads back
 
     def _ts(self) -> str:
         self.count += 1
@@ -32,9 +33,13 @@ class ConsoleSlack:
         text: str,
         blocks: list[Block] | None = None,
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
         **_: Any,
     ) -> dict[str, Any]:
         ts = self._ts()
+        self.posted.append(
+            {"channel": channel, "ts": ts, "thread_ts": thread_ts, "metadata": metadata}
+        )
         where = (
             f"DM to {channel}"
             if channel.startswith("U")
@@ -65,7 +70,30 @@ class ConsoleSlack:
     def files_upload_v2(
         self, *, channel: str, file: bytes, filename: str, title: str, **_: Any
     ) -> dict[str, Any]:
-        path = self.image_dir / filename
+        # One file, the latest image, rather than one per digest in the working folder.
+        path = self.image_dir / "apm.png"
         path.write_bytes(file if isinstance(file, bytes) else base64.b64decode(file))
         self.show(f"[{channel}] image {title}: {path.resolve()}", [], {})
-        return {"ok": True, "file": {"id": f"F{self._ts()}"}}
+        file_id = f"F{self._ts()}"
+        self.posted.append(
+            {
+                "channel": channel,
+                "ts": file_id,
+                "thread_ts": None,
+                "files": [{"id": file_id, "name": filename}],
+            }
+        )
+        return {"ok": True, "file": {"id": file_id}}
+
+    def conversations_open(self, *, users: str, **_: Any) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": users}}
+
+    def conversations_history(self, *, channel: str, **_: Any) -> dict[str, Any]:
+        found = [m for m in self.posted if m["channel"] == channel and not m["thread_ts"]]
+        return {"ok": True, "messages": found[::-1]}
+
+    def conversations_replies(self, *, channel: str, ts: str, **_: Any) -> dict[str, Any]:
+        found = [
+            m for m in self.posted if m["channel"] == channel and ts in (m["ts"], m["thread_ts"])
+        ]
+        return {"ok": True, "messages": found}

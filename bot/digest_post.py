@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot.post_once import post_once, upload_once
 from bot.web_api import WebApi
 
 UNREACHABLE = ("not_in_channel", "channel_not_found", "is_archived")
@@ -26,22 +27,30 @@ def post_payload(
     payload: dict[str, Any],
     posted: dict[int, str],
     record: Callable[[int, str], None],
+    *,
+    run_id: int,
+    resumed: bool = False,
 ) -> int:
     """Post every message not yet posted, recording each as Slack accepts it; the first
-    message is the parent of the thread. Returns how many were posted now."""
+    message is the parent of the thread. Returns how many were posted now.
+
+    A `resumed` run may have stopped between Slack taking a message and its recording, so
+    the first message not recorded is looked for before it is posted."""
     channel = payload["channel"]
     parent = posted.get(0)
     count = 0
+    look_first = resumed
     for position, message in enumerate(payload["messages"]):
         if position in posted:
             continue
         try:
-            ts = _post(client, channel, message, parent)
+            ts = _post(client, channel, message, parent, f"digest:{run_id}:{position}", look_first)
         except SlackApiError as error:
             reason = str(error.response.get("error", ""))
             if reason in UNREACHABLE:
                 raise ChannelUnreachable(reason) from error
             raise
+        look_first = False
         record(position, ts)
         count += 1
         if position == 0:
@@ -49,29 +58,43 @@ def post_payload(
     return count
 
 
-def _post(client: WebApi, channel: str, message: dict[str, Any], parent: str | None) -> str:
+def _post(
+    client: WebApi,
+    channel: str,
+    message: dict[str, Any],
+    parent: str | None,
+    key: str,
+    look_first: bool,
+) -> str:
     if message["kind"] == "image":
-        response = client.files_upload_v2(
+        return upload_once(
+            client,
             channel=channel,
             file=base64.b64decode(message["png"]),
-            filename="apm.png",
+            filename=f"apm-{key.replace(':', '-')}.png",
             title=message["title"],
+            look_first=look_first,
         )
-        return str(response["file"]["id"])
     extra = {"thread_ts": parent} if message["kind"] == "thread" else {}
-    response = client.chat_postMessage(
+    return post_once(
+        client,
+        key,
         channel=channel,
         text=message["text"],
         blocks=message["blocks"],
         unfurl_links=False,
+        look_first=look_first,
         **extra,
     )
-    return str(response["ts"])
 
 
-def tell_creator(client: WebApi, user_id: str, council: str, channel: str, error: str) -> None:
+def tell_creator(
+    client: WebApi, user_id: str, council: str, channel: str, error: str, key: str
+) -> None:
     """DM the council's creator that its digest cannot be posted, and how to fix it."""
-    client.chat_postMessage(
+    post_once(
+        client,
+        key,
         channel=user_id,
         text=(
             f":warning: The {council} council's digest could not be posted in {channel} "

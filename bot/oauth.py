@@ -29,6 +29,9 @@ BOT_SCOPES = (
     "users:read",
     "users:read.email",
     "app_mentions:read",
+    "channels:history",
+    "groups:history",
+    "im:history",
 )
 STATE_SECONDS = 600
 

@@ -16,6 +16,8 @@ class Settings:
     api_url: str
     client_id: str | None = None
     client_secret: str | None = None
+    # How long a Web API call may go unanswered; then it is retried, or (a post) looked for.
+    timeout_seconds: float = 15.0
 
     @property
     def oauth(self) -> bool:
@@ -32,4 +34,5 @@ class Settings:
             api_url=api_url if api_url.endswith("/") else api_url + "/",
             client_id=os.environ.get("SLACK_CLIENT_ID") or None,
             client_secret=os.environ.get("SLACK_CLIENT_SECRET") or None,
+            timeout_seconds=float(os.environ.get("SLACK_TIMEOUT") or 15),
         )

@@ -162,6 +162,7 @@ class Reminder:
     action: ActionView
     why: str  # tomorrow, today or overdue
     day: date  # the owner's day it is for: one reminder per action and day
+    again: bool = False  # an earlier attempt that day failed, and may have got through
 
 
 def kinds_of(session: Session, workspace_id: str) -> list[str]:
@@ -601,16 +602,20 @@ def reminders_due(env: Env, now: datetime, workspace: str | None = None) -> list
             if not keys.claim(session, action.workspace_id, _reminder_key(action.id, day), now):
                 continue
             action.last_reminded_on = day
-            due.append(Reminder(action.workspace_id, _view(session, action, day), why, day))
+            again = keys.exists(session, action.workspace_id, _again_key(action.id, day))
+            view = _view(session, action, day)
+            due.append(Reminder(action.workspace_id, view, why, day, again))
     return due
 
 
 def reminder_not_sent(env: Env, reminder: Reminder) -> None:
-    """Slack refused the reminder: give back its claim, so the next round sends it."""
+    """Slack refused the reminder, or no answer came: give back its claim, so the next
+    round sends it, looking first whether this attempt got through after all."""
     with env.db.transaction() as session:
-        keys.release(
-            session, reminder.workspace_id, _reminder_key(reminder.action.id, reminder.day)
-        )
+        key = _reminder_key(reminder.action.id, reminder.day)
+        keys.release(session, reminder.workspace_id, key)
+        again = _again_key(reminder.action.id, reminder.day)
+        keys.claim(session, reminder.workspace_id, again, env.now())
         action = store_actions.get_action(session, reminder.workspace_id, reminder.action.id)
         if action is not None and action.last_reminded_on == reminder.day:
             action.last_reminded_on = None
@@ -618,6 +623,10 @@ def reminder_not_sent(env: Env, reminder: Reminder) -> None:
 
 def _reminder_key(action_id: int, day: date) -> str:
     return f"remind:{action_id}:{day}"
+
+
+def _again_key(action_id: int, day: date) -> str:
+    return f"remind-again:{action_id}:{day}"
 
 
 def digest_actions(

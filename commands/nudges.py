@@ -32,6 +32,7 @@ class Nudge:
     user_id: str
     kind: str
     contents: list[Content]
+    again: bool = False  # an earlier attempt failed, and may have sent some of it
 
 
 def _content(
@@ -98,12 +99,15 @@ def _claim(session: Session, workspace: Workspace, person: Person, now: datetime
         contents = _content(session, workspace, person, kind, now)
         if not contents:
             continue
-        nudge = store_nudges.claim(
+        claim = store_nudges.claim(
             session, workspace.id, person.id, week, kind, now=now, lease_until=now + LEASE
         )
-        if nudge is not None:
+        if claim is not None:
+            nudge, again = claim
             assert person.slack_user_id is not None
-            claimed.append(Nudge(nudge.id, workspace.id, person.slack_user_id, kind, contents))
+            claimed.append(
+                Nudge(nudge.id, workspace.id, person.slack_user_id, kind, contents, again)
+            )
     return claimed
 
 

@@ -47,6 +47,8 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
         if run is None:
             return Delivery("skipped", name, detail=f"{week} is posted or being posted")
         run_id, payload = run.id, run.payload
+    # A payload means an earlier attempt built it and may have posted part of it.
+    resumed = bool(payload)
     if not payload:
         with env.db.transaction() as session:
             council = store_councils.get_council(session, council_id)
@@ -67,9 +69,9 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
 
     client = client_for(workspace_id)
     try:
-        count = post_payload(client, payload, posted, record)
+        count = post_payload(client, payload, posted, record, run_id=run_id, resumed=resumed)
     except ChannelUnreachable as error:
-        _pause(env, client, council_id, error.error)
+        _pause(env, client, council_id, error.error, run_id)
         return Delivery("paused", name, run_id, detail=error.error)
     except Exception as error:
         log.exception("digest of %s failed; the next attempt resumes it", name)
@@ -81,7 +83,7 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
     return Delivery("posted", name, run_id, count)
 
 
-def _pause(env: Env, client: WebApi, council_id: int, error: str) -> None:
+def _pause(env: Env, client: WebApi, council_id: int, error: str, run_id: int) -> None:
     with env.db.transaction() as session:
         council = store_councils.get_council(session, council_id)
         assert council is not None
@@ -93,7 +95,7 @@ def _pause(env: Env, client: WebApi, council_id: int, error: str) -> None:
             if run.status == "running":
                 store_councils.finish_run(session, run.id, "failed", env.now(), error)
     if creator_id:
-        tell_creator(client, creator_id, name, f"<#{channel}>", error)
+        tell_creator(client, creator_id, name, f"<#{channel}>", error, f"paused:{run_id}")
 
 
 def is_due(meeting: datetime, now: datetime) -> bool:

@@ -8,6 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cleanup_render import room_messages
 from bot.forecast_render import checklist_messages
+from bot.post_once import post_once
 from bot.render import Message, render
 from commands.checklist import Checklist
 from commands.cleanup import CleanRoom
@@ -37,11 +38,16 @@ def send_nudges(env: Env, client_for: ClientFor, workspace: str | None = None) -
     for nudge in nudges_due(env, env.now(), workspace):
         try:
             client = client_for(nudge.workspace_id)
-            for content in nudge.contents:
-                for message in messages_of(content):
-                    client.chat_postMessage(
-                        channel=nudge.user_id, text=message.text, blocks=message.blocks
-                    )
+            messages = [m for content in nudge.contents for m in messages_of(content)]
+            for position, message in enumerate(messages):
+                post_once(
+                    client,
+                    f"nudge:{nudge.id}:{position}",
+                    channel=nudge.user_id,
+                    text=message.text,
+                    blocks=message.blocks,
+                    look_first=nudge.again,
+                )
         except SlackApiError as error:
             reason = str(error.response.get("error"))
             log.warning("%s nudge to %s not sent: %s", nudge.kind, nudge.user_id, reason)

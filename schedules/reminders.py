@@ -7,6 +7,7 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.actions_render import reminder_text
+from bot.post_once import post_once
 from commands.actions import Reminder, reminder_not_sent, reminders_due
 from commands.context import Env
 from schedules.digests import ClientFor
@@ -24,7 +25,13 @@ def send_reminders(env: Env, client_for: ClientFor, workspace: str | None = None
             continue
         try:
             client = client_for(reminder.workspace_id)
-            client.chat_postMessage(channel=owner, text=reminder_text(reminder))
+            post_once(
+                client,
+                f"remind:{reminder.action.id}:{reminder.day}",
+                channel=owner,
+                text=reminder_text(reminder),
+                look_first=reminder.again,
+            )
             sent.append(reminder)
         except SlackApiError as error:
             log.warning("reminder %s not sent: %s", reminder.action.id, error.response.get("error"))

@@ -20,6 +20,16 @@ def release(session: Session, workspace_id: str, key: str) -> None:
     )
 
 
+def exists(session: Session, workspace_id: str, key: str) -> bool:
+    """Whether `key` is claimed."""
+    found = session.scalar(
+        select(ProcessedKey.key).where(
+            ProcessedKey.workspace_id == workspace_id, ProcessedKey.key == key[:191]
+        )
+    )
+    return found is not None
+
+
 def claim(session: Session, workspace_id: str, key: str, now: datetime) -> bool:
     """Claim `key` in this transaction; False when it was claimed before.
 
@@ -27,12 +37,7 @@ def claim(session: Session, workspace_id: str, key: str, now: datetime) -> bool:
     second loses, and the effect that shares its transaction never happens.
     """
     key = key[:191]
-    existing = session.scalar(
-        select(ProcessedKey.key).where(
-            ProcessedKey.workspace_id == workspace_id, ProcessedKey.key == key
-        )
-    )
-    if existing is not None:
+    if exists(session, workspace_id, key):
         return False
     try:
         with session.begin_nested():

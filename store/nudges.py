@@ -20,9 +20,10 @@ def claim(
     *,
     now: datetime,
     lease_until: datetime,
-) -> Nudge | None:
-    """This process's claim on sending the nudge, or None when it was sent or another live
-    process is sending it. A failed nudge, or one whose sender died, is claimed again."""
+) -> tuple[Nudge, bool] | None:
+    """This process's claim on sending the nudge, and whether an earlier attempt may have
+    sent part of it; None when it was sent or another live process is sending it. A failed
+    nudge, or one whose sender died, is claimed again."""
     nudge = session.scalar(
         select(Nudge).where(Nudge.person_id == person_id, Nudge.week == week, Nudge.kind == kind)
     )
@@ -38,7 +39,7 @@ def claim(
                     lease_until=lease_until,
                 )
                 session.add(nudge)
-            return nudge
+            return nudge, False
         except IntegrityError:
             return None
     # Only one of several racing processes sees its UPDATE match.
@@ -54,7 +55,7 @@ def claim(
     if taken.rowcount != 1:
         return None
     session.refresh(nudge)
-    return nudge
+    return nudge, True
 
 
 def finish(session: Session, nudge_id: int, status: str, at: datetime, error: str = "") -> None:

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import web_client
+from bot.settings import Settings
 from commands.context import Actor, Env
 from store.db import Database
 from tests.support.clock import FakeClock
@@ -74,9 +76,7 @@ def fake_slack() -> Iterator[FakeSlack]:
 @pytest.fixture
 def slack(fake_slack: FakeSlack) -> FakeSlack:
     """The fake Slack, its record cleared for this test."""
-    fake_slack.calls.clear()
-    fake_slack._failures.clear()
-    fake_slack.uploads.clear()
+    fake_slack.clear()
     fake_slack.users = {"U0MAYA001": "maya", "U0JO00001": "jo"}
     return fake_slack
 
@@ -87,3 +87,11 @@ def http_app(env: Env, slack: FakeSlack) -> Iterator[RunningApp]:
     running = RunningApp(env, slack)
     yield running
     running.stop()
+
+
+@pytest.fixture
+def client_for(slack: FakeSlack):
+    """Any workspace's Web API client, against the fake Slack; it gives up on a silent call
+    after a second, well before the fake's HANG and LATE answer."""
+    client = web_client(Settings("xoxb-test", None, None, slack.api_url, timeout_seconds=1.0))
+    return lambda _workspace: client

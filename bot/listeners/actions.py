@@ -34,7 +34,7 @@ def acking(work: Executor, job: Work) -> Callable[..., None]:
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
         ack()
-        work.submit(job, body, action, patient(respond), client)
+        work.submit(job, body, action, patient(respond, client), client)
 
     return listener
 

@@ -23,7 +23,7 @@ log = logging.getLogger("council.commands")
 def register(app: App, env: Env, work: Executor) -> None:
     def handle(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        work.submit(answer, command, patient(respond), client)
+        work.submit(answer, command, patient(respond, client), client)
 
     def answer(command: dict[str, Any], respond: Reply, client: WebClient) -> None:
         name = command["command"]

@@ -51,11 +51,16 @@ class Replier:
     """Posts to a `response_url` as bolt's `respond` does, but waits out 429s and retries
     5xx answers and resets, so a busy Slack does not swallow a reply."""
 
-    def __init__(self, response_url: str) -> None:
+    def __init__(self, response_url: str, timeout: float) -> None:
         self.response_url = response_url
+        self.timeout = timeout
 
     def __call__(self, text: str = "", **fields: Any) -> WebhookResponse:
-        client = WebhookClient(self.response_url, retry_handlers=retry_handlers())
+        client = WebhookClient(
+            self.response_url,
+            timeout=self.timeout,  # type: ignore[arg-type]  # a float is fine for urllib
+            retry_handlers=retry_handlers(),
+        )
         body = {"text": text, **{k: v for k, v in fields.items() if v is not None}}
         return client.send_dict(body)
 
@@ -63,6 +68,9 @@ class Replier:
 Reply = Respond | Replier
 
 
-def patient(respond: Respond) -> Reply:
-    """`respond`, retrying when Slack is busy, wherever there is a response URL."""
-    return Replier(respond.response_url) if respond.response_url else respond
+def patient(respond: Respond, client: WebClient) -> Reply:
+    """`respond`, retrying when Slack is busy or slow as `client` does, wherever there is a
+    response URL."""
+    if not respond.response_url:
+        return respond
+    return Replier(respond.response_url, client.timeout)

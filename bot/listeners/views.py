@@ -16,6 +16,7 @@ from bot.action_notices import announce
 from bot.actions_render import ACTION_FORM
 from bot.cleanup_render import SNOOZE_FORM
 from bot.listeners.deliver import Replier
+from bot.post_once import post_once
 from bot.render import DEAL_FORM, Message, form_values, render
 from commands import actions, cleanup, deal
 from commands.cleanup import SnoozeErrors
@@ -69,7 +70,7 @@ def register(app: App, env: Env) -> None:
         ack()
         shown = render(result)
         assert isinstance(shown, Message)
-        confirm(client, metadata.get("response_url"), actor.user_id, shown)
+        confirm(client, metadata.get("response_url"), actor.user_id, shown, f"view:{view['id']}")
 
 
 def named_mention(client: WebClient, mention: str) -> str:
@@ -122,7 +123,7 @@ def register_snooze(app: App, env: Env) -> None:
         ack()
         shown = render(result)
         assert isinstance(shown, Message)
-        confirm(client, metadata.get("response_url"), actor.user_id, shown)
+        confirm(client, metadata.get("response_url"), actor.user_id, shown, f"view:{view['id']}")
 
 
 def register_actions(app: App, env: Env) -> None:
@@ -173,9 +174,13 @@ def register_actions(app: App, env: Env) -> None:
             announce(client, result)
 
 
-def confirm(client: WebClient, response_url: str | None, user_id: str, shown: Message) -> None:
+def confirm(
+    client: WebClient, response_url: str | None, user_id: str, shown: Message, key: str
+) -> None:
     """Tell the person the form was saved: where they typed the command, else by DM."""
     if response_url:
-        Replier(response_url)(text=shown.text, blocks=shown.blocks, response_type="ephemeral")
+        Replier(response_url, client.timeout)(
+            text=shown.text, blocks=shown.blocks, response_type="ephemeral"
+        )
     else:
-        client.chat_postMessage(channel=user_id, text=shown.text, blocks=shown.blocks)
+        post_once(client, key, channel=user_id, text=shown.text, blocks=shown.blocks)

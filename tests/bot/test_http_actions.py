@@ -8,14 +8,12 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import web_client
-from bot.settings import Settings
 from commands import council, deal
 from commands.context import Actor, Env
 from commands.demo import load_demo
 from schedules.digests import deliver
 from store.models import Action, Person
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import HANG, LATE, FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import (
     CHANNEL,
@@ -33,12 +31,11 @@ ADMIN = Actor("local", MAYA.id, "Maya Chen", "console")
 
 
 @pytest.fixture
-def digest(env: Env, slack: FakeSlack, http_app: RunningApp):
+def digest(env: Env, slack: FakeSlack, http_app: RunningApp, client_for):
     """A council in CHANNEL and its digest, posted to the fake Slack."""
     load_demo(env)
     council.run(env, ADMIN, f"create <#{CHANNEL}|pipeline> dimensions=product tz=UTC")
-    client = web_client(Settings("xoxb-test", None, None, slack.api_url))
-    delivered = deliver(env, lambda _w: client, 1)
+    delivered = deliver(env, client_for, 1)
     assert delivered.status == "posted"
     cells = [c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts")]
     parent_ts = cells[0].params["thread_ts"]  # the digest's first message
@@ -112,6 +109,25 @@ def test_assign_by_button_and_form(env: Env, slack: FakeSlack, http_app: Running
     assert actions_count(env) == 1
     post(http_app.events_url, submission, content_type=FORM)  # a resubmitted modal
     assert actions_count(env) == 1
+
+
+def test_a_slow_slack_during_an_assignment_shows_everything_once(
+    env: Env, slack: FakeSlack, http_app: RunningApp, digest
+):
+    parent_ts, cells = digest
+    slack.fail_next("views.open", HANG)  # never arrived: opened on the client's retry
+    press_assign(http_app, slack, cells[0], MAYA, parent_ts)
+    view = slack.wait_for("views.open")[0].view()
+    slack.fail_next("chat.postMessage", LATE, times=2)  # both notices taken, answers lost
+    answers = {"owner": JO.id, "kind": "SPIFF", "description": "SPIFF for Analytics"}
+    submission = view_submission(view, answers, user=MAYA, view_id="V0ASSIGN02")
+    post(http_app.events_url, submission, content_type=FORM)
+    slack.wait_for("chat.update")
+    thread = [m for m in slack.messages_in(CHANNEL) if m["thread_ts"] == parent_ts]
+    keys = [m["metadata"]["event_payload"]["key"] for m in thread if m.get("metadata")]
+    assert keys.count("action:1:thread") == 1 and keys[-1] == "action:1:thread"
+    assert [m["text"][:10] for m in slack.messages_in(JO.id)] == ["You own R1"]
+    assert len(slack.calls_to("views.open")) == 1 and actions_count(env) == 1
 
 
 def test_reps_may_not_assign_and_are_told_who_can(

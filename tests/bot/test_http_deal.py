@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from commands.context import Env
 from store.models import Deal, DealVersion
-from tests.support.fake_slack import FakeSlack
+from tests.support.fake_slack import HANG, FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import (
     JO,
@@ -290,4 +290,14 @@ def test_a_reply_slack_answers_busy_is_sent_again_once(
     reply = command(http_app, slack, "new Busy deal amount=10k")
     assert "Created *Busy deal*" in reply.blocks()[0]["text"]["text"]
     assert len(slack.calls_to("response_url!failed")) == 2
+    assert len(slack.calls_to("response_url")) == 1 and deals(env) == 1
+
+
+def test_a_reply_slack_leaves_unanswered_is_sent_again_once(
+    http_app: RunningApp, slack: FakeSlack, env: Env
+):
+    slack.fail_next("response_url", HANG)
+    reply = command(http_app, slack, "new Slow deal amount=10k")
+    assert "Created *Slow deal*" in reply.blocks()[0]["text"]["text"]
+    assert len(slack.calls_to("response_url!failed")) == 1
     assert len(slack.calls_to("response_url")) == 1 and deals(env) == 1

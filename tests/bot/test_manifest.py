@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from bot.oauth import BOT_SCOPES
 from commands.registry import SLASH_COMMANDS
 
 MANIFEST = (Path(__file__).parents[2] / "manifest.yml").read_text()
@@ -24,3 +25,8 @@ def test_the_events_the_bot_answers_are_subscribed_and_the_home_tab_is_on():
         "tokens_revoked",
     }
     assert "home_tab_enabled: true" in MANIFEST
+
+
+def test_an_oauth_install_asks_for_exactly_the_manifests_scopes():
+    scopes = MANIFEST.split("bot:")[1].split("settings:")[0]
+    assert set(re.findall(r"- ([\w:.]+)", scopes)) == set(BOT_SCOPES)

@@ -10,9 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.app import web_client
 from bot.digest_render import MAX_BLOCKS, MAX_TEXT, split
-from bot.settings import Settings
 from commands import council, deal
 from commands.context import Actor, Env
 from commands.demo import load_demo
@@ -20,16 +18,10 @@ from schedules import clock
 from schedules.digests import Delivery, deliver, deliver_due, is_due
 from store import councils as store_councils
 from tests.support.clock import FakeClock
-from tests.support.fake_slack import RESET, FakeSlack
+from tests.support.fake_slack import HANG, LATE, RESET, FakeSlack
 
 ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "slash_command")
 CHANNEL = "C0COUNCIL1"
-
-
-@pytest.fixture
-def client_for(slack: FakeSlack):
-    client = web_client(Settings("xoxb-test", None, None, slack.api_url))
-    return lambda _workspace: client
 
 
 @pytest.fixture
@@ -148,6 +140,51 @@ def test_rate_limits_and_server_errors_still_end_in_one_complete_digest(
     assert len(slack.calls_to("chat.postMessage!failed")) == 3
     texts = [c.params["text"] for c in posts(slack)]
     assert len(texts) == payload_size(env, result.run_id or 0) - 1 == len(set(texts))
+
+
+def shown(slack: FakeSlack) -> list[str]:
+    """What the council's channel shows, thread included: each message's key, each image's
+    file name."""
+    return [
+        m["metadata"]["event_payload"]["key"] if m.get("metadata") else m["files"][0]["name"]
+        for m in slack.messages_in(CHANNEL)
+    ]
+
+
+def test_lost_answers_and_silences_still_end_in_one_complete_digest(
+    env: Env, slack: FakeSlack, client_for, council_id: int
+):
+    slack.fail_next("chat.postMessage", LATE)  # the parent: taken, its answer lost
+    slack.fail_next("chat.postMessage", HANG, after=1)  # a cell's message: never arrived
+    slack.fail_next("files.completeUploadExternal", LATE)  # the image: shared, answer lost
+    slack.fail_next("conversations.replies", HANG)  # and the first look itself unanswered
+    result = deliver(env, client_for, council_id)
+    assert result.status == "posted"
+    size = payload_size(env, result.run_id or 0)
+    assert len(shown(slack)) == size == len(set(shown(slack)))
+    assert result.posted == size
+
+
+def test_a_message_slack_took_as_the_process_stopped_is_not_posted_again(
+    env: Env, slack: FakeSlack, client_for, council_id: int, clock: FakeClock, monkeypatch
+):
+    record = store_councils.record_message
+
+    def stop_at_the_third(session, run_id, position, *args):
+        if position == 2:
+            raise RuntimeError("the process stopped")  # Slack has the message; we don't know
+        return record(session, run_id, position, *args)
+
+    monkeypatch.setattr(store_councils, "record_message", stop_at_the_third)
+    stopped = deliver(env, client_for, council_id)
+    assert stopped.status == "failed" and len(shown(slack)) == 3
+    monkeypatch.setattr(store_councils, "record_message", record)
+    clock.advance(minutes=1)
+    resumed = deliver(env, client_for, council_id)
+    assert resumed.status == "posted" and resumed.run_id == stopped.run_id
+    size = payload_size(env, resumed.run_id or 0)
+    assert len(shown(slack)) == size == len(set(shown(slack)))
+    assert resumed.posted == size - 2  # the third was found, not posted
 
 
 def test_not_in_channel_pauses_the_council_and_tells_its_creator(

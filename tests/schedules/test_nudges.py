@@ -8,21 +8,13 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from bot.app import web_client
-from bot.settings import Settings
 from commands import cleanup, council, deal
 from commands.context import Actor, Env
 from schedules.clock import follow_up
 from schedules.nudges import send_nudges
 from store.models import Nudge, Person
 from tests.support.clock import FakeClock
-from tests.support.fake_slack import FakeSlack
-
-
-@pytest.fixture
-def client_for(slack: FakeSlack):
-    client = web_client(Settings("xoxb-test", None, None, slack.api_url))
-    return lambda _workspace: client
+from tests.support.fake_slack import HANG, LATE, FakeSlack
 
 
 @pytest.fixture
@@ -128,3 +120,26 @@ def test_snoozed_deals_and_switched_off_workspaces_get_no_nudge(
     assert send_nudges(env, client_for) == []  # Monday is no longer the day
     at(clock, "2026-12-01T08:00")
     assert {n.kind for n in send_nudges(env, client_for)} == {"checklist", "cleanup", "team"}
+
+
+def test_a_nudge_cut_off_midway_sends_only_the_rest_next_round(
+    env: Env, slack: FakeSlack, client_for, team: int, clock: FakeClock
+):
+    at(clock, "2026-11-23T09:00")
+    # Jo's checklist is three messages: the second is taken but its answer lost, and Slack
+    # then stays silent, so the nudge fails; the next round finds the first two.
+    slack.fail_next("chat.postMessage", LATE, after=1)
+    slack.fail_next("conversations.open", HANG, times=3)
+    first = send_nudges(env, client_for)
+    sent_to_jo = {n.kind for n in first if n.user_id == "U0JO00001"}
+    assert len(sent_to_jo) == 1  # of Jo's checklist and clean-your-room DMs, one failed
+    (failed,) = {"checklist", "cleanup"} - sent_to_jo
+    at(clock, "2026-11-23T09:05")
+    again = send_nudges(env, client_for)
+    assert [(n.user_id, n.kind, n.again) for n in again] == [("U0JO00001", failed, True)]
+    for user in ("U0JO00001", "U0SAM0001"):
+        texts = [m["text"] for m in slack.messages_in(user)]
+        keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages_in(user)]
+        assert texts and len(keys) == len(set(keys)), texts
+    with env.db.transaction() as session:
+        assert {n.status for n in session.scalars(select(Nudge))} == {"sent"}

@@ -7,22 +7,14 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import web_client
-from bot.settings import Settings
 from commands import actions, council
 from commands.context import Actor, Env
 from commands.demo import load_demo
 from schedules.reminders import send_reminders
 from tests.support.clock import FakeClock
-from tests.support.fake_slack import RESET, FakeSlack
+from tests.support.fake_slack import HANG, LATE, RESET, FakeSlack
 
 ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "console")
-
-
-@pytest.fixture
-def client_for(slack: FakeSlack):
-    client = web_client(Settings("xoxb-test", None, None, slack.api_url))
-    return lambda _workspace: client
 
 
 @pytest.fixture
@@ -70,3 +62,26 @@ def test_a_reminder_that_did_not_go_out_goes_next_round_once(
     assert [r.why for r in send_reminders(env, client_for)] == ["tomorrow"]
     assert send_reminders(env, client_for) == []
     assert reminded(slack) == ["U0DEMO004"]
+
+
+def test_a_reminder_whose_answer_is_lost_goes_out_once(
+    env: Env, slack: FakeSlack, client_for, due_tomorrow: None
+):
+    slack.fail_next("chat.postMessage", LATE)
+    assert [r.why for r in send_reminders(env, client_for)] == ["tomorrow"]
+    assert len(slack.messages_in("U0DEMO004")) == 1
+
+
+def test_a_reminder_slack_took_while_silent_throughout_is_not_sent_twice(
+    env: Env, slack: FakeSlack, client_for, due_tomorrow: None, clock: FakeClock
+):
+    # Slack takes the DM but its answer is lost, and every look at the DM goes unanswered
+    # too, so this round cannot tell; the next round looks first and finds it.
+    slack.fail_next("chat.postMessage", LATE)
+    slack.fail_next("conversations.open", HANG, times=3)
+    assert send_reminders(env, client_for) == []
+    clock.current = clock.current.replace(minute=45)
+    assert [r.why for r in send_reminders(env, client_for)] == ["tomorrow"]
+    assert send_reminders(env, client_for) == []
+    assert len(slack.messages_in("U0DEMO004")) == 1
+    assert len(slack.calls_to("chat.postMessage")) == 0  # the one post was the lost one

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import socket
@@ -30,7 +31,11 @@ class Call:
         return json.loads(view) if isinstance(view, str) else view
 
 
-RESET = 0  # a Failure with this status drops the connection instead of answering
+# Failures that are not an answer. RESET drops the connection at once, without the call
+# taking effect. HANG holds the connection past the client's timeout, then drops it, the call
+# not taken. LATE takes the call (the message is posted) but answers only after the client
+# has given up: the case that posts a message twice unless the bot looks before it retries.
+RESET, HANG, LATE = 0, -1, -2
 
 
 @dataclass
@@ -46,11 +51,15 @@ class FakeSlack:
 
     team_id = "T0TEST001"
     bot_user_id = "U0BOT0001"
+    slow_seconds = 1.5  # how long HANG and LATE keep the client waiting
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, str] = {}  # user id -> display name, for users.info
         self.uploads: dict[str, bytes] = {}  # file id -> bytes uploaded
+        self.filenames: dict[str, str] = {}  # file id -> the name it was uploaded under
+        # conversation id -> its messages, oldest first, as conversations.history reads them
+        self.conversations: dict[str, list[dict[str, Any]]] = {}
         self._changed = threading.Condition()
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
@@ -59,6 +68,9 @@ class FakeSlack:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
+                fake._handle(self)
+
+            def do_GET(self) -> None:
                 fake._handle(self)
 
             def log_message(self, *args: Any) -> None:
@@ -104,6 +116,17 @@ class FakeSlack:
     def calls_to(self, method: str) -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
+    def messages_in(self, conversation: str) -> list[dict[str, Any]]:
+        """What the conversation shows (a user id means the bot's DM with that user)."""
+        return self.conversations.get(self._conversation(conversation), [])
+
+    def clear(self) -> None:
+        """Forget every call, message, upload and pending failure."""
+        self.calls.clear()
+        self._failures.clear()
+        self.uploads.clear()
+        self.conversations.clear()
+
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """The calls to `method` once there are `count` of them; fails after `timeout`."""
         deadline = time.monotonic() + timeout
@@ -124,26 +147,87 @@ class FakeSlack:
             self._send(request, 200, {"ok": True}, {})
             return
         raw = body.decode()
+        path, _, query = request.path.partition("?")
         if "json" in (request.headers.get("Content-Type") or ""):
             params = json.loads(raw or "{}")
         else:
-            params = dict(parse_qsl(raw))
-        path = request.path
+            params = dict(parse_qsl(raw or query))
         method = "response_url" if path.startswith("/response/") else path.removeprefix("/api/")
         failures = self._failures.get(method)
         if failures and failures[0].after > 0:
             failures[0].after -= 1
         elif failures:
             failure = failures.pop(0)
-            if failure.status == RESET:
-                self._record(Call(method, params, path, dict(request.headers)), failed=True)
+            call = Call(method, params, path, dict(request.headers))
+            if failure.status == LATE:
+                answer = self._take(method, params)
+                self._record(call, failed=True)
+                time.sleep(self.slow_seconds)
+                self._reply_to_nobody(request, answer)
+                return
+            if failure.status in (RESET, HANG):
+                self._record(call, failed=True)
+                if failure.status == HANG:
+                    time.sleep(self.slow_seconds)
                 self._reset(request)
                 return
             self._send(request, failure.status, failure.body, failure.headers)
-            self._record(Call(method, params, path, dict(request.headers)), failed=True)
+            self._record(call, failed=True)
             return
+        answer = self._take(method, params)
         self._record(Call(method, params, path, dict(request.headers)))
-        self._send(request, 200, self._answer(method, params), {})
+        self._send(request, 200, answer, {})
+
+    def _take(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Carry out the call, keeping what it posts, and make its answer."""
+        answer = self._answer(method, params)
+        if method == "chat.postMessage":
+            conversation = self._conversation(str(params.get("channel", "")))
+            metadata = params.get("metadata")
+            message = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "bot_id": "B0BOT0001",
+                "ts": answer["ts"],
+                "text": params.get("text", ""),
+                "thread_ts": params.get("thread_ts"),
+                "metadata": json.loads(metadata) if isinstance(metadata, str) else metadata,
+            }
+            self.conversations.setdefault(conversation, []).append(message)
+            answer["channel"] = conversation
+        if method == "files.getUploadURLExternal":
+            self.filenames[answer["file_id"]] = str(params.get("filename"))
+        if method == "files.completeUploadExternal" and params.get("channel_id"):
+            files = json.loads(params.get("files") or "[]")
+            message = {
+                "type": "message",
+                "user": self.bot_user_id,
+                "ts": self._next_ts(),
+                "files": [
+                    {
+                        "id": f["id"],
+                        "title": f.get("title", ""),
+                        "name": self.filenames.get(f["id"]),
+                    }
+                    for f in files
+                ],
+                "thread_ts": params.get("thread_ts"),
+            }
+            self.conversations.setdefault(str(params["channel_id"]), []).append(message)
+        return answer
+
+    def _reply_to_nobody(self, request: BaseHTTPRequestHandler, answer: dict[str, Any]) -> None:
+        # The client gave up waiting; its socket may be gone already.
+        with contextlib.suppress(OSError):
+            self._send(request, 200, answer, {})
+
+    @staticmethod
+    def _conversation(channel: str) -> str:
+        """Posting to a user id posts in the bot's DM with them, a D conversation."""
+        return "D" + channel[1:] if channel[:1] in ("U", "W") else channel
+
+    def _next_ts(self) -> str:
+        return f"{1700000000 + next(self._ts)}.000100"
 
     def _record(self, call: Call, failed: bool = False) -> None:
         if failed:
@@ -153,7 +237,7 @@ class FakeSlack:
             self._changed.notify_all()
 
     def _answer(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
-        ts = f"{1700000000 + next(self._ts)}.000100"
+        ts = self._next_ts()
         answers: dict[str, dict[str, Any]] = {
             "auth.test": {
                 "url": "https://test.slack.com/",
@@ -198,6 +282,10 @@ class FakeSlack:
                 "enterprise": None,
                 "is_enterprise_install": False,
             }
+        if method in ("conversations.history", "conversations.replies"):
+            return self._history(method, params)
+        if method == "conversations.open":
+            return {"ok": True, "channel": {"id": self._conversation(str(params.get("users")))}}
         if method == "users.info":
             user_id = params.get("user", "")
             if user_id not in self.users:
@@ -209,6 +297,28 @@ class FakeSlack:
                 "user": {"id": user_id, "name": name, "tz": "Europe/Paris", "profile": profile},
             }
         return {"ok": True, **answers.get(method, {})}
+
+    def _history(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
+        """The conversation's messages newest first, or a thread's oldest first, as Slack
+        pages them; metadata only when asked for."""
+        messages = self.conversations.get(str(params.get("channel")), [])
+        if method == "conversations.history":
+            chosen = [m for m in reversed(messages) if m["thread_ts"] in (None, m["ts"])]
+        else:
+            parent = str(params.get("ts"))
+            chosen = [m for m in messages if parent in (m["ts"], m["thread_ts"])]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        page = chosen[start : start + limit]
+        if str(params.get("include_all_metadata")).lower() not in ("1", "true"):
+            page = [{k: v for k, v in m.items() if k != "metadata"} for m in page]
+        more = start + limit < len(chosen)
+        return {
+            "ok": True,
+            "messages": page,
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
 
     @staticmethod
     def _reset(request: BaseHTTPRequestHandler) -> None:

@@ -38,6 +38,7 @@ class RunningApp:
             api_url=slack.api_url,
             client_id="111.222" if oauth else None,
             client_secret="oauth-client-secret" if oauth else None,
+            timeout_seconds=1.0,  # well before the fake's HANG and LATE answer
         )
         self.settings = settings
         self.app = create_app(env, settings)

@@ -1,0 +1,130 @@
+"""Posting so that Slack shows a message once, even when its answer is lost.
+
+Slack has no idempotency key for `chat.postMessage`. When a post ends without an answer (a
+timeout, a dropped connection), Slack may or may not have taken it, and posting again may
+show it twice. So each message the bot must post once carries a key in its metadata, and
+before it tries again the bot reads the conversation back for that key. An image carries
+its key as its file name.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator
+from http.client import HTTPException
+from typing import Any
+
+from bot.web_api import WebApi
+
+log = logging.getLogger("council.post")
+
+# No answer came: the call may or may not have been taken. (A URLError, a timeout and a
+# reset are all OSErrors; a garbled answer is an HTTPException.)
+DOUBT = (OSError, HTTPException)
+EVENT_TYPE = "pipeline_council_post"
+ATTEMPTS = 3
+PAUSE_SECONDS = 0.5
+PAGE = 100
+PAGES = 5  # how far back a look reads: the newest 500 messages, or a thread's first 500
+
+
+def post_once(
+    client: WebApi,
+    key: str,
+    *,
+    channel: str,
+    text: str,
+    look_first: bool = False,
+    **fields: Any,
+) -> str:
+    """Post a message that Slack shows once however its answers are lost; its `ts`.
+
+    `channel` may be a user id for a DM. `look_first` is for a retry of an earlier attempt
+    that may have got through: the conversation is read for `key` before anything is posted.
+    """
+    thread_ts = fields.get("thread_ts")
+    if look_first and (found := find_posted(client, channel, key, thread_ts)):
+        return found
+    metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response = client.chat_postMessage(
+                channel=channel, text=text, metadata=metadata, **fields
+            )
+            return str(response["ts"])
+        except DOUBT as error:
+            if attempt == ATTEMPTS:
+                raise
+            log.warning("no answer to post %s (%r); looking before posting again", key, error)
+            if found := find_posted(client, channel, key, thread_ts):
+                return found
+            time.sleep(PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+def upload_once(
+    client: WebApi,
+    *,
+    channel: str,
+    file: bytes,
+    filename: str,
+    title: str,
+    look_first: bool = False,
+) -> str:
+    """Share an image in `channel` once; its file id. `filename` must be unique to this
+    image: it is how a lost answer is found again."""
+    if look_first and (found := find_file(client, channel, filename)):
+        return found
+    for attempt in range(1, ATTEMPTS + 1):
+        try:
+            response = client.files_upload_v2(
+                channel=channel, file=file, filename=filename, title=title
+            )
+            return str(response["file"]["id"])
+        except DOUBT as error:
+            if attempt == ATTEMPTS:
+                raise
+            log.warning("no answer to upload %s (%r); looking first", filename, error)
+            if found := find_file(client, channel, filename):
+                return found
+            time.sleep(PAUSE_SECONDS * attempt)
+    raise AssertionError("unreachable")
+
+
+def find_posted(client: WebApi, channel: str, key: str, thread_ts: str | None = None) -> str | None:
+    """The `ts` of the bot's message with `key` in the conversation (or thread), if any."""
+    for message in _recent(client, channel, thread_ts):
+        payload = (message.get("metadata") or {}).get("event_payload") or {}
+        if payload.get("key") == key:
+            return str(message["ts"])
+    return None
+
+
+def find_file(client: WebApi, channel: str, filename: str) -> str | None:
+    """The id of the file named `filename` recently shared in `channel`, if any."""
+    for message in _recent(client, channel, None):
+        for shared in message.get("files") or []:
+            if shared.get("name") == filename:
+                return str(shared["id"])
+    return None
+
+
+def _recent(client: WebApi, channel: str, thread_ts: str | None) -> Iterator[dict[str, Any]]:
+    conversation = channel
+    if channel[:1] in ("U", "W"):
+        # A DM is read under its conversation's id, which only conversations.open gives.
+        conversation = str(client.conversations_open(users=channel)["channel"]["id"])
+    cursor = None
+    for _ in range(PAGES):
+        page = {"channel": conversation, "limit": PAGE, "include_all_metadata": True}
+        if cursor:
+            page["cursor"] = cursor
+        if thread_ts:
+            response = client.conversations_replies(ts=thread_ts, **page)
+        else:
+            response = client.conversations_history(**page)
+        yield from response.get("messages") or []
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return
