@@ -22,6 +22,7 @@ from commands.workspace import ensure_person
 from store import actions as store_actions
 from store import councils as store_councils
 from store import keys, people, workspaces
+from store.db import retry_transient
 from store.deals import MAX_ID
 from store.models import Action, ActionEvent, Council, DigestCell, Person
 
@@ -213,6 +214,7 @@ def _managers_only(session: Session, me: Person) -> None:
         )
 
 
+@retry_transient
 def open_form(
     env: Env, actor: Actor, cell_json: str, place: Place
 ) -> ActionForm | Refused | Problem:
@@ -264,6 +266,7 @@ def _snapshot(session: Session, cell: Cell) -> DigestCell | None:
     )
 
 
+@retry_transient
 def assign(
     env: Env,
     actor: Actor,
@@ -344,6 +347,7 @@ def assign(
         return error.result  # type: ignore[return-value]
 
 
+@retry_transient
 def assign_from_thread(
     env: Env,
     actor: Actor,
@@ -409,6 +413,7 @@ def assign_from_thread(
     )
 
 
+@retry_transient
 def run(env: Env, actor: Actor, text: str) -> object:
     """Carry out what someone typed after `/actions`."""
     words = read_words(text)
@@ -570,6 +575,7 @@ def _note(session: Session, workspace_id: str, event: ActionEvent) -> str:
     return f"{event.at:%Y-%m-%d} {who.display_name if who else 'someone'}: {event.text}"
 
 
+@retry_transient
 def reminders_due(env: Env, now: datetime, workspace: str | None = None) -> list[Reminder]:
     """The reminders to send now, each claimed so that it goes out once a day at most: the
     day before the due date and on it, then every working day while overdue, from 09:00 in
@@ -608,6 +614,7 @@ def reminders_due(env: Env, now: datetime, workspace: str | None = None) -> list
     return due
 
 
+@retry_transient
 def reminder_not_sent(env: Env, reminder: Reminder) -> None:
     """Slack refused the reminder, or no answer came: give back its claim, so the next
     round sends it, looking first whether this attempt got through after all."""

@@ -20,6 +20,7 @@ from commands.results import CommandError, Notice, Problem, Refused
 from commands.workspace import DIMENSIONS, ensure_person, local_today
 from store import checklists, people, workspaces
 from store import deals as store_deals
+from store.db import retry_transient
 from store.models import Deal, Person, Workspace
 
 CATEGORIES = ("Commit", "Best Case")
@@ -235,6 +236,7 @@ def summary(
     )
 
 
+@retry_transient
 def show(env: Env, actor: Actor, words: list[str]) -> Checklist | ChecklistSummary | Problem:
     """`/forecast questions [team]`: my checklist to tick, or my team's answers and gaps."""
     if words not in ([], ["mine"], ["team"]):
@@ -268,6 +270,7 @@ def my_checklist(session: Session, workspace: Workspace, me: Person, today: date
     )
 
 
+@retry_transient
 def answer(
     env: Env, actor: Actor, deal_id: int, selected: Sequence[str]
 ) -> AnswerSaved | Problem | Refused:

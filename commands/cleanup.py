@@ -16,6 +16,7 @@ from commands.stale import deal_label, stale_reasons
 from commands.workspace import ensure_person, local_today
 from store import checklists, keys, people, workspaces
 from store import deals as store_deals
+from store.db import retry_transient
 from store.models import Deal, Person, Workspace
 
 MAX_SNOOZE_DAYS = 366
@@ -151,6 +152,7 @@ def _editable(session: Session, me: Person, deal_id: int) -> Deal:
     return deal
 
 
+@retry_transient
 def snooze_form(env: Env, actor: Actor, deal_id: int) -> SnoozeForm | Problem | Refused:
     """The form that asks why and until when a stale deal should stop nudging."""
     now = env.now()
@@ -198,6 +200,7 @@ def snooze_deal(
     return Notice(f"Snoozed {deal.name} until {until.isoformat()}: {reason}. No nudges till then.")
 
 
+@retry_transient
 def snooze(
     env: Env, actor: Actor, deal_id: int, until_text: str, reason: str, key: str
 ) -> Notice | SnoozeErrors | Problem | Refused | Duplicate:

@@ -22,6 +22,7 @@ from commands.workspace import ROLES, ensure_person, local_today
 from store import councils as store_councils
 from store import people, workspaces
 from store import targets as store_targets
+from store.db import retry_transient
 from store.models import Person, Workspace
 
 
@@ -111,6 +112,7 @@ CouncilResult = (
 )
 
 
+@retry_transient
 def run(env: Env, actor: Actor, text: str) -> CouncilResult:
     """Carry out what someone typed after `/council`."""
     words = read_words(text)

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from commands import checklist
@@ -35,7 +34,7 @@ from commands.stale import stale_reasons
 from commands.workspace import CATEGORIES, DIMENSIONS, ensure_person, local_today
 from store import checklists, keys, people, workspaces
 from store import deals as store_deals
-from store.db import ATTEMPTS, is_transient
+from store.db import retry_transient
 from store.deals import MAX_LISTED
 from store.models import Deal, DealVersion
 
@@ -229,7 +228,9 @@ def _run(env: Env, actor: Actor, work: Any, key: str | None = None) -> Any:
     With a `key` (an event id, a button press, a form submission) the use case has its
     effect once: the claim commits or rolls back together with the effect.
     """
-    for attempt in range(1, ATTEMPTS + 1):
+
+    @retry_transient
+    def once() -> Any:
         try:
             with env.db.transaction() as session:
                 s = _Context(session, env, actor)
@@ -238,11 +239,8 @@ def _run(env: Env, actor: Actor, work: Any, key: str | None = None) -> Any:
                 return work(s)
         except CommandError as error:
             return error.result
-        except OperationalError as error:
-            # Lost a race with another transaction: nothing was written, so run it again.
-            if not is_transient(error) or attempt == ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")
+
+    return once()
 
 
 def run(env: Env, actor: Actor, text: str, key: str | None = None) -> DealResult:

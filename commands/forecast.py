@@ -23,6 +23,7 @@ from commands.results import CommandError, Help, Problem, Refused, read_words
 from commands.workspace import DIMENSIONS, ensure_person, local_today
 from store import forecasts as store_forecasts
 from store import people, workspaces
+from store.db import retry_transient
 from store.metrics import sums_as_of
 from store.models import ForecastCall, Person, Workspace
 
@@ -94,6 +95,7 @@ class _Request:
     clear: bool
 
 
+@retry_transient
 def run(env: Env, actor: Actor, text: str) -> object:
     """Carry out what someone typed after `/forecast`."""
     words = read_words(text, EXAMPLE)

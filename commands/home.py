@@ -22,6 +22,7 @@ from commands.workspace import ensure_person, local_today
 from store import checklists, people, workspaces
 from store import councils as store_councils
 from store import deals as store_deals
+from store.db import retry_transient
 
 MAX_DEALS = 15
 
@@ -62,6 +63,7 @@ class Home:
     team: TeamHome | None
 
 
+@retry_transient
 def build_home(env: Env, actor: Actor) -> Home:
     """Everything the Home tab shows the person, as of now."""
     now = env.now()

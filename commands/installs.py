@@ -6,8 +6,10 @@ from __future__ import annotations
 from commands.context import Actor, Env
 from commands.workspace import ensure_workspace
 from store import workspaces
+from store.db import retry_transient
 
 
+@retry_transient
 def installed(env: Env, workspace_id: str, name: str) -> None:
     """The workspace installed the app (again): make sure it exists and is active."""
     with env.db.transaction() as session:
@@ -19,6 +21,7 @@ def installed(env: Env, workspace_id: str, name: str) -> None:
             workspace.name = name
 
 
+@retry_transient
 def uninstalled(env: Env, workspace_id: str) -> None:
     """The app was uninstalled or its tokens revoked: no more digests, reminders or DMs."""
     with env.db.transaction() as session:

@@ -16,6 +16,7 @@ from commands.councils import week_of
 from commands.permissions import is_manager
 from store import nudges as store_nudges
 from store import people, workspaces
+from store.db import retry_transient
 from store.models import Person, Workspace
 
 LEASE = timedelta(minutes=10)
@@ -71,6 +72,7 @@ def is_nudge_time(workspace: Workspace, person: Person, now: datetime) -> bool:
     return local.weekday() == workspace.nudge_weekday and f"{local:%H:%M}" >= workspace.nudge_at
 
 
+@retry_transient
 def nudges_due(env: Env, now: datetime, workspace: str | None = None) -> list[Nudge]:
     """Every weekly DM due now and not yet sent (in every workspace, or in one), each
     claimed for this process."""
@@ -111,6 +113,7 @@ def _claim(session: Session, workspace: Workspace, person: Person, now: datetime
     return claimed
 
 
+@retry_transient
 def finish(env: Env, nudge: Nudge, error: str = "") -> None:
     """Record that the nudge went out, or failed (so a later round tries it again)."""
     with env.db.transaction() as session:

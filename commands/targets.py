@@ -15,6 +15,7 @@ from commands.parsing import ParseError, match_by_prefix, parse_amount
 from commands.periods import label_example, parse_period
 from commands.workspace import DIMENSIONS, ensure_workspace, local_today
 from store import targets as store_targets
+from store.db import retry_transient
 from store.models import Workspace
 
 METRICS = ("closed", "pipegen")
@@ -74,6 +75,7 @@ class TargetImport:
     bad: list[str] = field(default_factory=list)
 
 
+@retry_transient
 def import_targets(env: Env, actor: Actor, path: Path) -> TargetImport:
     """Load `period,dimension,value,metric,amount` rows; bad rows are listed, good ones saved.
     Periods such as `this` are read in the workspace's own time zone."""

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
-from collections.abc import Iterator
+import random
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -16,6 +20,9 @@ from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+log = logging.getLogger("council.store")
+P = ParamSpec("P")
+T = TypeVar("T")
 DEFAULT_URL = "sqlite:///council.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -82,6 +89,28 @@ def is_transient(error: BaseException) -> bool:
         return False
     state = getattr(error.orig, "sqlstate", None)
     return state in TRANSIENT_STATES or "database is locked" in str(error.orig)
+
+
+def retry_transient(work: Callable[P, T]) -> Callable[P, T]:
+    """`work`, run again (up to ATTEMPTS times in all) when its transaction lost a race with
+    another: a serialization failure, a deadlock, or SQLite's write lock held past its wait.
+    The losing transaction was rolled back, so `work` must do its writing in one
+    transaction."""
+
+    @functools.wraps(work)
+    def again(*args: P.args, **kwargs: P.kwargs) -> T:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return work(*args, **kwargs)
+            except OperationalError as error:
+                if not is_transient(error) or attempt == ATTEMPTS:
+                    raise
+                log.info("transaction lost a race (attempt %d); running it again", attempt)
+                # A random pause, so two that collided do not collide again at once.
+                time.sleep(random.uniform(0.01, 0.05) * attempt)
+        raise AssertionError("unreachable")
+
+    return again
 
 
 class Database:

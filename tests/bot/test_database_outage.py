@@ -17,10 +17,9 @@ from tests.support.clock import FakeClock
 from tests.support.databases import PostgresServer
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
-from tests.support.slack_requests import post, slash_command
+from tests.support.slack_requests import FORM, post, slash_command
 from tests.support.tcp_proxy import TcpProxy
 
-FORM = "application/x-www-form-urlencoded"
 pytestmark = pytest.mark.postgres
 
 

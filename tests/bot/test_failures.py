@@ -11,9 +11,7 @@ from store.db import Database
 from tests.support.clock import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
-from tests.support.slack_requests import SECRET, post, slash_command
-
-FORM = "application/x-www-form-urlencoded"
+from tests.support.slack_requests import FORM, SECRET, post, slash_command
 
 
 def test_database_down_tells_the_user_to_try_again(slack: FakeSlack):

@@ -17,6 +17,7 @@ from tests.support.fake_slack import HANG, LATE, FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import (
     CHANNEL,
+    FORM,
     User,
     app_mention,
     post,
@@ -24,7 +25,6 @@ from tests.support.slack_requests import (
     view_submission,
 )
 
-FORM = "application/x-www-form-urlencoded"
 MAYA = User("U0DEMO001", "maya", "local")  # the demo's admin
 JO = User("U0DEMO004", "jo", "local")  # a rep
 ADMIN = Actor("local", MAYA.id, "Maya Chen", "console")

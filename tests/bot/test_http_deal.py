@@ -12,6 +12,7 @@ from store.models import Deal, DealVersion
 from tests.support.fake_slack import HANG, FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import (
+    FORM,
     JO,
     MAYA,
     app_mention,
@@ -20,8 +21,6 @@ from tests.support.slack_requests import (
     slash_command,
     view_submission,
 )
-
-FORM = "application/x-www-form-urlencoded"
 
 
 def deals(env: Env) -> int:

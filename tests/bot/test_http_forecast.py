@@ -22,6 +22,7 @@ from tests.support.clock import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import (
+    FORM,
     User,
     app_home_opened,
     block_actions,
@@ -31,7 +32,6 @@ from tests.support.slack_requests import (
     view_submission,
 )
 
-FORM = "application/x-www-form-urlencoded"
 MAYA = User("U0DEMO001", "maya", "local")  # the demo's admin
 JO = User("U0DEMO004", "jo", "local")  # a rep
 LEE = User("U0DEMO005", "lee", "local")  # another rep

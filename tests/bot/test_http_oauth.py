@@ -20,11 +20,10 @@ from schedules.digests import deliver
 from store.models import Council, Deal, Workspace
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
-from tests.support.slack_requests import User, post, slash_command
+from tests.support.slack_requests import FORM, User, post, slash_command
 
 NEW = User("U0NEWADM1", "newadmin", "T0NEW0001")
 NEVER = User("U0NEVER01", "never", "T0NEVER01")
-FORM = "application/x-www-form-urlencoded"
 
 
 @pytest.fixture

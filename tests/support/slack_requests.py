@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T0TEST001"
+FORM = "application/x-www-form-urlencoded"  # how Slack posts commands and interactions
 APP = "A0COUNCIL1"
 CHANNEL = "C0SALES01"
 
