@@ -81,13 +81,13 @@ def nudges_due(env: Env, now: datetime, workspace: str | None = None) -> list[Nu
         for workspace_id in workspaces.workspace_ids(session, active_only=True):
             if workspace is not None and workspace_id != workspace:
                 continue
-            workspace = workspaces.get_workspace(session, workspace_id)
-            assert workspace is not None
-            if not workspace.nudges_on:
+            found = workspaces.get_workspace(session, workspace_id)
+            assert found is not None
+            if not found.nudges_on:
                 continue
             for person in people.list_people(session, workspace_id):
-                if person.slack_user_id and is_nudge_time(workspace, person, now):
-                    due.extend(_claim(session, workspace, person, now))
+                if person.slack_user_id and is_nudge_time(found, person, now):
+                    due.extend(_claim(session, found, person, now))
     return due
 
 

@@ -31,6 +31,7 @@ from store.models import (
     DigestCell,
     DigestMessage,
     DigestRun,
+    Person,
 )
 from tests.support.clock import FakeClock
 
@@ -161,6 +162,7 @@ def test_one_workspace_never_sees_or_changes_the_other(
         def files_upload_v2(self, **kwargs: Any) -> dict[str, Any]:
             return {"ok": True}
 
+    assert snapshot(database, B) == before  # nothing A did touched B
     send_nudges(env, Recorder)
     send_reminders(env, Recorder)
     deliver_due(env, Recorder)
@@ -172,4 +174,12 @@ def test_one_workspace_never_sees_or_changes_the_other(
     for workspace, message in posted:
         if workspace == A:
             assert SECRET_DEAL not in message and SECRET_PERSON not in message
-    assert snapshot(database, B) == before
+    assert B in {w for w, _ in posted}  # B's weekly DMs went out, with B's client
+    # B's jobs wrote only B's own bookkeeping: its weekly DMs, to B's people.
+    after = snapshot(database, B)
+    sent_to = {row[2] for row in after.pop("nudges")}  # person_id
+    with env.db.transaction() as session:
+        b_people = set(session.scalars(select(Person.id).where(Person.workspace_id == B)))
+    assert sent_to and sent_to <= b_people
+    before.pop("nudges")
+    assert after == before

@@ -8,6 +8,7 @@ import http.client
 import json
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -15,13 +16,17 @@ from sqlalchemy import func, select, text
 
 from bot.app import web_client
 from bot.oauth import NotInstalled, clients_for
-from commands.context import Env
+from commands import actions, council
+from commands.context import Actor, Env
+from schedules.clock import follow_up
 from schedules.digests import deliver
 from store.models import Council, Deal, Workspace
+from tests.support.clock import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import FORM, User, post, slash_command
 
+JSON = "application/json"  # how Slack posts events
 NEW = User("U0NEWADM1", "newadmin", "T0NEW0001")
 NEVER = User("U0NEVER01", "never", "T0NEVER01")
 
@@ -68,6 +73,25 @@ def event(team: str, kind: str, extra: dict | None = None) -> str:
     )
 
 
+def council_of(env: Env, team: str) -> int:
+    with env.db.transaction() as session:
+        found = session.scalar(select(Council.id).where(Council.workspace_id == team))
+    assert found is not None
+    return found
+
+
+def wait_until_uninstalled(env: Env, team: str) -> None:
+    deadline = time.monotonic() + 10
+    while True:
+        with env.db.transaction() as session:
+            workspace = session.get(Workspace, team)
+            assert workspace is not None
+            if workspace.uninstalled_at is not None:
+                return
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
 def test_install_then_commands_and_jobs_use_the_workspaces_own_token(
     env: Env, slack: FakeSlack, oauth_app: RunningApp
 ):
@@ -89,10 +113,7 @@ def test_install_then_commands_and_jobs_use_the_workspaces_own_token(
     # Scheduled work finds the same token: the council's digest goes out with it.
     client_for = clients_for(env, oauth_app.settings, web_client)
     assert client_for("T0NEW0001").token == "xoxb-installed-T0NEW0001"
-    with env.db.transaction() as session:
-        council_id = session.scalar(select(Council.id).where(Council.workspace_id == "T0NEW0001"))
-    assert council_id is not None
-    assert deliver(env, client_for, council_id).status == "posted"
+    assert deliver(env, client_for, council_of(env, "T0NEW0001")).status == "posted"
     posts = slack.calls_to("chat.postMessage")
     assert posts and {c.headers.get("Authorization") for c in posts} == {
         "Bearer xoxb-installed-T0NEW0001"
@@ -122,19 +143,9 @@ def test_uninstalling_stops_the_jobs_and_keeps_the_data(
     body = slash_command("/deal", "new Kept deal amount=5k", url, NEW)
     post(oauth_app.events_url, body, content_type=FORM)
     slack.wait_for("response_url")
-    reply = post(
-        oauth_app.events_url, event("T0NEW0001", "app_uninstalled"), content_type="application/json"
-    )
+    reply = post(oauth_app.events_url, event("T0NEW0001", "app_uninstalled"), content_type=JSON)
     assert reply.status == 200
-    deadline = time.monotonic() + 10
-    while True:
-        with env.db.transaction() as session:
-            workspace = session.get(Workspace, "T0NEW0001")
-            assert workspace is not None
-            if workspace.uninstalled_at is not None:
-                break
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    wait_until_uninstalled(env, "T0NEW0001")
     with env.db.transaction() as session:
         assert session.execute(text("SELECT count(*) FROM slack_bots")).scalar() == 0
         assert session.scalar(select(func.count()).select_from(Deal)) == 1  # kept
@@ -145,3 +156,53 @@ def test_uninstalling_stops_the_jobs_and_keeps_the_data(
     with env.db.transaction() as session:
         workspace = session.get(Workspace, "T0NEW0001")
         assert workspace is not None and workspace.uninstalled_at is None
+
+
+def test_reminders_and_weekly_dms_go_out_with_each_workspaces_own_token(
+    env: Env, slack: FakeSlack, oauth_app: RunningApp, clock: FakeClock
+):
+    clock.current = datetime(2026, 11, 23, 8, tzinfo=UTC)  # a Monday, before the DMs' hour
+    admins = {"T0NEW0001": NEW, "T0NEW0002": User("U0TWOADM1", "twoadmin", "T0NEW0002")}
+    for team, admin in admins.items():
+        slack.oauth_team = team
+        assert install(oauth_app)[0] == 200
+        url = slack.response_url(team)
+        body = slash_command("/deal", "new Acme stage=Decision amount=100k close=12/10", url, admin)
+        post(oauth_app.events_url, body, content_type=FORM)
+        assert "Created" in slack.wait_for("response_url")[-1].params["text"]
+        me = Actor(team, admin.id, admin.name, "console")
+        council.run(env, me, "create #pipeline dimensions=product tz=UTC")
+        cell = actions.Cell(council_of(env, team), None, "R1", "product", "EMEA", "closed", "")
+        assigned = actions.assign(
+            env,
+            me,
+            cell,
+            actions.Place(),
+            owner=f"<@{admin.id}|{admin.name}>",
+            kind="spiff",
+            description="SPIFF",
+            due="2026-11-24",
+            key=f"assign:{team}",
+            owner_timezone="UTC",
+        )
+        assert isinstance(assigned, actions.ActionAssigned), assigned
+    slack.calls.clear()
+    client_for = clients_for(env, oauth_app.settings, web_client)
+    clock.current = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
+    follow_up(env, client_for)  # the clock's five-minute job
+    posts = slack.calls_to("chat.postMessage")
+    assert {(c.params["channel"], c.headers.get("Authorization")) for c in posts} == {
+        ("U0NEWADM1", "Bearer xoxb-installed-T0NEW0001"),
+        ("U0TWOADM1", "Bearer xoxb-installed-T0NEW0002"),
+    }
+    for admin in admins.values():
+        texts = [m["text"] for m in slack.messages_in(admin.id)]
+        assert any("due tomorrow" in t for t in texts), texts  # the reminder
+        assert any("Forecast questions" in t for t in texts), texts  # the weekly checklist
+    # The second workspace uninstalls: the next day its reminder does not go out.
+    post(oauth_app.events_url, event("T0NEW0002", "app_uninstalled"), content_type=JSON)
+    wait_until_uninstalled(env, "T0NEW0002")
+    slack.calls.clear()
+    clock.current = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    follow_up(env, client_for)
+    assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == ["U0NEWADM1"]
