@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commands.context import Actor
+from commands.parsing import clean
 from store import people, workspaces
 from store.models import Person, Workspace
 from store.workspaces import StageSpec
@@ -42,7 +43,7 @@ def ensure_workspace(session: Session, actor: Actor, now: datetime) -> Workspace
             return workspaces.create_workspace(
                 session,
                 actor.workspace_id,
-                name=actor.workspace_name,
+                name=clean(actor.workspace_name),
                 stages=DEFAULT_STAGES,
                 dimension_values={"source": DEFAULT_SOURCES},
                 now=now,
@@ -58,9 +59,10 @@ def ensure_person(session: Session, actor: Actor, now: datetime) -> Person:
     """The person behind the actor; the first person in a workspace becomes its admin."""
     ensure_workspace(session, actor, now)
     person = people.person_by_slack_id(session, actor.workspace_id, actor.user_id)
+    name = clean(actor.display_name)
     if person is not None:
-        if actor.display_name and person.display_name != actor.display_name:
-            person.display_name = actor.display_name
+        if name and person.display_name != name:
+            person.display_name = name
         return person
     role = "admin" if people.count_people(session, actor.workspace_id) == 0 else "rep"
     try:
@@ -68,7 +70,7 @@ def ensure_person(session: Session, actor: Actor, now: datetime) -> Person:
             return people.add_person(
                 session,
                 actor.workspace_id,
-                display_name=actor.display_name or actor.user_id,
+                display_name=name or actor.user_id,
                 slack_user_id=actor.user_id,
                 role=role,
                 now=now,

@@ -6,9 +6,12 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import re
+import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -16,6 +19,7 @@ from hypothesis import strategies as st
 
 from bot.digest_render import render_digest
 from bot.home_render import home_blocks
+from bot.listeners.safety import BROKEN, DB_DOWN
 from bot.render import Message, Modal, render
 from commands import actions, checklist, cleanup, council, deal
 from commands.context import Actor, Env
@@ -26,6 +30,16 @@ from commands.registry import SLASH_COMMANDS
 from commands.results import Problem
 from store import councils as store_councils
 from tests.support.crm import crm_file
+from tests.support.fake_slack import FakeSlack
+from tests.support.http_app import RunningApp
+from tests.support.slack_requests import (
+    FORM,
+    User,
+    app_mention,
+    post,
+    slash_command,
+    view_submission,
+)
 
 ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "console")
 REP = Actor("local", "U0DEMO004", "Jo Park", "console")
@@ -188,3 +202,171 @@ def test_the_apex_hostile_strings_are_stored_exactly_and_shown_inert(demo: Env, 
         if message.get("blocks"):
             assert_inert(Message(message["text"], message["blocks"]))
     assert_inert(Message("home", home_blocks(build_home(demo, ADMIN))))
+
+
+# Through the signed HTTP endpoint, as Slack delivers them: every field our listeners read
+# may hold anything a person, or someone forging a team's traffic with its secret, could
+# put there.
+HTTP_EXAMPLES = settings(EXAMPLES, max_examples=40)
+HTTP_ADMIN = User("U0DEMO001", "maya", "local")
+HTTP_REP = User("U0DEMO004", "jo", "local")
+IDS = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=12)
+
+
+def settle(slack: FakeSlack, quiet: float = 0.1, limit: float = 10.0) -> None:
+    """Wait until the bot has stopped calling Slack: its work runs after the ack."""
+    deadline = time.monotonic() + limit
+    seen = -1
+    while len(slack.calls) != seen and time.monotonic() < deadline:
+        seen = len(slack.calls)
+        time.sleep(quiet)
+
+
+def assert_answered_inertly(slack: FakeSlack, caplog: pytest.LogCaptureFixture) -> None:
+    """No listener failed (each failure is logged and apologised for), and everything the
+    bot sent is inert."""
+    failures = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not failures, [r.getMessage() for r in failures]
+    for call in slack.calls:
+        text = str(call.params.get("text") or "")
+        assert BROKEN not in text and DB_DOWN not in text, text
+        shown = Modal(call.view()) if call.method == "views.open" else Message(text, call.blocks())
+        assert_inert(shown)
+
+
+@pytest.fixture
+def hostile_http(demo: Env, http_app: RunningApp, slack: FakeSlack) -> RunningApp:
+    return http_app
+
+
+@HTTP_EXAMPLES
+@given(command=st.sampled_from(sorted(SLASH_COMMANDS)), text=TYPED, rep=st.booleans())
+def test_any_text_through_http_gets_one_answer(
+    hostile_http: RunningApp,
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    command: str,
+    text: str,
+    rep: bool,
+):
+    slack.calls.clear()
+    user = HTTP_REP if rep else HTTP_ADMIN
+    body = slash_command(command, text, slack.response_url(), user)
+    assert post(hostile_http.events_url, body, content_type=FORM).status == 200
+    settle(slack)
+    answers = [c for c in slack.calls if c.method in ("response_url", "views.open")]
+    assert len(answers) == 1, [c.method for c in slack.calls]
+    assert_answered_inertly(slack, caplog)
+
+
+@HTTP_EXAMPLES
+@given(
+    action_id=st.sampled_from(
+        ["deal.pick", "deal.create", "deal.snooze", "deal.edit", "cell.assign", "action.done"]
+    )
+    | st.just("checklist.answer"),
+    block_id=TYPED,
+    value=TYPED | st.builds(json.dumps, st.dictionaries(st.text(max_size=8), TYPED, max_size=4)),
+    ticked=st.lists(TYPED, max_size=4),
+    user_id=IDS,
+    channel=IDS,
+    thread_ts=st.none() | TYPED,
+)
+def test_any_payload_field_of_a_button_through_http_is_inert(
+    hostile_http: RunningApp,
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    action_id: str,
+    block_id: str,
+    value: str,
+    ticked: list[str],
+    user_id: str,
+    channel: str,
+    thread_ts: str | None,
+):
+    slack.calls.clear()
+    action: dict[str, Any] = {"action_id": action_id, "block_id": block_id, "action_ts": "1.2"}
+    if action_id == "checklist.answer":
+        options = [
+            {"text": {"type": "plain_text", "text": t[:75] or "x"}, "value": t} for t in ticked
+        ]
+        action |= {"type": "checkboxes", "selected_options": options}
+    else:
+        action |= {"type": "button", "value": value, "text": {"type": "plain_text", "text": "b"}}
+    payload = {
+        "type": "block_actions",
+        "user": {
+            "id": "U" + user_id,
+            "username": value[:20],
+            "name": value[:20],
+            "team_id": "local",
+        },
+        "api_app_id": "A0COUNCIL1",
+        "token": "unused",
+        "container": {"type": "message", "message_ts": "1.1", "channel_id": "C" + channel},
+        "trigger_id": "1.2.3",
+        "team": {"id": "local", "domain": value[:20]},
+        "channel": {"id": "C" + channel, "name": value[:20]},
+        "message": {"type": "message", "ts": "1.1", "thread_ts": thread_ts, "text": value},
+        "state": {"values": {}},
+        "response_url": slack.response_url(),
+        "actions": [action],
+    }
+    body = urlencode({"payload": json.dumps(payload)})
+    assert post(hostile_http.events_url, body, content_type=FORM).status == 200
+    settle(slack)
+    assert_answered_inertly(slack, caplog)
+
+
+@HTTP_EXAMPLES
+@given(form=st.sampled_from(["deal", "snooze"]), typed=st.lists(TYPED, min_size=6, max_size=6))
+def test_any_form_field_through_http_is_saved_or_refused_by_field(
+    hostile_http: RunningApp,
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    form: str,
+    typed: list[str],
+):
+    slack.calls.clear()
+    opener = "" if form == "deal" else "snooze 1"
+    body = slash_command("/deal", opener, slack.response_url(), HTTP_REP)
+    post(hostile_http.events_url, body, content_type=FORM)
+    settle(slack)
+    opened = slack.calls_to("views.open")
+    if not opened:  # Jo's deal 1 may be gone or not Jo's: the answer said why
+        assert_answered_inertly(slack, caplog)
+        return
+    view = opened[0].view()
+    texts = [
+        b["block_id"]
+        for b in view["blocks"]
+        if b["type"] == "input" and b["element"]["type"] == "plain_text_input"
+    ]
+    answers = dict(zip(texts, typed, strict=False))
+    submission = view_submission(view, answers, user=HTTP_REP)
+    reply = post(hostile_http.events_url, submission, content_type=FORM)
+    assert reply.status == 200
+    if reply.body:
+        sent = json.loads(reply.body)
+        assert sent["response_action"] == "errors" and set(sent["errors"]) <= set(texts) | {
+            "name",
+            "reason",
+        }
+    settle(slack)
+    assert_answered_inertly(slack, caplog)
+
+
+@HTTP_EXAMPLES
+@given(text=TYPED, event_id=IDS)
+def test_any_mention_through_http_is_answered_inertly(
+    hostile_http: RunningApp,
+    slack: FakeSlack,
+    caplog: pytest.LogCaptureFixture,
+    text: str,
+    event_id: str,
+):
+    slack.calls.clear()
+    body = app_mention(f"<@U0BOT0001> {text}", "Ev" + event_id, user=HTTP_REP)
+    assert post(hostile_http.events_url, body, content_type="application/json").status == 200
+    settle(slack)
+    assert_answered_inertly(slack, caplog)

@@ -24,6 +24,11 @@ def ephemeral(respond: Reply) -> Callable[[str], object]:
     return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)
 
 
+def number(text: str) -> int:
+    """A deal number from a payload the bot built; anything else reads as no deal (0)."""
+    return int(text) if text.isascii() and text.isdigit() else 0
+
+
 Work = Callable[[dict[str, Any], dict[str, Any], Respond, WebClient], None]
 
 
@@ -69,7 +74,7 @@ def register_checklist(app: App, env: Env, work: Executor) -> None:
         body: dict[str, Any], action: dict[str, Any], respond: Reply, client: WebClient
     ) -> None:
         with reply_on_failure(ephemeral(respond), CHECKLIST_ACTION):
-            deal_id = int(action.get("block_id", "").removeprefix("checklist:"))
+            deal_id = number(str(action.get("block_id", "")).removeprefix("checklist:"))
             selected = [o["value"] for o in action.get("selected_options") or []]
             result = checklist.answer(
                 env, actors.from_interaction(body, "checkbox"), deal_id, selected

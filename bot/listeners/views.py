@@ -15,6 +15,7 @@ from bot import actors
 from bot.action_notices import announce
 from bot.actions_render import ACTION_FORM
 from bot.cleanup_render import SNOOZE_FORM
+from bot.listeners.actions import number
 from bot.listeners.deliver import Replier
 from bot.post_once import post_once
 from bot.render import DEAL_FORM, Message, form_values, render
@@ -101,7 +102,7 @@ def register_snooze(app: App, env: Env) -> None:
             result = cleanup.snooze(
                 env,
                 actor,
-                int(metadata["deal"]),
+                number(str(metadata.get("deal", ""))),
                 values.get("until", ""),
                 values.get("reason", ""),
                 f"view:{view['id']}",
