@@ -14,6 +14,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
+from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.settings import Settings
 from commands import installs
@@ -34,6 +35,7 @@ BOT_SCOPES = (
     "im:history",
 )
 STATE_SECONDS = 600
+ROTATE_MINUTES_BEFORE = 120  # as bolt does for requests
 
 
 class NotInstalled(Exception):
@@ -80,16 +82,33 @@ def clients_for(
     env: Env, settings: Settings, build: Callable[[Settings, str | None], WebClient]
 ) -> Callable[[str], WebClient]:
     """A function giving each workspace's client: its installation's bot token in OAuth
-    mode, the one token otherwise."""
+    mode (refreshed first when token rotation is on and it expires within two hours), the
+    one token otherwise."""
     if not settings.oauth:
         client = build(settings, None)
         return lambda _workspace: client
+    assert settings.client_id is not None and settings.client_secret is not None
     store = installation_store(env, settings)
+    rotator = TokenRotator(
+        client_id=settings.client_id,
+        client_secret=settings.client_secret,
+        client=build(settings, ""),
+    )
 
     def client_for(workspace_id: str) -> WebClient:
         bot = store.find_bot(enterprise_id=None, team_id=workspace_id)
         if bot is None or not bot.bot_token:
             raise NotInstalled(workspace_id)
+        if bot.bot_refresh_token:
+            # With token rotation on, a bot token lasts 12 hours. bolt refreshes it for
+            # requests; the clock's jobs refresh it the same way, ahead of its expiry.
+            refreshed = rotator.perform_bot_token_rotation(
+                bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE
+            )
+            if refreshed is not None:
+                store.save_bot(refreshed)
+                log.info("bot token refreshed", extra={"workspace": workspace_id})
+                bot = refreshed
         return build(settings, bot.bot_token)
 
     return client_for

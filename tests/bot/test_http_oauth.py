@@ -21,6 +21,7 @@ from commands.context import Actor, Env
 from schedules.clock import follow_up
 from schedules.digests import deliver
 from store.models import Council, Deal, Workspace
+from tests.support.actions import assign_spiff
 from tests.support.clock import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
@@ -172,19 +173,8 @@ def test_reminders_and_weekly_dms_go_out_with_each_workspaces_own_token(
         assert "Created" in slack.wait_for("response_url")[-1].params["text"]
         me = Actor(team, admin.id, admin.name, "console")
         council.run(env, me, "create #pipeline dimensions=product tz=UTC")
-        cell = actions.Cell(council_of(env, team), None, "R1", "product", "EMEA", "closed", "")
-        assigned = actions.assign(
-            env,
-            me,
-            cell,
-            actions.Place(),
-            owner=f"<@{admin.id}|{admin.name}>",
-            kind="spiff",
-            description="SPIFF",
-            due="2026-11-24",
-            key=f"assign:{team}",
-            owner_timezone="UTC",
-        )
+        owner = f"<@{admin.id}|{admin.name}>"
+        assigned = assign_spiff(env, me, owner, council_id=council_of(env, team), due="2026-11-24")
         assert isinstance(assigned, actions.ActionAssigned), assigned
     slack.calls.clear()
     client_for = clients_for(env, oauth_app.settings, web_client)
@@ -206,3 +196,19 @@ def test_reminders_and_weekly_dms_go_out_with_each_workspaces_own_token(
     clock.current = datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
     follow_up(env, client_for)
     assert [c.params["channel"] for c in slack.calls_to("chat.postMessage")] == ["U0NEWADM1"]
+
+
+def test_with_token_rotation_the_jobs_refresh_an_expiring_token_first(
+    env: Env, slack: FakeSlack, oauth_app: RunningApp
+):
+    slack.rotation = True  # the install's token expires in a minute
+    assert install(oauth_app)[0] == 200
+    client_for = clients_for(env, oauth_app.settings, web_client)
+    assert client_for("T0NEW0001").token == "xoxb-refreshed-1"
+    refresh = slack.calls_to("oauth.v2.access")[-1].params
+    assert (
+        refresh["grant_type"] == "refresh_token" and refresh["refresh_token"] == "xoxe-1-refresh-0"
+    )
+    # The refreshed token lasts 12 hours: kept, and used without another refresh.
+    assert client_for("T0NEW0001").token == "xoxb-refreshed-1"
+    assert slack.refreshes == 1

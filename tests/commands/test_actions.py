@@ -15,6 +15,7 @@ from commands.context import Actor, Env
 from commands.demo import load_demo
 from commands.metrics import COLUMN_NAMES
 from store.models import DigestCell
+from tests.support.actions import assign_spiff
 from tests.support.clock import FakeClock
 
 ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "console")
@@ -29,19 +30,7 @@ def at(clock: FakeClock, text: str) -> None:
 def action(env: Env, clock: FakeClock) -> ActionAssigned:
     load_demo(env)
     council.run(env, ADMIN, "create #pipeline dimensions=product tz=Europe/Paris")
-    cell = actions.Cell(1, None, "R1", "product", "Platform", "closed", "2026-Q4")
-    result = actions.assign(
-        env,
-        ADMIN,
-        cell,
-        Place(),
-        owner=JO,
-        kind="spiff",
-        description="SPIFF for Platform",
-        due="2026-11-27",
-        key="k1",
-        owner_timezone="Europe/Paris",
-    )
+    result = assign_spiff(env, ADMIN, JO, owner_timezone="Europe/Paris")
     assert isinstance(result, ActionAssigned), result
     return result
 

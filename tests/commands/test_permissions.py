@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from commands import actions, checklist, cleanup, council, deal, forecast
+from commands import checklist, cleanup, council, deal, forecast
 from commands.context import Actor, Env
 from commands.deal_results import DealList
 from commands.results import Problem, Refused
@@ -24,6 +24,7 @@ from store.models import (
     Target,
     Workspace,
 )
+from tests.support.actions import assign_spiff
 
 TEAM = "T0TEST001"
 QUESTIONS = ["budget", "exec", "deciders", "roi", "event"]
@@ -138,17 +139,16 @@ def attempt(
         )
         return result, lambda: count(env, calls) > 0
     if action == "assign an action to a cell":
-        cell = actions.Cell(1, None, "R1", "region", "EMEA", "closed", "2026-Q4")
-        result = actions.assign(
+        result = assign_spiff(
             env,
             who,
-            cell,
-            actions.Place(),
-            owner="<@U0JO00001|jo>",
-            kind="spiff",
+            "<@U0JO00001|jo>",
+            dimension="region",
+            value="EMEA",
             description=f"SPIFF {n}",
             due="2026-12-01",
             key=f"assign{n}",
+            owner_timezone=None,
         )
         done = select(func.count()).where(Action.description == f"SPIFF {n}")
         return result, lambda: count(env, done) > 0

@@ -11,6 +11,7 @@ from commands import actions, council
 from commands.context import Actor, Env
 from commands.demo import load_demo
 from schedules.reminders import send_reminders
+from tests.support.actions import assign_spiff
 from tests.support.clock import FakeClock
 from tests.support.fake_slack import HANG, LATE, RESET, FakeSlack
 
@@ -21,19 +22,7 @@ ADMIN = Actor("local", "U0DEMO001", "Maya Chen", "console")
 def due_tomorrow(env: Env, clock: FakeClock) -> None:
     load_demo(env)
     council.run(env, ADMIN, "create #pipeline dimensions=product tz=UTC")
-    cell = actions.Cell(1, None, "R1", "product", "Platform", "closed", "2026-Q4")
-    assigned = actions.assign(
-        env,
-        ADMIN,
-        cell,
-        actions.Place(),
-        owner="<@U0DEMO004|Jo Park>",
-        kind="spiff",
-        description="SPIFF for Platform",
-        due="2026-11-27",
-        key="k1",
-        owner_timezone="UTC",
-    )
+    assigned = assign_spiff(env, ADMIN, "<@U0DEMO004|Jo Park>")
     assert isinstance(assigned, actions.ActionAssigned)
     clock.current = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # the day before, 09:30
 

@@ -64,6 +64,8 @@ class FakeSlack:
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
         self.oauth_team = "T0NEW0001"  # the workspace an OAuth install says it is
+        self.rotation = False  # whether installs get expiring tokens (token rotation on)
+        self.refreshes = 0
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -126,6 +128,7 @@ class FakeSlack:
         self._failures.clear()
         self.uploads.clear()
         self.conversations.clear()
+        self.oauth_team, self.rotation, self.refreshes = "T0NEW0001", False, 0
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """The calls to `method` once there are `count` of them; fails after `timeout`."""
@@ -270,7 +273,20 @@ class FakeSlack:
         }
         if method == "oauth.v2.access":
             team = self.oauth_team
+            if params.get("grant_type") == "refresh_token":
+                self.refreshes += 1
+                return {
+                    "ok": True,
+                    "token_type": "bot",
+                    "access_token": f"xoxb-refreshed-{self.refreshes}",
+                    "refresh_token": f"xoxe-1-refresh-{self.refreshes}",
+                    "expires_in": 43200,
+                }
+            rotation = (
+                {"refresh_token": "xoxe-1-refresh-0", "expires_in": 60} if self.rotation else {}
+            )
             return {
+                **rotation,
                 "ok": True,
                 "app_id": "A0COUNCIL1",
                 "authed_user": {"id": "U0NEWADM1"},
