@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from http.client import HTTPException
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bot.web_api import WebApi
 
 log = logging.getLogger("council.post")
@@ -111,6 +113,17 @@ def find_file(client: WebApi, channel: str, filename: str) -> str | None:
 
 
 def _recent(client: WebApi, channel: str, thread_ts: str | None) -> Iterator[dict[str, Any]]:
+    try:
+        yield from _pages(client, channel, thread_ts)
+    except SlackApiError as error:
+        if error.response.get("error") != "missing_scope":
+            raise
+        # Installed before the app asked for history: it cannot look, so it posts as it
+        # did then, at least once.
+        log.warning("cannot read %s back (missing_scope): reinstall the app to add it", channel)
+
+
+def _pages(client: WebApi, channel: str, thread_ts: str | None) -> Iterator[dict[str, Any]]:
     conversation = channel
     if channel[:1] in ("U", "W"):
         # A DM is read under its conversation's id, which only conversations.open gives.

@@ -49,7 +49,8 @@ def open_modal(
 
 class Replier:
     """Posts to a `response_url` as bolt's `respond` does, but waits out 429s and retries
-    5xx answers and resets, so a busy Slack does not swallow a reply."""
+    5xx answers, resets and timeouts, so a busy Slack does not swallow a reply. (A reply
+    whose answer was lost may so show twice: Slack cannot be asked whether it has it.)"""
 
     def __init__(self, response_url: str, timeout: float) -> None:
         self.response_url = response_url

@@ -141,3 +141,10 @@ def test_a_post_is_never_repeated_blindly_by_the_client(slack: FakeSlack, client
     with pytest.raises(TimeoutError):
         client.chat_postMessage(channel=CHANNEL, text="raw")
     assert len(slack.messages_in(CHANNEL)) == 1
+
+
+def test_an_install_without_history_scopes_posts_as_before(slack: FakeSlack, client):
+    slack.fail_next("chat.postMessage", HANG)
+    slack.fail_next("conversations.history", 200, {"ok": False, "error": "missing_scope"})
+    post_once(client, "digest:1:0", channel=CHANNEL, text="Pipeline council")
+    assert keys_in(slack, CHANNEL) == ["digest:1:0"]
