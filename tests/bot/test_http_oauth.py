@@ -136,15 +136,19 @@ def test_a_workspace_that_never_installed_gets_nothing_done(
         clients_for(env, oauth_app.settings, web_client)("T0NEVER01")
 
 
+@pytest.mark.parametrize(
+    "kind, extra",
+    [("app_uninstalled", {}), ("tokens_revoked", {"tokens": {"bot": ["U0BOT0002"]}})],
+)
 def test_uninstalling_stops_the_jobs_and_keeps_the_data(
-    env: Env, slack: FakeSlack, oauth_app: RunningApp
+    env: Env, slack: FakeSlack, oauth_app: RunningApp, kind: str, extra: dict
 ):
     install(oauth_app)
     url = slack.response_url("deal")
     body = slash_command("/deal", "new Kept deal amount=5k", url, NEW)
     post(oauth_app.events_url, body, content_type=FORM)
     slack.wait_for("response_url")
-    reply = post(oauth_app.events_url, event("T0NEW0001", "app_uninstalled"), content_type=JSON)
+    reply = post(oauth_app.events_url, event("T0NEW0001", kind, extra), content_type=JSON)
     assert reply.status == 200
     wait_until_uninstalled(env, "T0NEW0001")
     with env.db.transaction() as session:
