@@ -85,24 +85,18 @@ def test_a_lost_answer_after_a_long_history_is_still_found(slack: FakeSlack, cli
     assert len(slack.calls_to("conversations.replies")) == 2  # two pages of 100
 
 
-def test_an_image_whose_answer_is_lost_is_shared_once(slack: FakeSlack, client):
-    slack.fail_next("files.completeUploadExternal", LATE)
+@pytest.mark.parametrize("fault, uploads", [(LATE, 1), (HANG, 2)], ids=["taken", "not taken"])
+def test_an_image_whose_completion_got_no_answer_is_shared_once(
+    slack: FakeSlack, client, fault: int, uploads: int
+):
+    slack.fail_next("files.completeUploadExternal", fault)
     file_id = upload_once(
         client, channel=CHANNEL, file=b"\x89PNG", filename="apm-digest-1-1.png", title="APM"
     )
     shared = [f for m in slack.messages_in(CHANNEL) for f in m.get("files", [])]
     assert [f["id"] for f in shared] == [file_id]
-    assert len(slack.calls_to("files.completeUploadExternal")) == 0  # the one call failed
-
-
-def test_an_image_upload_that_never_completed_is_done_again_once(slack: FakeSlack, client):
-    slack.fail_next("files.completeUploadExternal", HANG)
-    file_id = upload_once(
-        client, channel=CHANNEL, file=b"\x89PNG", filename="apm-digest-1-1.png", title="APM"
-    )
-    shared = [f for m in slack.messages_in(CHANNEL) for f in m.get("files", [])]
-    assert [f["id"] for f in shared] == [file_id]
-    assert len(slack.calls_to("files.getUploadURLExternal")) == 2
+    # Taken: found by its name, not uploaded again. Not taken: uploaded a second time.
+    assert len(slack.calls_to("files.getUploadURLExternal")) == uploads
 
 
 def test_looking_first_finds_what_an_earlier_attempt_posted(slack: FakeSlack, client):
