@@ -17,8 +17,8 @@ from commands.formatting import short_money
 from commands.metrics import NONE_LABEL
 from commands.permissions import acts_for, is_manager
 from commands.results import CommandError, Notice, Problem, Refused
-from commands.workspace import DIMENSIONS, ensure_person, local_today
-from store import checklists, people, workspaces
+from commands.workspace import DIMENSIONS, ensure_member, local_today
+from store import checklists, people
 from store import deals as store_deals
 from store.db import retry_transient
 from store.models import Deal, Person, Workspace
@@ -245,9 +245,7 @@ def show(env: Env, actor: Actor, words: list[str]) -> Checklist | ChecklistSumma
         )
     now = env.now()
     with env.db.transaction() as session:
-        me = ensure_person(session, actor, now)
-        workspace = workspaces.get_workspace(session, actor.workspace_id)
-        assert workspace is not None
+        me, workspace = ensure_member(session, actor, now)
         today = local_today(workspace, now)
         if words == ["team"]:
             if not is_manager(me):
@@ -279,9 +277,7 @@ def answer(
     now = env.now()
     try:
         with env.db.transaction() as session:
-            me = ensure_person(session, actor, now)
-            workspace = workspaces.get_workspace(session, actor.workspace_id)
-            assert workspace is not None
+            me, workspace = ensure_member(session, actor, now)
             deal = store_deals.lock_deal(session, workspace.id, deal_id)
             if deal is None:
                 return Problem("That deal is gone; `/forecast questions` lists yours.")

@@ -13,7 +13,7 @@ from commands.parsing import ParseError, clean, parse_date
 from commands.permissions import acts_for, who_can_change
 from commands.results import CommandError, Duplicate, Notice, Problem, Refused
 from commands.stale import deal_label, stale_reasons
-from commands.workspace import ensure_person, local_today
+from commands.workspace import ensure_member, ensure_person, local_today
 from store import checklists, keys, people, workspaces
 from store import deals as store_deals
 from store.db import retry_transient
@@ -158,9 +158,7 @@ def snooze_form(env: Env, actor: Actor, deal_id: int) -> SnoozeForm | Problem | 
     now = env.now()
     try:
         with env.db.transaction() as session:
-            me = ensure_person(session, actor, now)
-            workspace = workspaces.get_workspace(session, actor.workspace_id)
-            assert workspace is not None
+            me, workspace = ensure_member(session, actor, now)
             deal = _editable(session, me, deal_id)
             reasons = stale_reasons(
                 deal, local_today(workspace, now), now, workspace.stale_after_days

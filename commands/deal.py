@@ -31,7 +31,7 @@ from commands.parsing import ParseError, Token, clean, tokenize
 from commands.permissions import can_change_deal, is_manager, who_can_change
 from commands.results import Choice, CommandError, Duplicate, Help, Option, Problem, Refused
 from commands.stale import stale_reasons
-from commands.workspace import CATEGORIES, DIMENSIONS, ensure_person, local_today
+from commands.workspace import CATEGORIES, DIMENSIONS, ensure_member, local_today
 from store import checklists, keys, people, workspaces
 from store import deals as store_deals
 from store.db import retry_transient
@@ -137,11 +137,8 @@ class _Context:
         self.session = session
         self.actor = actor
         self.now = env.now()
-        self.person = ensure_person(session, actor, self.now)
-        workspace = workspaces.get_workspace(session, actor.workspace_id)
-        assert workspace is not None
-        self.workspace = workspace
-        self.today = local_today(workspace, self.now)
+        self.person, self.workspace = ensure_member(session, actor, self.now)
+        self.today = local_today(self.workspace, self.now)
         self._names: dict[int, str] = {}
 
     def name_of(self, person_id: int | None) -> str:

@@ -20,7 +20,7 @@ from commands.parsing import ParseError, match_known_value, parse_amount
 from commands.periods import parse_period, place
 from commands.permissions import is_manager
 from commands.results import CommandError, Help, Problem, Refused, read_words
-from commands.workspace import DIMENSIONS, ensure_person, local_today
+from commands.workspace import DIMENSIONS, ensure_member, local_today
 from store import forecasts as store_forecasts
 from store import people, workspaces
 from store.db import retry_transient
@@ -109,9 +109,7 @@ def run(env: Env, actor: Actor, text: str) -> object:
     now = env.now()
     try:
         with env.db.transaction() as session:
-            me = ensure_person(session, actor, now)
-            workspace = workspaces.get_workspace(session, actor.workspace_id)
-            assert workspace is not None
+            me, workspace = ensure_member(session, actor, now)
             request = _read(session, workspace, words, local_today(workspace, now))
             period = _period(workspace, request.period_text, now)
             cell = request.cell or _Cell(BOOK, str(me.id))

@@ -18,8 +18,8 @@ from commands.fiscal import quarter_containing
 from commands.metrics import Row
 from commands.permissions import is_manager
 from commands.stale import deal_label, stale_reasons
-from commands.workspace import ensure_person, local_today
-from store import checklists, people, workspaces
+from commands.workspace import ensure_member, local_today
+from store import checklists, people
 from store import councils as store_councils
 from store import deals as store_deals
 from store.db import retry_transient
@@ -68,9 +68,7 @@ def build_home(env: Env, actor: Actor) -> Home:
     """Everything the Home tab shows the person, as of now."""
     now = env.now()
     with env.db.transaction() as session:
-        me = ensure_person(session, actor, now)
-        workspace = workspaces.get_workspace(session, actor.workspace_id)
-        assert workspace is not None
+        me, workspace = ensure_member(session, actor, now)
         today = local_today(workspace, now)
         period = quarter_containing(today, workspace.fiscal_year_start_month)
         symbol = workspace.currency_symbol

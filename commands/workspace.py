@@ -55,6 +55,12 @@ def ensure_workspace(session: Session, actor: Actor, now: datetime) -> Workspace
         return found
 
 
+def ensure_member(session: Session, actor: Actor, now: datetime) -> tuple[Person, Workspace]:
+    """The person behind the actor and their workspace, each created on first contact."""
+    workspace = ensure_workspace(session, actor, now)
+    return ensure_person(session, actor, now), workspace
+
+
 def ensure_person(session: Session, actor: Actor, now: datetime) -> Person:
     """The person behind the actor; the first person in a workspace becomes its admin."""
     ensure_workspace(session, actor, now)
