@@ -158,13 +158,7 @@ def build_row(
     open_yoy = change(now.open, prior.open)
     return Row(
         value=label,
-        forecast=Cell(
-            forecast,
-            prior_forecast,
-            change(forecast, prior_forecast),
-            targets.closed,
-            forecast_color(forecast, targets.closed, thresholds),
-        ),
+        forecast=forecast_cell(forecast, prior_forecast, targets.closed, thresholds),
         closed=Cell(
             now.closed,
             prior.closed,
@@ -199,13 +193,19 @@ def with_calls(row: Row, call: Call | None, prior_call: Call | None, t: Threshol
     assert isinstance(calculated.value, Decimal) and isinstance(calculated.prior, Decimal)
     value = call.amount if call else calculated.value
     prior = prior_call.amount if prior_call else calculated.prior
-    forecast = Cell(
-        value,
-        prior,
-        change(value, prior),
-        calculated.target,
-        forecast_color(value, calculated.target, t),
+    forecast = replace(
+        forecast_cell(value, prior, calculated.target, t),
         calculated=calculated.value if call else None,
         call=call,
     )
     return replace(row, forecast=forecast)
+
+
+def forecast_cell(
+    value: Decimal, prior: Decimal, target: Decimal | None, thresholds: Thresholds
+) -> Cell:
+    """A forecast, calculated or called: compared with a year earlier, coloured against the
+    closed target."""
+    return Cell(
+        value, prior, change(value, prior), target, forecast_color(value, target, thresholds)
+    )
