@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from store.deals import MAX_ID
+from store.leases import take_over
 from store.models import Council, DigestMessage, DigestRun
 
 
@@ -74,19 +75,8 @@ def claim_run(
             return None  # another process claimed it a moment ago
     if run.status == "posted":
         return None
-    # Only one of several racing processes sees its UPDATE match.
-    taken = session.execute(
-        update(DigestRun)
-        .where(
-            DigestRun.id == run.id,
-            DigestRun.status != "posted",
-            or_(DigestRun.status == "failed", DigestRun.lease_until <= now),
-        )
-        .values(status="running", lease_until=now + lease, error=None)
-    )
-    if taken.rowcount != 1:
+    if not take_over(session, run, done="posted", working="running", now=now, until=now + lease):
         return None
-    session.refresh(run)
     return run
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.leases import take_over
 from store.models import Nudge
 
 
@@ -42,19 +43,8 @@ def claim(
             return nudge, False
         except IntegrityError:
             return None
-    # Only one of several racing processes sees its UPDATE match.
-    taken = session.execute(
-        update(Nudge)
-        .where(
-            Nudge.id == nudge.id,
-            Nudge.status != "sent",
-            or_(Nudge.status == "failed", Nudge.lease_until <= now),
-        )
-        .values(status="sending", lease_until=lease_until, error=None)
-    )
-    if taken.rowcount != 1:
+    if not take_over(session, nudge, done="sent", working="sending", now=now, until=lease_until):
         return None
-    session.refresh(nudge)
     return nudge, True
 
 
