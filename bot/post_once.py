@@ -97,10 +97,21 @@ def upload_once(
 def find_posted(client: WebApi, channel: str, key: str, thread_ts: str | None = None) -> str | None:
     """The `ts` of the bot's message with `key` in the conversation (or thread), if any."""
     for message in _recent(client, channel, thread_ts):
-        payload = (message.get("metadata") or {}).get("event_payload") or {}
-        if payload.get("key") == key:
+        if _key_of(message) == key:
             return str(message["ts"])
     return None
+
+
+def posted_keys(client: WebApi, channel: str) -> set[str]:
+    """The keys of the bot's recent messages in the conversation: one look for a run of
+    posts, where `look_first` would look once for each."""
+    return {key for message in _recent(client, channel, None) if (key := _key_of(message))}
+
+
+def _key_of(message: dict[str, Any]) -> str | None:
+    payload = (message.get("metadata") or {}).get("event_payload") or {}
+    key = payload.get("key")
+    return str(key) if key else None
 
 
 def find_file(client: WebApi, channel: str, filename: str) -> str | None:

@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cleanup_render import room_messages
 from bot.forecast_render import checklist_messages
-from bot.post_once import post_once
+from bot.post_once import post_once, posted_keys
 from bot.render import Message, render
 from commands.checklist import Checklist
 from commands.cleanup import CleanRoom
@@ -39,15 +39,14 @@ def send_nudges(env: Env, client_for: ClientFor, workspace: str | None = None) -
         try:
             client = client_for(nudge.workspace_id)
             messages = [m for content in nudge.contents for m in messages_of(content)]
+            # A retry reads the DM back once for what the failed attempt got through.
+            already = posted_keys(client, nudge.user_id) if nudge.again else set()
             for position, message in enumerate(messages):
-                post_once(
-                    client,
-                    f"nudge:{nudge.id}:{position}",
-                    channel=nudge.user_id,
-                    text=message.text,
-                    blocks=message.blocks,
-                    look_first=nudge.again,
-                )
+                key = f"nudge:{nudge.id}:{position}"
+                if key not in already:
+                    post_once(
+                        client, key, channel=nudge.user_id, text=message.text, blocks=message.blocks
+                    )
         except SlackApiError as error:
             reason = str(error.response.get("error"))
             log.warning("%s nudge to %s not sent: %s", nudge.kind, nudge.user_id, reason)

@@ -137,6 +137,7 @@ def test_a_nudge_cut_off_midway_sends_only_the_rest_next_round(
     at(clock, "2026-11-23T09:05")
     again = send_nudges(env, client_for)
     assert [(n.user_id, n.kind, n.again) for n in again] == [("U0JO00001", failed, True)]
+    assert len(slack.calls_to("conversations.history")) == 1  # one look back for the retry
     for user in ("U0JO00001", "U0SAM0001"):
         texts = [m["text"] for m in slack.messages_in(user)]
         keys = [m["metadata"]["event_payload"]["key"] for m in slack.messages_in(user)]
