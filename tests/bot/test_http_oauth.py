@@ -5,7 +5,6 @@ jobs and keeps the data."""
 from __future__ import annotations
 
 import http.client
-import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from tests.support.actions import assign_spiff
 from tests.support.clock import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
-from tests.support.slack_requests import FORM, User, post, slash_command
+from tests.support.slack_requests import FORM, User, event_callback, post, slash_command
 
 JSON = "application/json"  # how Slack posts events
 NEW = User("U0NEWADM1", "newadmin", "T0NEW0001")
@@ -61,17 +60,7 @@ def install(app: RunningApp) -> tuple[int, str]:
 
 
 def event(team: str, kind: str, extra: dict | None = None) -> str:
-    return json.dumps(
-        {
-            "token": "unused",
-            "team_id": team,
-            "api_app_id": "A0COUNCIL1",
-            "event": {"type": kind, "event_ts": f"{time.time():.6f}", **(extra or {})},
-            "type": "event_callback",
-            "event_id": f"Ev{kind}{team}",
-            "event_time": int(time.time()),
-        }
-    )
+    return event_callback({"type": kind, **(extra or {})}, f"Ev{kind}{team}", team)
 
 
 def council_of(env: Env, team: str) -> int:

@@ -205,28 +205,24 @@ def view_submission(
     return urlencode({"payload": json.dumps(payload)})
 
 
-def app_mention(text: str, event_id: str, user: User = MAYA, bot_id: str = "U0BOT0001") -> str:
+def event_callback(
+    event: dict[str, Any], event_id: str, team: str = TEAM, bot_id: str = "U0BOT0001"
+) -> str:
+    """An Events API delivery of `event`, in the envelope Slack wraps every event in."""
     now = time.time()
     return json.dumps(
         {
             "token": "verification-token-unused",
-            "team_id": user.team,
+            "team_id": team,
             "api_app_id": APP,
-            "event": {
-                "type": "app_mention",
-                "user": user.id,
-                "text": f"<@{bot_id}> {text}",
-                "ts": f"{now:.6f}",
-                "channel": CHANNEL,
-                "event_ts": f"{now:.6f}",
-            },
+            "event": {"event_ts": f"{now:.6f}", **event},
             "type": "event_callback",
             "event_id": event_id,
             "event_time": int(now),
             "authorizations": [
                 {
                     "enterprise_id": None,
-                    "team_id": user.team,
+                    "team_id": team,
                     "user_id": bot_id,
                     "is_bot": True,
                     "is_enterprise_install": False,
@@ -235,6 +231,17 @@ def app_mention(text: str, event_id: str, user: User = MAYA, bot_id: str = "U0BO
             "is_ext_shared_channel": False,
         }
     )
+
+
+def app_mention(text: str, event_id: str, user: User = MAYA, bot_id: str = "U0BOT0001") -> str:
+    event = {
+        "type": "app_mention",
+        "user": user.id,
+        "text": f"<@{bot_id}> {text}",
+        "ts": f"{time.time():.6f}",
+        "channel": CHANNEL,
+    }
+    return event_callback(event, event_id, user.team, bot_id)
 
 
 def checkbox_action(
@@ -281,30 +288,5 @@ def checkbox_action(
 
 
 def app_home_opened(event_id: str, user: User = MAYA) -> str:
-    now = time.time()
-    return json.dumps(
-        {
-            "token": "verification-token-unused",
-            "team_id": user.team,
-            "api_app_id": APP,
-            "event": {
-                "type": "app_home_opened",
-                "user": user.id,
-                "channel": "D0DM00001",
-                "tab": "home",
-                "event_ts": f"{now:.6f}",
-            },
-            "type": "event_callback",
-            "event_id": event_id,
-            "event_time": int(now),
-            "authorizations": [
-                {
-                    "enterprise_id": None,
-                    "team_id": user.team,
-                    "user_id": "U0BOT0001",
-                    "is_bot": True,
-                    "is_enterprise_install": False,
-                }
-            ],
-        }
-    )
+    event = {"type": "app_home_opened", "user": user.id, "channel": "D0DM00001", "tab": "home"}
+    return event_callback(event, event_id, user.team)
