@@ -222,9 +222,11 @@ def _call(
                 who_can=", ".join(managers) or "a manager or an admin",
             )
         )
-    if request.clear and _Ledger(session, workspace, me, period, now).in_force(cell) is None:
-        label = _Ledger(session, workspace, me, period, now).label(cell)
-        raise CommandError(Problem(f"There is no call in force for {label} in {period.label}."))
+    if request.clear:
+        before = _Ledger(session, workspace, me, period, now)
+        if before.in_force(cell) is None:
+            label = before.label(cell)
+            raise CommandError(Problem(f"There is no call in force for {label} in {period.label}."))
     store_forecasts.add_call(
         session,
         workspace.id,
