@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.client import HTTPException
 from typing import Any
 
@@ -45,24 +45,16 @@ def post_once(
     `channel` may be a user id for a DM. `look_first` is for a retry of an earlier attempt
     that may have got through: the conversation is read for `key` before anything is posted.
     """
-    thread_ts = fields.get("thread_ts")
-    if look_first and (found := find_posted(client, channel, key, thread_ts)):
-        return found
     metadata = {"event_type": EVENT_TYPE, "event_payload": {"key": key}}
-    for attempt in range(1, ATTEMPTS + 1):
-        try:
-            response = client.chat_postMessage(
-                channel=channel, text=text, metadata=metadata, **fields
-            )
-            return str(response["ts"])
-        except DOUBT as error:
-            if attempt == ATTEMPTS:
-                raise
-            log.warning("no answer to post %s (%r); looking before posting again", key, error)
-            if found := find_posted(client, channel, key, thread_ts):
-                return found
-            time.sleep(PAUSE_SECONDS * attempt)
-    raise AssertionError("unreachable")
+
+    def send() -> str:
+        response = client.chat_postMessage(channel=channel, text=text, metadata=metadata, **fields)
+        return str(response["ts"])
+
+    def find() -> str | None:
+        return find_posted(client, channel, key, fields.get("thread_ts"))
+
+    return _once(send, find, key, look_first)
 
 
 def upload_once(
@@ -76,19 +68,31 @@ def upload_once(
 ) -> str:
     """Share an image in `channel` once; its file id. `filename` must be unique to this
     image: it is how a lost answer is found again."""
-    if look_first and (found := find_file(client, channel, filename)):
+
+    def send() -> str:
+        response = client.files_upload_v2(
+            channel=channel, file=file, filename=filename, title=title
+        )
+        return str(response["file"]["id"])
+
+    return _once(send, lambda: find_file(client, channel, filename), filename, look_first)
+
+
+def _once(
+    send: Callable[[], str], find: Callable[[], str | None], what: str, look_first: bool
+) -> str:
+    """`send` until Slack answers, but after each attempt left unanswered, `find` first
+    whether it got through after all."""
+    if look_first and (found := find()):
         return found
     for attempt in range(1, ATTEMPTS + 1):
         try:
-            response = client.files_upload_v2(
-                channel=channel, file=file, filename=filename, title=title
-            )
-            return str(response["file"]["id"])
+            return send()
         except DOUBT as error:
             if attempt == ATTEMPTS:
                 raise
-            log.warning("no answer to upload %s (%r); looking first", filename, error)
-            if found := find_file(client, channel, filename):
+            log.warning("no answer to %s (%r); looking before trying again", what, error)
+            if found := find():
                 return found
             time.sleep(PAUSE_SECONDS * attempt)
     raise AssertionError("unreachable")
