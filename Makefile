@@ -23,6 +23,7 @@ console: $(STAMP)  ## the console on DATABASE_URL (default: ./council.db), no de
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 test: lint  ## every test, on SQLite and (when reachable) PostgreSQL
 	$(BIN)/pytest

@@ -12,10 +12,10 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.app import web_client
-from bot.server import serve
-from bot.settings import Settings
-from bot.wsgi import create_wsgi
+from bot.run.server import serve
+from bot.run.wsgi import create_wsgi
+from bot.slack.app import web_client
+from bot.slack.settings import Settings
 
 
 def build() -> Any:

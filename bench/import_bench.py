@@ -78,7 +78,7 @@ def timed_import(url: str, export: Path) -> float:
     env = {**os.environ, "DATABASE_URL": url}
     started = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "import", "deals", str(export)],
+        [sys.executable, "-m", "bot.run.cli", "import", "deals", str(export)],
         env=env,
         check=True,
         stdout=subprocess.DEVNULL,
@@ -96,7 +96,7 @@ def fresh(kind: str, folder: Path, run: int) -> str:
     admin.dispose()
     url = POSTGRES_ADMIN.rsplit("/", 1)[0] + "/council_bench"
     subprocess.run(
-        [sys.executable, "-m", "bot.cli", "db", "upgrade"],
+        [sys.executable, "-m", "bot.run.cli", "db", "upgrade"],
         env={**os.environ, "DATABASE_URL": url},
         check=True,
         stdout=subprocess.DEVNULL,

@@ -38,9 +38,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, func, select, text
 
-from commands import council
 from commands.apm import Moment, build_matrices
 from commands.context import Actor, Env
+from commands.councils import command as council
 from commands.fiscal import quarter_containing
 from commands.generate import ADMIN_USER
 from commands.periods import as_of_day
@@ -60,7 +60,7 @@ ADMIN = Actor(WORKSPACE, ADMIN_USER, "Vera Sales", "console")
 def run_cli(args: list[str], url: str, **kwargs: object) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "DATABASE_URL": url}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-m", "bot.run.cli", *args],
         env=env,
         check=True,
         capture_output=True,
@@ -119,7 +119,7 @@ def peak_rss_mb(args: list[str], url: str) -> float:
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, sys.executable, "-m", "bot.cli", *args],
+        [sys.executable, "-c", probe, sys.executable, "-m", "bot.run.cli", *args],
         env={**os.environ, "DATABASE_URL": url},
         check=True,
         capture_output=True,
@@ -206,7 +206,7 @@ def start_server(
         "LOG_LEVEL": "WARNING",
     }
     if module == "council":
-        command = [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)]
+        command = [sys.executable, "-m", "bot.run.cli", "serve", "--port", str(port)]
     else:
         command = [sys.executable, "-m", "bench.bare_app", str(port)]
     process = subprocess.Popen(

@@ -16,7 +16,8 @@ from commands.fiscal import Period, shift_quarters
 from commands.metrics import NONE_LABEL, Call, Row, Targets, Thresholds, build_row, with_calls
 from commands.parsing import ParseError, match_known_value
 from commands.periods import as_of_day, parse_as_of, parse_period, place, year_earlier
-from commands.results import CommandError, Help, Problem, read_words
+from commands.results import CommandError, Duplicate, Help, Problem, Stop, read_words
+from commands.unit import Unit, run_unit
 from commands.workspace import DIMENSIONS, ensure_workspace
 from store import forecasts as store_forecasts
 from store import people, workspaces
@@ -214,19 +215,19 @@ def _calls(
 
 def build_apm(
     env: Env, actor: Actor, dimension: str, period: str | None = None, as_of: str | None = None
-) -> Apm | Problem:
+) -> Apm | Stop | Duplicate:
     """The APM for one dimension, for the CLI, the console and Slack."""
     if dimension not in DIMENSIONS:
         return Problem(
             f"`{dimension}` is not a dimension; choose {', '.join(DIMENSIONS)}",
             example="/apm region",
         )
-    try:
-        with env.db.transaction() as session:
-            return build_matrix(session, _moment(session, env, actor, period, as_of), dimension)
-    except CommandError as error:
-        assert isinstance(error.result, Problem)
-        return error.result
+
+    def work(unit: Unit) -> Apm:
+        moment = _moment(unit.session, env, actor, period, as_of)
+        return build_matrix(unit.session, moment, dimension)
+
+    return run_unit(env, actor, work)
 
 
 def build_coverage(
@@ -236,20 +237,21 @@ def build_coverage(
     value: str | None = None,
     period: str | None = None,
     as_of: str | None = None,
-) -> Coverage | Problem:
+) -> Coverage | Stop | Duplicate:
     """Coverage for the total, or for one value of a dimension, with its parts."""
-    try:
-        with env.db.transaction() as session:
-            moment = _moment(session, env, actor, period, as_of)
-            matrix = build_matrix(session, moment, dimension or DEFAULT_DIMENSION)
-            row = matrix.total
-            scope = "total"
-            if dimension is not None:
-                row = _pick_row(session, moment.workspace, matrix, dimension, value or "")
-                scope = f"{dimension} {row.value}"
-    except CommandError as error:
-        assert isinstance(error.result, Problem)
-        return error.result
+
+    def work(unit: Unit) -> Coverage:
+        moment = _moment(unit.session, env, actor, period, as_of)
+        matrix = build_matrix(unit.session, moment, dimension or DEFAULT_DIMENSION)
+        if dimension is None:
+            return _coverage("total", matrix, matrix.total)
+        row = _pick_row(unit.session, moment.workspace, matrix, dimension, value or "")
+        return _coverage(f"{dimension} {row.value}", matrix, row)
+
+    return run_unit(env, actor, work)
+
+
+def _coverage(scope: str, matrix: Apm, row: Row) -> Coverage:
     closed, target = row.closed.value, row.closed.target
     assert isinstance(closed, Decimal) and isinstance(row.open.value, Decimal)
     return Coverage(
@@ -292,7 +294,7 @@ def _pick_row(
     return empty
 
 
-def run_apm(env: Env, actor: Actor, text: str) -> Apm | Problem | Help:
+def run_apm(env: Env, actor: Actor, text: str) -> Apm | Help | Stop | Duplicate:
     """Carry out `/apm [dimension] [period]`."""
     words = read_words(text)
     if isinstance(words, Problem):
@@ -307,7 +309,7 @@ def run_apm(env: Env, actor: Actor, text: str) -> Apm | Problem | Help:
     return build_apm(env, actor, dimension, words[0] if words else None)
 
 
-def run_coverage(env: Env, actor: Actor, text: str) -> Coverage | Problem | Help:
+def run_coverage(env: Env, actor: Actor, text: str) -> Coverage | Help | Stop | Duplicate:
     """Carry out `/coverage [dimension value] [period]`."""
     words = read_words(text)
     if isinstance(words, Problem):
@@ -315,8 +317,10 @@ def run_coverage(env: Env, actor: Actor, text: str) -> Coverage | Problem | Help
     if words and words[0].lower() == "help":
         return Help("/coverage", apm_help())
     if words and "=" in words[0]:
-        key, _, value = words.pop(0).partition("=")
-        words[:0] = [key, value]
+        key, _, typed = words.pop(0).partition("=")
+        words[:0] = [key, typed]
+    dimension: str | None
+    value: str | None
     if words and words[0].lower() in DIMENSIONS:
         if len(words) < 2:
             return Problem(f"Which {words[0]}?", example=f"/coverage {words[0].lower()} EMEA")

@@ -11,17 +11,21 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from commands.context import Actor, Env
+from commands.context import Actor, Env, Pressed
 from commands.fiscal import quarter_containing
 from commands.formatting import short_money
 from commands.metrics import NONE_LABEL
 from commands.permissions import acts_for, is_manager
-from commands.results import CommandError, Notice, Problem, Refused
-from commands.workspace import DIMENSIONS, ensure_member, local_today
+from commands.results import CommandError, Duplicate, Notice, Problem, Refused, Stop
+from commands.unit import Unit, run_unit
+from commands.workspace import DIMENSIONS, local_today
 from store import checklists, people
 from store import deals as store_deals
-from store.db import retry_transient
 from store.models import Deal, Person, Workspace
+
+# A forecast question ticked; its block carries the deal: `checklist:<deal id>`.
+CHECKLIST_ANSWER = "checklist.answer"
+CHECKLIST_BLOCK = "checklist:"
 
 CATEGORIES = ("Commit", "Best Case")
 # Slack shows at most 10 options in one set of checkboxes.
@@ -236,25 +240,29 @@ def summary(
     )
 
 
-@retry_transient
-def show(env: Env, actor: Actor, words: list[str]) -> Checklist | ChecklistSummary | Problem:
+def show(
+    env: Env, actor: Actor, words: list[str]
+) -> Checklist | ChecklistSummary | Stop | Duplicate:
     """`/forecast questions [team]`: my checklist to tick, or my team's answers and gaps."""
     if words not in ([], ["mine"], ["team"]):
         return Problem(
             f"`{' '.join(words)}` is not a checklist I know.", example="/forecast questions team"
         )
-    now = env.now()
-    with env.db.transaction() as session:
-        me, workspace = ensure_member(session, actor, now)
-        today = local_today(workspace, now)
+
+    def work(unit: Unit) -> Checklist | ChecklistSummary:
+        me, workspace = unit.member()
+        today = local_today(workspace, unit.now)
         if words == ["team"]:
             if not is_manager(me):
-                return Problem(
-                    "Only managers have a team checklist; yours is `/forecast questions`."
+                raise CommandError(
+                    Problem("Only managers have a team checklist; yours is `/forecast questions`.")
                 )
-            team = sorted(people.team_ids(session, workspace.id, me.id) | {me.id})
-            return summary(session, workspace, team, (), today, "Your team's forecast questions")
-        return my_checklist(session, workspace, me, today)
+            team = sorted(people.team_ids(unit.session, workspace.id, me.id) | {me.id})
+            title = "Your team's forecast questions"
+            return summary(unit.session, workspace, team, (), today, title)
+        return my_checklist(unit.session, workspace, me, today)
+
+    return run_unit(env, actor, work)
 
 
 def my_checklist(session: Session, workspace: Workspace, me: Person, today: date) -> Checklist:
@@ -268,59 +276,48 @@ def my_checklist(session: Session, workspace: Workspace, me: Person, today: date
     )
 
 
-@retry_transient
 def answer(
-    env: Env, actor: Actor, deal_id: int, selected: Sequence[str]
-) -> AnswerSaved | Problem | Refused:
+    env: Env, actor: Actor, deal_id: int, selected: Sequence[str], key: str | None = None
+) -> AnswerSaved | Stop | Duplicate:
     """Save the ticked questions of one deal: ticked is yes, unticked is no. Only changes
     are recorded, so the same ticks delivered twice record nothing twice."""
-    now = env.now()
-    try:
-        with env.db.transaction() as session:
-            me, workspace = ensure_member(session, actor, now)
-            deal = store_deals.lock_deal(session, workspace.id, deal_id)
-            if deal is None:
-                return Problem("That deal is gone; `/forecast questions` lists yours.")
-            if not acts_for(session, me, deal.owner_id):
-                owner = people.get_person(session, workspace.id, deal.owner_id)
-                return Refused(
+
+    def work(unit: Unit) -> AnswerSaved:
+        session, now = unit.session, unit.now
+        me, workspace = unit.member()
+        deal = store_deals.lock_deal(session, workspace.id, deal_id)
+        if deal is None:
+            raise CommandError(Problem("That deal is gone; `/forecast questions` lists yours."))
+        if not acts_for(session, me, deal.owner_id):
+            owner = people.get_person(session, workspace.id, deal.owner_id)
+            raise CommandError(
+                Refused(
                     f"Only the owner of {deal.name} or their manager answers its questions.",
                     who_can=owner.display_name if owner else "its owner",
                 )
-            questions = questions_of(workspace)
-            unknown = set(selected) - {q.key for q in questions}
-            if unknown:
-                raise CommandError(
-                    Problem(
-                        "Those questions changed; `/forecast questions` shows the current ones."
-                    )
-                )
-            current = checklists.answers(session, [deal.id])[deal.id]
-            changes = []
-            for q in questions:
-                ticked = q.key in selected
-                before = current[q.key].answer if q.key in current else None
-                if (before is None and not ticked) or before == ticked:
-                    continue
-                checklists.record_answer(
-                    session,
-                    workspace.id,
-                    deal.id,
-                    q.key,
-                    ticked,
-                    by_id=me.id,
-                    at=now,
-                    via=actor.via,
-                )
-                changes.append((q.short, ticked))
-            session.flush()
-            owner = people.get_person(session, workspace.id, deal.owner_id)
-            names = {deal.owner_id: owner.display_name} if owner else {}
-            return AnswerSaved(_with_answers(session, workspace, [deal], names)[0], changes)
-    except CommandError as error:
-        result = error.result
-        assert isinstance(result, Problem)
-        return result
+            )
+        questions = questions_of(workspace)
+        if set(selected) - {q.key for q in questions}:
+            raise CommandError(
+                Problem("Those questions changed; `/forecast questions` shows the current ones.")
+            )
+        current = checklists.answers(session, [deal.id])[deal.id]
+        changes = []
+        for q in questions:
+            ticked = q.key in selected
+            before = current[q.key].answer if q.key in current else None
+            if (before is None and not ticked) or before == ticked:
+                continue
+            checklists.record_answer(
+                session, workspace.id, deal.id, q.key, ticked, by_id=me.id, at=now, via=actor.via
+            )
+            changes.append((q.short, ticked))
+        session.flush()
+        owner = people.get_person(session, workspace.id, deal.owner_id)
+        names = {deal.owner_id: owner.display_name} if owner else {}
+        return AnswerSaved(_with_answers(session, workspace, [deal], names)[0], changes)
+
+    return run_unit(env, actor, work, key=key)
 
 
 def deal_answers(session: Session, workspace: Workspace, deal_id: int) -> list[AnswerLine]:
@@ -404,3 +401,11 @@ def notice_of(saved: AnswerSaved) -> Notice:
         return Notice(f"{saved.deal.name}: no change ({done} of {total} yes).")
     said = ", ".join(f"{short} {'yes' if yes else 'no'}" for short, yes in saved.changes)
     return Notice(f"Saved for {saved.deal.name}: {said} ({done} of {total} yes).")
+
+
+def press_tick(env: Env, actor: Actor, pressed: Pressed) -> AnswerSaved | Stop | Duplicate:
+    """A forecast question ticked or unticked: the deal's block carries its number, and the
+    whole set of ticks comes with every change."""
+    number = pressed.block_id.removeprefix(CHECKLIST_BLOCK)
+    deal_id = int(number) if number.isascii() and number.isdigit() else 0
+    return answer(env, actor, deal_id, pressed.selected)

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from commands.context import Actor, Env
+from commands.context import Actor, Env, Submitted
 from commands.parsing import ParseError, clean, parse_date
 from commands.permissions import acts_for, who_can_change
-from commands.results import CommandError, Duplicate, Notice, Problem, Refused
+from commands.results import CommandError, Duplicate, FormErrors, Notice, Problem, Refused, Stop
 from commands.stale import deal_label, stale_reasons
-from commands.workspace import ensure_member, ensure_person, local_today
-from store import checklists, keys, people, workspaces
+from commands.unit import Unit, run_unit
+from commands.workspace import local_today
+from store import checklists, people, workspaces
 from store import deals as store_deals
-from store.db import retry_transient
 from store.models import Deal, Person, Workspace
+
+# The form that snoozes a stale deal's nudges.
+SNOOZE_FORM = "deal_snooze"
 
 MAX_SNOOZE_DAYS = 366
 MAX_REASON = 300
@@ -72,13 +75,6 @@ class SnoozeForm:
     deal_id: int
     deal_name: str
     reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class SnoozeErrors:
-    """The snooze form's input had problems, by field; nothing was written."""
-
-    errors: dict[str, str] = field(default_factory=dict)
 
 
 def _kind(reason: str) -> str:
@@ -152,21 +148,17 @@ def _editable(session: Session, me: Person, deal_id: int) -> Deal:
     return deal
 
 
-@retry_transient
-def snooze_form(env: Env, actor: Actor, deal_id: int) -> SnoozeForm | Problem | Refused:
+def snooze_form(env: Env, actor: Actor, deal_id: int) -> SnoozeForm | Stop | Duplicate:
     """The form that asks why and until when a stale deal should stop nudging."""
-    now = env.now()
-    try:
-        with env.db.transaction() as session:
-            me, workspace = ensure_member(session, actor, now)
-            deal = _editable(session, me, deal_id)
-            reasons = stale_reasons(
-                deal, local_today(workspace, now), now, workspace.stale_after_days
-            )
-            return SnoozeForm(deal.id, deal.name, reasons)
-    except CommandError as error:
-        assert isinstance(error.result, (Problem, Refused))
-        return error.result
+
+    def work(unit: Unit) -> SnoozeForm:
+        me, workspace = unit.member()
+        deal = _editable(unit.session, me, deal_id)
+        today = local_today(workspace, unit.now)
+        reasons = stale_reasons(deal, today, unit.now, workspace.stale_after_days)
+        return SnoozeForm(deal.id, deal.name, reasons)
+
+    return run_unit(env, actor, work)
 
 
 def snooze_deal(
@@ -192,26 +184,28 @@ def snooze_deal(
     elif until is not None and not today < until <= today + timedelta(days=MAX_SNOOZE_DAYS):
         errors["until"] = f"A snooze ends after today and within a year, not on {until.isoformat()}"
     if errors:
-        raise CommandError(SnoozeErrors(errors))
+        raise CommandError(FormErrors(errors))
     assert until is not None
     checklists.snooze(session, workspace.id, deal.id, until, reason, by_id=me.id, at=now)
     return Notice(f"Snoozed {deal.name} until {until.isoformat()}: {reason}. No nudges till then.")
 
 
-@retry_transient
 def snooze(
     env: Env, actor: Actor, deal_id: int, until_text: str, reason: str, key: str
-) -> Notice | SnoozeErrors | Problem | Refused | Duplicate:
+) -> Notice | Stop | Duplicate:
     """The snooze form's submission; `key` makes a resubmission harmless."""
     until_text, reason = clean(until_text), clean(reason)
-    now = env.now()
-    try:
-        with env.db.transaction() as session:
-            me = ensure_person(session, actor, now)
-            if not keys.claim(session, actor.workspace_id, key, now):
-                return Duplicate()
-            deal = _editable(session, me, deal_id)
-            return snooze_deal(session, me, deal, until_text, reason, now)
-    except CommandError as error:
-        assert isinstance(error.result, (SnoozeErrors, Problem, Refused))
-        return error.result
+
+    def work(unit: Unit) -> Notice:
+        deal = _editable(unit.session, unit.me, deal_id)
+        return snooze_deal(unit.session, unit.me, deal, until_text, reason, unit.now)
+
+    return run_unit(env, actor, work, key=key)
+
+
+def submit_snooze(env: Env, actor: Actor, form: Submitted) -> Notice | Stop | Duplicate:
+    """The snooze form sent: the deal comes back in what the form carried."""
+    number = str(form.metadata.get("deal", ""))
+    deal_id = int(number) if number.isascii() and number.isdigit() else 0
+    values = form.values
+    return snooze(env, actor, deal_id, values.get("until", ""), values.get("reason", ""), form.key)

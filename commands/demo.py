@@ -162,7 +162,11 @@ def _deal(
     for step in range(1, steps + 1):
         when = created + timedelta(days=span * step // (steps + 1))
         stage = DEFAULT_STAGES[min(step, 3)]
-        change = {"stage": stage.name, "status": stage.status, "forecast_category": stage.category}
+        change: dict[str, object] = {
+            "stage": stage.name,
+            "status": stage.status,
+            "forecast_category": stage.category,
+        }
         if rng.random() < 0.3:
             change["amount"] = (amount * Decimal(rng.choice(("0.8", "1.2")))).quantize(Decimal(1))
         if rng.random() < 0.2:
@@ -171,7 +175,11 @@ def _deal(
     if close < today:
         won = rng.random() < 0.35
         stage = DEFAULT_STAGES[4 if won else 5]
-        change = {"stage": stage.name, "status": stage.status, "forecast_category": stage.category}
+        change = {
+            "stage": stage.name,
+            "status": stage.status,
+            "forecast_category": stage.category,
+        }
         deals.change_deal(
             session, deal, change, by=rep.id, source="demo", at=_at(deal.close_date or close)
         )

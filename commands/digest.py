@@ -9,10 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from commands.actions import ActionView, digest_actions
+from commands.actions.digest_view import digest_actions
+from commands.actions.results import ActionView
 from commands.apm import Apm, Moment, build_matrices
 from commands.checklist import ChecklistSummary, summary
-from commands.councils import thresholds_of
+from commands.councils.meeting import thresholds_of
 from commands.fiscal import Period, quarter_containing
 from commands.formatting import short_money
 from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row

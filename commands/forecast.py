@@ -19,11 +19,11 @@ from commands.metrics import NONE_LABEL
 from commands.parsing import ParseError, match_known_value, parse_amount
 from commands.periods import parse_period, place
 from commands.permissions import is_manager
-from commands.results import CommandError, Help, Problem, Refused, read_words
-from commands.workspace import DIMENSIONS, ensure_member, local_today
+from commands.results import CommandError, Duplicate, Help, Problem, Refused, Stop, read_words
+from commands.unit import Unit, run_unit
+from commands.workspace import DIMENSIONS, local_today
 from store import forecasts as store_forecasts
 from store import people, workspaces
-from store.db import retry_transient
 from store.metrics import sums_as_of
 from store.models import ForecastCall, Person, Workspace
 
@@ -95,9 +95,13 @@ class _Request:
     clear: bool
 
 
-@retry_transient
-def run(env: Env, actor: Actor, text: str) -> object:
-    """Carry out what someone typed after `/forecast`."""
+ForecastResult = (
+    ForecastBoard | checklist.Checklist | checklist.ChecklistSummary | Help | Stop | Duplicate
+)
+
+
+def run(env: Env, actor: Actor, text: str, key: str | None = None) -> ForecastResult:
+    """Carry out what someone typed after `/forecast`; `key` makes a redelivery harmless."""
     words = read_words(text, EXAMPLE)
     if isinstance(words, Problem):
         return words
@@ -106,20 +110,20 @@ def run(env: Env, actor: Actor, text: str) -> object:
         return Help("/forecast", forecast_help())
     if first == "questions":
         return checklist.show(env, actor, [w.lower() for w in words[1:]])
-    now = env.now()
-    try:
-        with env.db.transaction() as session:
-            me, workspace = ensure_member(session, actor, now)
-            request = _read(session, workspace, words, local_today(workspace, now))
-            period = _period(workspace, request.period_text, now)
-            cell = request.cell or _Cell(BOOK, str(me.id))
-            if request.amount is None and not request.clear:
-                if request.cell is None:
-                    return board(session, workspace, me, period, now)
-                return _detail(_Ledger(session, workspace, me, period, now), cell)
-            return _call(session, workspace, me, period, cell, request, now, actor.via)
-    except CommandError as error:
-        return error.result
+
+    def work(unit: Unit) -> ForecastBoard:
+        session, now = unit.session, unit.now
+        me, workspace = unit.member()
+        request = _read(session, workspace, words, local_today(workspace, now))
+        period = _period(workspace, request.period_text, now)
+        cell = request.cell or _Cell(BOOK, str(me.id))
+        if request.amount is None and not request.clear:
+            if request.cell is None:
+                return board(session, workspace, me, period, now)
+            return _detail(_Ledger(session, workspace, me, period, now), cell)
+        return _call(session, workspace, me, period, cell, request, now, actor.via)
+
+    return run_unit(env, actor, work, key=key)
 
 
 def _read(session: Session, workspace: Workspace, words: list[str], today: date) -> _Request:

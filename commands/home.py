@@ -8,21 +8,22 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands import forecast
-from commands.actions import ActionView, actions_owned
+from commands.actions.command import actions_owned
+from commands.actions.results import ActionView
 from commands.apm import Moment, build_matrix
 from commands.checklist import ChecklistDeal, ChecklistSummary, checklist_deals, summary
 from commands.cleanup import TeamRoom, team_room
 from commands.context import Actor, Env
-from commands.councils import thresholds_of
+from commands.councils.meeting import thresholds_of
 from commands.fiscal import quarter_containing
 from commands.metrics import Row
 from commands.permissions import is_manager
 from commands.stale import deal_label, stale_reasons
-from commands.workspace import ensure_member, local_today
+from commands.unit import Unit, run_unit
+from commands.workspace import local_today
 from store import checklists, people
 from store import councils as store_councils
 from store import deals as store_deals
-from store.db import retry_transient
 
 MAX_DEALS = 15
 
@@ -63,56 +64,60 @@ class Home:
     team: TeamHome | None
 
 
-@retry_transient
 def build_home(env: Env, actor: Actor) -> Home:
     """Everything the Home tab shows the person, as of now."""
-    now = env.now()
-    with env.db.transaction() as session:
-        me, workspace = ensure_member(session, actor, now)
-        today = local_today(workspace, now)
-        period = quarter_containing(today, workspace.fiscal_year_start_month)
-        symbol = workspace.currency_symbol
-        mine = [
-            d
-            for d in store_deals.deals_owned_by(session, workspace.id, [me.id])
-            if d.close_date is None or d.close_date < period.end
-        ]
-        snoozed = checklists.snoozed(session, [d.id for d in mine], today)
-        deals = [
-            HomeDeal(
-                d.id,
-                deal_label(d, symbol),
-                stale_reasons(d, today, now, workspace.stale_after_days),
-                d.id in snoozed,
-            )
-            for d in mine
-        ]
-        gaps = [d for d in checklist_deals(session, workspace, [me.id], today) if d.missing]
-        lines = forecast.board(session, workspace, me, period, now).lines
-        team = None
-        if is_manager(me):
-            team_ids = sorted(people.team_ids(session, workspace.id, me.id))
-            team = TeamHome(
-                lines[1 : 1 + len(team_ids)],
-                team_room(session, workspace, me, now),
-                summary(session, workspace, [*team_ids, me.id], (), today),
-                _council_totals(
-                    session,
-                    workspace.id,
-                    Moment(workspace, ZoneInfo(workspace.timezone), period, now),
-                ),
-            )
-        return Home(
-            me.display_name,
-            period.label,
-            symbol,
-            deals[:MAX_DEALS],
-            max(0, len(deals) - MAX_DEALS),
-            gaps,
-            actions_owned(session, me, now),
-            lines[0],
-            team,
+    home = run_unit(env, actor, _home)
+    assert isinstance(home, Home)  # nothing in it stops early
+    return home
+
+
+def _home(unit: Unit) -> Home:
+    session, now = unit.session, unit.now
+    me, workspace = unit.member()
+    today = local_today(workspace, now)
+    period = quarter_containing(today, workspace.fiscal_year_start_month)
+    symbol = workspace.currency_symbol
+    mine = [
+        d
+        for d in store_deals.deals_owned_by(session, workspace.id, [me.id])
+        if d.close_date is None or d.close_date < period.end
+    ]
+    snoozed = checklists.snoozed(session, [d.id for d in mine], today)
+    deals = [
+        HomeDeal(
+            d.id,
+            deal_label(d, symbol),
+            stale_reasons(d, today, now, workspace.stale_after_days),
+            d.id in snoozed,
         )
+        for d in mine
+    ]
+    gaps = [d for d in checklist_deals(session, workspace, [me.id], today) if d.missing]
+    lines = forecast.board(session, workspace, me, period, now).lines
+    team = None
+    if is_manager(me):
+        team_ids = sorted(people.team_ids(session, workspace.id, me.id))
+        team = TeamHome(
+            lines[1 : 1 + len(team_ids)],
+            team_room(session, workspace, me, now),
+            summary(session, workspace, [*team_ids, me.id], (), today),
+            _council_totals(
+                session,
+                workspace.id,
+                Moment(workspace, ZoneInfo(workspace.timezone), period, now),
+            ),
+        )
+    return Home(
+        me.display_name,
+        period.label,
+        symbol,
+        deals[:MAX_DEALS],
+        max(0, len(deals) - MAX_DEALS),
+        gaps,
+        actions_owned(session, me, now),
+        lines[0],
+        team,
+    )
 
 
 def _council_totals(session: Session, workspace_id: str, moment: Moment) -> list[CouncilTotal]:

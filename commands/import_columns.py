@@ -73,8 +73,8 @@ def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
                 columns[field] = by_squash[squash(name)]
                 break
     for column, field_name in overrides.items():
-        field = FIELD_NAMES.get(field_name.strip().lower())
-        if field is None:
+        mapped = FIELD_NAMES.get(field_name.strip().lower())
+        if mapped is None:
             known = ", ".join(sorted(set(FIELD_NAMES.values())))
             raise ParseError(
                 f"--map {column}={field_name}: `{field_name}` is not a field ({known})"
@@ -83,7 +83,7 @@ def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
         if header is None:
             raise ParseError(f"--map {column}={field_name}: the file has no column `{column}`")
         columns = {f: h for f, h in columns.items() if h != header}
-        columns[field] = header
+        columns[mapped] = header
     return ColumnMap(columns)
 
 

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session
 from commands.checklist import Checklist, ChecklistSummary, my_checklist, summary
 from commands.cleanup import CleanRoom, TeamRoom, room, team_room
 from commands.context import Env
-from commands.councils import week_of
+from commands.councils.meeting import week_of
 from commands.permissions import is_manager
+from commands.unit import run_job
 from store import nudges as store_nudges
 from store import people, workspaces
-from store.db import retry_transient
 from store.models import Person, Workspace
 
 LEASE = timedelta(minutes=10)
@@ -72,12 +72,12 @@ def is_nudge_time(workspace: Workspace, person: Person, now: datetime) -> bool:
     return local.weekday() == workspace.nudge_weekday and f"{local:%H:%M}" >= workspace.nudge_at
 
 
-@retry_transient
 def nudges_due(env: Env, now: datetime, workspace: str | None = None) -> list[Nudge]:
     """Every weekly DM due now and not yet sent (in every workspace, or in one), each
     claimed for this process."""
-    due: list[Nudge] = []
-    with env.db.transaction() as session:
+
+    def work(session: Session, _now: datetime) -> list[Nudge]:
+        due: list[Nudge] = []
         for workspace_id in workspaces.workspace_ids(session, active_only=True):
             if workspace is not None and workspace_id != workspace:
                 continue
@@ -88,7 +88,9 @@ def nudges_due(env: Env, now: datetime, workspace: str | None = None) -> list[Nu
             for person in people.list_people(session, workspace_id):
                 if person.slack_user_id and is_nudge_time(found, person, now):
                     due.extend(_claim(session, found, person, now))
-    return due
+        return due
+
+    return run_job(env, work)
 
 
 def _claim(session: Session, workspace: Workspace, person: Person, now: datetime) -> list[Nudge]:
@@ -113,8 +115,10 @@ def _claim(session: Session, workspace: Workspace, person: Person, now: datetime
     return claimed
 
 
-@retry_transient
 def finish(env: Env, nudge: Nudge, error: str = "") -> None:
     """Record that the nudge went out, or failed (so a later round tries it again)."""
-    with env.db.transaction() as session:
+
+    def work(session: Session, _now: datetime) -> None:
         store_nudges.finish(session, nudge.id, "failed" if error else "sent", env.now(), error)
+
+    return run_job(env, work)

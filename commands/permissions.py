@@ -32,7 +32,7 @@ def who_can_change(session: Session, deal: Deal) -> str:
     parts = []
     if owner is not None:
         parts.append(f"its owner {owner.display_name}")
-        chain = []
+        chain: list[Person] = []
         boss_id = owner.manager_id
         while boss_id is not None and len(chain) < 5:
             boss = people.get_person(session, deal.workspace_id, boss_id)

@@ -1,17 +1,97 @@
-"""Every slash command and the use case that answers it, for every connector."""
+"""Every slash command, button and form, and the use case that answers it.
+
+Every connector (Slack, the console) dispatches through these tables, and the manifest
+Slack reads is made from them (`council manifest`). Adding a command is its use case, its
+renderer and one line here; a button or a form likewise.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
 
-from commands import actions, apm, council, deal, forecast
-from commands.context import Actor, Env
+from commands import apm, checklist, cleanup, forecast
+from commands.actions import assign
+from commands.actions import command as actions
+from commands.actions.results import ACTION_DONE, ACTION_FORM, CELL_ASSIGN
+from commands.checklist import CHECKLIST_ANSWER
+from commands.cleanup import SNOOZE_FORM
+from commands.context import Actor, Env, Pressed, Submitted
+from commands.councils import command as council
+from commands.deals import command as deal
+from commands.deals.results import DEAL_CREATE, DEAL_FORM, DEAL_PICK, DEAL_SNOOZE
 
-SLASH_COMMANDS: dict[str, Callable[[Env, Actor, str], object]] = {
-    "/deal": deal.run,
-    "/council": council.run,
-    "/apm": apm.run_apm,
-    "/coverage": apm.run_coverage,
-    "/actions": actions.run,
-    "/forecast": forecast.run,
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command: its use case, and what Slack shows of it in the command menu."""
+
+    run: Callable[[Env, Actor, str], object]
+    description: str
+    usage_hint: str
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button's use case, and how its answer is shown: `replace` puts it in place of the
+    ephemeral reply that was pressed (an answered choice), `below` adds it under the
+    message, `problems` says only what went wrong (a checkbox saves silently)."""
+
+    press: Callable[[Env, Actor, Pressed], object]
+    answer: Literal["replace", "below", "problems"] = "below"
+
+
+@dataclass(frozen=True)
+class Form:
+    """A form's use case, and the field under which a refusal or an outage is shown."""
+
+    submit: Callable[[Env, Actor, Submitted], object]
+    error_field: str
+
+
+SLASH_COMMANDS: dict[str, Command] = {
+    "/deal": Command(
+        deal.run,
+        "Create, update, show, list and find deals",
+        'Acme renewal stage=Decision amount=120k close=12/15 next="send MSA"',
+    ),
+    "/apm": Command(
+        apm.run_apm,
+        "The accountability performance matrix, coloured by pacing",
+        "[product|region|segment|source] [2026-Q4|this|next|last]",
+    ),
+    "/coverage": Command(
+        apm.run_coverage, "Pipe coverage with its parts", "[region EMEA] [period]"
+    ),
+    "/actions": Command(
+        actions.run,
+        "Your actions on the council's cells; mark them done",
+        "[council NAME] | done ID | snooze ID DATE REASON | history ID",
+    ),
+    "/forecast": Command(
+        forecast.run,
+        "Your forecast call beside the calculated one; forecast questions",
+        "[period] [region EMEA] [250k|clear] | questions [team]",
+    ),
+    "/council": Command(
+        council.run,
+        "Councils, targets, people, roles, settings and forecast questions",
+        "create #pipeline | target 2026-Q4 region EMEA closed 1.2M | questions",
+    ),
+}
+
+BUTTONS: dict[str, Button] = {
+    DEAL_PICK: Button(deal.press, "replace"),
+    DEAL_CREATE: Button(deal.press, "replace"),
+    DEAL_SNOOZE: Button(deal.press, "replace"),
+    CELL_ASSIGN: Button(assign.press_assign),
+    ACTION_DONE: Button(actions.press_done),
+    CHECKLIST_ANSWER: Button(checklist.press_tick, "problems"),
+}
+
+FORMS: dict[str, Form] = {
+    DEAL_FORM: Form(deal.submit_form, "name"),
+    SNOOZE_FORM: Form(cleanup.submit_snooze, "reason"),
+    ACTION_FORM: Form(assign.submit_form, "owner"),
 }

@@ -38,6 +38,13 @@ class Duplicate:
 
 
 @dataclass(frozen=True)
+class FormErrors:
+    """A form's input had problems, by field (its block id); nothing was written."""
+
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Help:
     title: str
     text: str
@@ -70,10 +77,14 @@ def read_words(text: str, example: str = "") -> list[str] | Problem:
         return Problem(f"I could not read that: {error}.", example=example)
 
 
+Stop = Problem | Refused | FormErrors
+"""What ends a use case early: nothing it did is kept."""
+
+
 class CommandError(Exception):
     """Raised inside a use case to abandon it, rolling its transaction back, with a result
     that says why."""
 
-    def __init__(self, result: object) -> None:
+    def __init__(self, result: Stop) -> None:
         super().__init__(str(result))
         self.result = result

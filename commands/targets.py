@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 from commands.context import Actor, Env
 from commands.parsing import ParseError, match_by_prefix, parse_amount
 from commands.periods import label_example, parse_period
+from commands.unit import run_job
 from commands.workspace import DIMENSIONS, ensure_workspace, local_today
 from store import targets as store_targets
-from store.db import retry_transient
 from store.models import Workspace
 
 METRICS = ("closed", "pipegen")
@@ -56,7 +56,9 @@ def read_target(
     return TargetSpec(found.label, dim, value, metrics[0], parse_amount(amount))
 
 
-def save_target(session: Session, workspace: Workspace, spec: TargetSpec, now: datetime):
+def save_target(
+    session: Session, workspace: Workspace, spec: TargetSpec, now: datetime
+) -> Decimal | None:
     return store_targets.set_target(
         session,
         workspace.id,
@@ -75,14 +77,15 @@ class TargetImport:
     bad: list[str] = field(default_factory=list)
 
 
-@retry_transient
 def import_targets(env: Env, actor: Actor, path: Path) -> TargetImport:
     """Load `period,dimension,value,metric,amount` rows; bad rows are listed, good ones saved.
     Periods such as `this` are read in the workspace's own time zone."""
-    with env.db.transaction() as session:
-        now = env.now()
+
+    def work(session: Session, now: datetime) -> TargetImport:
         workspace = ensure_workspace(session, actor, now)
         return _load_targets(session, workspace, path, local_today(workspace, now), now)
+
+    return run_job(env, work)
 
 
 def _load_targets(

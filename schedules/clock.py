@@ -17,9 +17,10 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from commands.context import Env
-from commands.councils import DAYS
-from schedules.digests import ClientFor, deliver, deliver_due
+from commands.councils.meeting import DAYS
+from schedules.digests import deliver, deliver_due
 from schedules.nudges import send_nudges
+from schedules.outlet import OutletFor
 from schedules.reminders import send_reminders
 from store import councils as store_councils
 from store import workspaces
@@ -31,7 +32,7 @@ MISFIRE_GRACE = 6 * 3600
 FOLLOW_UP_MINUTES = 5
 
 
-def sync(scheduler: BaseScheduler, env: Env, client_for: ClientFor) -> None:
+def sync(scheduler: BaseScheduler, env: Env, outlet_for: OutletFor) -> None:
     """Make the scheduler's jobs match the store's councils, then catch up."""
     with env.db.transaction() as session:
         installed = set(workspaces.workspace_ids(session, active_only=True))
@@ -61,31 +62,31 @@ def sync(scheduler: BaseScheduler, env: Env, client_for: ClientFor) -> None:
             scheduler.add_job(
                 deliver,
                 trigger,
-                args=[env, client_for, council_id],
+                args=[env, outlet_for, council_id],
                 id=job_id,
                 replace_existing=True,
                 misfire_grace_time=MISFIRE_GRACE,
                 coalesce=True,
                 max_instances=1,
             )
-    for delivery in deliver_due(env, client_for):
+    for delivery in deliver_due(env, outlet_for):
         log.info("digest %s: %s %s", delivery.council, delivery.status, delivery.detail)
 
 
-def follow_up(env: Env, client_for: ClientFor) -> None:
+def follow_up(env: Env, outlet_for: OutletFor) -> None:
     """Owners' reminders and the weekly nudges that are due; claims keep each to once."""
-    for reminder in send_reminders(env, client_for):
+    for reminder in send_reminders(env, outlet_for):
         log.info("reminded %s of action %s", reminder.action.owner, reminder.action.id)
-    for nudge in send_nudges(env, client_for):
+    for nudge in send_nudges(env, outlet_for):
         log.info("sent the %s nudge to %s", nudge.kind, nudge.user_id)
 
 
-def build(env: Env, client_for: ClientFor) -> BlockingScheduler:
+def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         follow_up,
         IntervalTrigger(minutes=FOLLOW_UP_MINUTES),
-        args=[env, client_for],
+        args=[env, outlet_for],
         id="follow-up",
         max_instances=1,
         coalesce=True,
@@ -94,7 +95,7 @@ def build(env: Env, client_for: ClientFor) -> BlockingScheduler:
     scheduler.add_job(
         sync,
         IntervalTrigger(minutes=1),
-        args=[scheduler, env, client_for],
+        args=[scheduler, env, outlet_for],
         id="sync",
         max_instances=1,
         coalesce=True,
@@ -103,7 +104,7 @@ def build(env: Env, client_for: ClientFor) -> BlockingScheduler:
     return scheduler
 
 
-def run(env: Env, client_for: ClientFor) -> None:
-    scheduler = build(env, client_for)
-    sync(scheduler, env, client_for)
+def run(env: Env, outlet_for: OutletFor) -> None:
+    scheduler = build(env, outlet_for)
+    sync(scheduler, env, outlet_for)
     scheduler.start()

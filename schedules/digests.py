@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from bot.digest_post import ChannelUnreachable, post_payload, tell_creator
-from bot.digest_render import render_digest
-from bot.web_api import WebApi
 from commands.context import Env
-from commands.councils import this_weeks_meeting, week_of
+from commands.councils.meeting import this_weeks_meeting, week_of
 from commands.digest import build_digest, cell_rows
+from schedules.outlet import Outlet, OutletFor, Unreachable
 from store import actions as store_actions
 from store import councils as store_councils
 from store import people, workspaces
 
 log = logging.getLogger("council.digest")
 LEASE = timedelta(minutes=10)
-ClientFor = Callable[[str], WebApi]
 
 
 @dataclass(frozen=True)
@@ -33,7 +29,7 @@ class Delivery:
     detail: str = ""
 
 
-def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "scheduled") -> Delivery:
+def deliver(env: Env, outlet_for: OutletFor, council_id: int, kind: str = "scheduled") -> Delivery:
     """Claim this week's run of the council's digest, build it once, and post what is not
     posted yet. A second call, another process, or a retry finds the claim and stops; a run
     that failed or whose process died is resumed where it stopped."""
@@ -47,6 +43,8 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
         if run is None:
             return Delivery("skipped", name, detail=f"{week} is posted or being posted")
         run_id, payload = run.id, run.payload
+    # Found before the next transaction: finding it may read the store (an install's token).
+    outlet = outlet_for(workspace_id)
     # A payload means an earlier attempt built it and may have posted part of it.
     resumed = bool(payload)
     if not payload:
@@ -54,7 +52,7 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
             council = store_councils.get_council(session, council_id)
             assert council is not None
             digest = build_digest(session, council, now)
-            payload = render_digest(digest, run_id)
+            payload = outlet.digest_payload(digest, run_id)
             store_councils.set_payload(session, run_id, payload, now)
             if kind == "scheduled":
                 store_actions.record_cells(session, cell_rows(digest, run_id, week))
@@ -67,11 +65,10 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
             store_councils.record_message(session, run_id, position, payload["channel"], ts, moment)
             store_councils.extend_lease(session, run_id, moment + LEASE)
 
-    client = client_for(workspace_id)
     try:
-        count = post_payload(client, payload, posted, record, run_id=run_id, resumed=resumed)
-    except ChannelUnreachable as error:
-        _pause(env, client, council_id, error.error, run_id)
+        count = outlet.post_digest(payload, posted, record, run_id=run_id, resumed=resumed)
+    except Unreachable as error:
+        _pause(env, outlet, council_id, error.error, run_id)
         return Delivery("paused", name, run_id, detail=error.error)
     except Exception as error:
         log.exception("digest of %s failed; the next attempt resumes it", name)
@@ -83,7 +80,7 @@ def deliver(env: Env, client_for: ClientFor, council_id: int, kind: str = "sched
     return Delivery("posted", name, run_id, count)
 
 
-def _pause(env: Env, client: WebApi, council_id: int, error: str, run_id: int) -> None:
+def _pause(env: Env, outlet: Outlet, council_id: int, error: str, run_id: int) -> None:
     with env.db.transaction() as session:
         council = store_councils.get_council(session, council_id)
         assert council is not None
@@ -95,7 +92,7 @@ def _pause(env: Env, client: WebApi, council_id: int, error: str, run_id: int) -
             if run.status == "running":
                 store_councils.finish_run(session, run.id, "failed", env.now(), error)
     if creator_id:
-        tell_creator(client, creator_id, name, f"<#{channel}>", error, f"paused:{run_id}")
+        outlet.tell_creator(creator_id, name, f"<#{channel}>", error, f"paused:{run_id}")
 
 
 def is_due(meeting: datetime, now: datetime) -> bool:
@@ -105,7 +102,7 @@ def is_due(meeting: datetime, now: datetime) -> bool:
     return meeting <= local and local.date() == meeting.date()
 
 
-def deliver_due(env: Env, client_for: ClientFor) -> list[Delivery]:
+def deliver_due(env: Env, outlet_for: OutletFor) -> list[Delivery]:
     """Deliver every active council's digest that is due now (and not posted yet)."""
     now = env.now()
     with env.db.transaction() as session:
@@ -115,4 +112,4 @@ def deliver_due(env: Env, client_for: ClientFor) -> list[Delivery]:
             for c in store_councils.councils(session)
             if c.workspace_id in active and not c.paused and is_due(this_weeks_meeting(c, now), now)
         ]
-    return [deliver(env, client_for, council_id) for council_id in due]
+    return [deliver(env, outlet_for, council_id) for council_id in due]

@@ -6,12 +6,16 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, and_, func, insert, or_, select, text
+from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from store.models import STATE_FIELDS, Deal, DealVersion
+
+# The tables themselves, for bulk inserts that skip the ORM's per-row work.
+DEALS = cast(Table, Deal.__table__)
+VERSIONS = cast(Table, DealVersion.__table__)
 
 MAX_LISTED = 200
 
@@ -186,9 +190,7 @@ def deals_matching(
 def deals_owned_by(
     session: Session, workspace_id: str, owner_ids: Sequence[int], *, open_only: bool = True
 ) -> list[Deal]:
-    query: Select[tuple[Deal]] = select(Deal).where(
-        Deal.workspace_id == workspace_id, Deal.owner_id.in_(owner_ids)
-    )
+    query = select(Deal).where(Deal.workspace_id == workspace_id, Deal.owner_id.in_(owner_ids))
     if open_only:
         query = query.where(Deal.status == "open")
     return list(session.scalars(query.order_by(Deal.close_date, Deal.name).limit(MAX_LISTED + 1)))
@@ -216,7 +218,7 @@ def valid_at(at: datetime) -> ColumnElement[bool]:
     )
 
 
-def versions_as_of(workspace_id: str, at: datetime) -> Select[tuple[DealVersion]]:
+def versions_as_of(workspace_id: str, at: datetime) -> Select[DealVersion]:
     """Every deal's state at `at`: one indexed range query over the versions."""
     return select(DealVersion).where(DealVersion.workspace_id == workspace_id, valid_at(at))
 
@@ -259,7 +261,7 @@ def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) ->
         }
         for item in new
     ]
-    session.execute(insert(Deal.__table__), rows)
+    session.execute(insert(DEALS), rows)
     found = session.execute(
         select(Deal.external_id, Deal.id).where(
             Deal.workspace_id == workspace_id,
@@ -272,7 +274,7 @@ def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) ->
         versions.extend(
             _chain(workspace_id, ids[item.external_id], item.states, item.by, item.source)
         )
-    session.execute(insert(DealVersion.__table__), versions)
+    session.execute(insert(VERSIONS), versions)
     return [ids[item.external_id] for item in new]
 
 
@@ -341,7 +343,7 @@ def replace_history(
     rows = _chain(deal.workspace_id, deal.id, [*states, *kept_states], by, source)
     for row, (changed_by, change_source) in zip(rows[len(states) :], kept_meta, strict=True):
         row["changed_by_id"], row["change_source"] = changed_by, change_source
-    session.execute(insert(DealVersion.__table__), rows)
+    session.execute(insert(VERSIONS), rows)
     current = rows[-1]
     for field in STATE_FIELDS:
         setattr(deal, field, current[field])
@@ -382,7 +384,7 @@ def _closing(
     end: date,
     categories: Sequence[str],
     owner_ids: Sequence[int] | None,
-) -> Select[tuple[Deal]]:
+) -> Select[Deal]:
     query = select(Deal).where(
         Deal.workspace_id == workspace_id,
         Deal.status == "open",

@@ -33,7 +33,7 @@ def take_over(
         )
         .values(status=working, lease_until=until, error=None)
     )
-    if taken.rowcount != 1:
+    if getattr(taken, "rowcount", 0) != 1:  # an UPDATE's CursorResult
         return False
     session.refresh(claim)
     return True

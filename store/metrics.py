@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     String,
     and_,
     case,
@@ -253,7 +254,7 @@ def changes_by_dimensions(
         .cte("moves")
         .prefix_with("MATERIALIZED")
     )
-    sums = []
+    sums: list[ColumnElement[Any]] = []
     for kind in MOVES:
         sums.append(func.sum(moves.c[f"{kind}_count"]))
         sums.append(type_coerce(func.coalesce(func.sum(moves.c[f"{kind}_amount"]), 0), Money()))

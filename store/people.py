@@ -90,7 +90,8 @@ def team_ids(session: Session, workspace_id: str, manager_id: int) -> set[int]:
     ).all()
     reports: dict[int, list[int]] = {}
     for person_id, boss_id in rows:
-        reports.setdefault(boss_id, []).append(person_id)
+        if boss_id is not None:
+            reports.setdefault(boss_id, []).append(person_id)
     return team_of(reports, manager_id)
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import web_client
-from bot.settings import Settings
+from bot.slack.app import web_client
+from bot.slack.settings import Settings
+from bot.webapi.outlet import outlets
 from commands.context import Actor, Env
 from store.db import Database
 from tests.support.clock import FakeClock
@@ -91,7 +92,7 @@ def http_app(env: Env, slack: FakeSlack) -> Iterator[RunningApp]:
 
 @pytest.fixture
 def client_for(slack: FakeSlack):
-    """Any workspace's Web API client, against the fake Slack; it gives up on a silent call
-    after a second, well before the fake's HANG and LATE answer."""
+    """Any workspace's outlet over a Web API client, against the fake Slack; the client
+    gives up on a silent call after a second, well before the fake's HANG and LATE answer."""
     client = web_client(Settings("xoxb-test", None, None, slack.api_url, timeout_seconds=1.0))
-    return lambda _workspace: client
+    return outlets(lambda _workspace: client)

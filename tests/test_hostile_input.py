@@ -17,12 +17,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.digest_render import render_digest
-from bot.home_render import home_blocks
-from bot.listeners.safety import BROKEN, DB_DOWN
 from bot.render import Message, Modal, render
-from commands import actions, checklist, cleanup, council, deal
-from commands.context import Actor, Env
+from bot.render.digest import render_digest
+from bot.render.failures import BROKEN, DB_DOWN
+from bot.render.home import home_blocks
+from commands import checklist, cleanup
+from commands.actions import assign as assigning
+from commands.context import Actor, Env, Place, Pressed, Submitted
+from commands.councils import command as council
+from commands.deals import command as deal
 from commands.demo import load_demo
 from commands.digest import build_digest
 from commands.home import build_home
@@ -107,7 +110,7 @@ def demo(env: Env) -> Env:
 @given(text=TYPED)
 def test_any_text_after_any_command_gets_an_answer(demo: Env, command: str, text: str):
     for who in (ADMIN, REP):
-        result = SLASH_COMMANDS[command](demo, who, text)
+        result = SLASH_COMMANDS[command].run(demo, who, text)
         assert result is not None
         assert_inert(render(result))
 
@@ -123,8 +126,8 @@ def test_any_button_value_or_ticked_box_gets_an_answer(
     demo: Env, action: str, value: str, selected: list[str], deal_id: int
 ):
     results = [
-        deal.press(demo, REP, action, value),
-        actions.open_form(demo, ADMIN, value, actions.Place()),
+        deal.press(demo, REP, Pressed(action, value)),
+        assigning.open_form(demo, ADMIN, value, Place()),
         checklist.answer(demo, REP, deal_id, selected),
         cleanup.snooze(demo, REP, deal_id, value, value, f"k{hash((value, deal_id))}"),
     ]
@@ -154,7 +157,9 @@ def test_any_button_value_or_ticked_box_gets_an_answer(
     )
 )
 def test_any_form_input_is_saved_or_refused_by_field(demo: Env, fields: dict[str, str]):
-    result = deal.submit_form(demo, REP, None, fields, f"form:{hash(repr(fields))}")
+    result = deal.submit_form(
+        demo, REP, Submitted(fields, {"deal": None}, f"form:{hash(repr(fields))}")
+    )
     assert_inert(render(result))
 
 
@@ -180,7 +185,7 @@ def test_the_apex_hostile_strings_are_stored_exactly_and_shown_inert(demo: Env, 
             "amount": "10k",
             "close": "2026-12-15",
         }
-        result = deal.submit_form(demo, ADMIN, None, values, f"hostile:{n}")
+        result = deal.submit_form(demo, ADMIN, Submitted(values, {"deal": None}, f"hostile:{n}"))
         shown = render(result)
         assert_inert(shown)
         if isinstance(result, Problem) or not hasattr(result, "deal"):
@@ -193,7 +198,7 @@ def test_the_apex_hostile_strings_are_stored_exactly_and_shown_inert(demo: Env, 
         assert_inert(render(card))
     for command in ("/deal list all", "/apm region", "/coverage region EMEA", "/forecast"):
         name, _, rest = command.partition(" ")
-        assert_inert(render(SLASH_COMMANDS[name](demo, ADMIN, rest)))
+        assert_inert(render(SLASH_COMMANDS[name].run(demo, ADMIN, rest)))
     with demo.db.transaction() as session:
         found = store_councils.council_named(session, "local", "pipeline")
         assert found is not None

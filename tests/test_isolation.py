@@ -12,10 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.cli import main
-from bot.console import Console
-from commands import council, deal
+from bot.console.repl import Console
+from bot.run.cli import main
+from bot.webapi.outlet import outlets
 from commands.context import Actor, Env
+from commands.councils import command as council
+from commands.deals import command as deal
 from commands.demo import load_demo
 from schedules.digests import deliver_due
 from schedules.nudges import send_nudges
@@ -163,9 +165,9 @@ def test_one_workspace_never_sees_or_changes_the_other(
             return {"ok": True}
 
     assert snapshot(database, B) == before  # nothing A did touched B
-    send_nudges(env, Recorder)
-    send_reminders(env, Recorder)
-    deliver_due(env, Recorder)
+    send_nudges(env, outlets(Recorder))
+    send_reminders(env, outlets(Recorder))
+    deliver_due(env, outlets(Recorder))
 
     assert SECRET_DEAL not in transcript and SECRET_PERSON not in transcript
     assert "777,777" not in transcript and "$778k" not in transcript

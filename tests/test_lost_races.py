@@ -10,8 +10,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from commands import checklist, cleanup, council, deal, forecast
+from commands import checklist, cleanup, forecast
 from commands.context import Actor, Env
+from commands.councils import command as council
+from commands.deals import command as deal
 from commands.results import Duplicate, Problem, Refused
 from store.db import Database
 from store.models import Action, DealAnswer, DealSnooze, DealVersion, ForecastCall, Person, Target

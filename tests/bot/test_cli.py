@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.run.cli import main
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import free_port, wait_healthy
 from tests.support.slack_requests import SECRET, post, slash_command
 
-COUNCIL = [sys.executable, "-m", "bot.cli"]
+COUNCIL = [sys.executable, "-m", "bot.run.cli"]
 ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
-from commands import council
+from bot.run.cli import main
 from commands.context import Actor, Env
+from commands.councils import command as council
 from commands.demo import load_demo
 from store.db import Database
 from tests.support.fake_slack import FakeSlack

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.run.cli import main
 from store.db import Database
 from tests.support.crm import MAVEN_MAP, MAVEN_STAGES, crm_file
 

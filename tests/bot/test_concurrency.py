@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from commands import deal
 from commands.context import Actor, Env
+from commands.deals import command as deal
 from store.db import Database
 from store.models import Deal, DealVersion
 from tests.support.databases import PostgresServer
@@ -55,7 +55,7 @@ def servers(shared: Database, slack: FakeSlack, tmp_path: Path) -> Iterator[list
         ports.append(port)
         processes.append(
             subprocess.Popen(
-                [sys.executable, "-m", "bot.cli", "serve", "--port", str(port)],
+                [sys.executable, "-m", "bot.run.cli", "serve", "--port", str(port)],
                 cwd=tmp_path,
                 env=env,
                 stdout=subprocess.DEVNULL,

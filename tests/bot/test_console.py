@@ -3,7 +3,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 
-from bot.console import Console
+from bot.console.repl import Console
 from commands.context import Env
 from commands.demo import load_demo
 

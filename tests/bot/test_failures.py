@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from bot.app import create_app
-from bot.settings import Settings
+from bot.slack.app import create_app
+from bot.slack.settings import Settings
 from commands.context import Env
 from store.db import Database
 from tests.support.clock import FakeClock

@@ -8,8 +8,9 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from commands import council, deal
 from commands.context import Actor, Env
+from commands.councils import command as council
+from commands.deals import command as deal
 from commands.demo import load_demo
 from schedules.digests import deliver
 from store.models import Action, Person

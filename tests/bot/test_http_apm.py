@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from commands import council, deal
 from commands.context import Actor, Env
+from commands.councils import command as council
+from commands.deals import command as deal
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import post, slash_command

@@ -10,10 +10,11 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import web_client
-from bot.settings import Settings
-from commands import council
+from bot.slack.app import web_client
+from bot.slack.settings import Settings
+from bot.webapi.outlet import outlets
 from commands.context import Actor, Env
+from commands.councils import command as council
 from commands.demo import load_demo
 from schedules.digests import deliver
 from schedules.nudges import send_nudges
@@ -85,7 +86,7 @@ def test_the_checklist_dm_saves_each_tick_once(
     env: Env, slack: FakeSlack, http_app: RunningApp, client, demo, clock: FakeClock
 ):
     clock.current = clock.current.replace(hour=9)
-    send_nudges(env, lambda _w: client)
+    send_nudges(env, outlets(lambda _w: client))
     dm = next(
         c
         for c in slack.calls_to("chat.postMessage")
@@ -122,7 +123,7 @@ def test_snooze_from_the_clean_your_room_dm(
     env: Env, slack: FakeSlack, http_app: RunningApp, client, demo, clock: FakeClock
 ):
     clock.current = clock.current.replace(hour=9)
-    send_nudges(env, lambda _w: client)
+    send_nudges(env, outlets(lambda _w: client))
     dm = next(
         c
         for c in slack.calls_to("chat.postMessage")
@@ -179,7 +180,7 @@ def test_the_digest_shows_calls_and_the_checklist_counts(env: Env, slack: FakeSl
     from commands import forecast
 
     forecast.run(env, ADMIN, "region AMER 150k")
-    assert deliver(env, lambda _w: client, 1).status == "posted"
+    assert deliver(env, outlets(lambda _w: client), 1).status == "posted"
     text = json.dumps([c.blocks() for c in slack.calls_to("chat.postMessage")], ensure_ascii=False)
     assert "forecast called $150k by Maya Chen" in text
     assert "Commit deals have all 5 answered yes" in text and "By rep:" in text

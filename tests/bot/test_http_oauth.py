@@ -13,10 +13,12 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.app import web_client
-from bot.oauth import NotInstalled, clients_for
-from commands import actions, council
+from bot.slack.app import web_client
+from bot.slack.oauth import NotInstalled, clients_for
+from bot.webapi.outlet import outlets
+from commands.actions import assign as assigning
 from commands.context import Actor, Env
+from commands.councils import command as council
 from schedules.clock import follow_up
 from schedules.digests import deliver
 from store.models import Council, Deal, Workspace
@@ -103,7 +105,7 @@ def test_install_then_commands_and_jobs_use_the_workspaces_own_token(
     # Scheduled work finds the same token: the council's digest goes out with it.
     client_for = clients_for(env, oauth_app.settings, web_client)
     assert client_for("T0NEW0001").token == "xoxb-installed-T0NEW0001"
-    assert deliver(env, client_for, council_of(env, "T0NEW0001")).status == "posted"
+    assert deliver(env, outlets(client_for), council_of(env, "T0NEW0001")).status == "posted"
     posts = slack.calls_to("chat.postMessage")
     assert posts and {c.headers.get("Authorization") for c in posts} == {
         "Bearer xoxb-installed-T0NEW0001"
@@ -168,9 +170,9 @@ def test_reminders_and_weekly_dms_go_out_with_each_workspaces_own_token(
         council.run(env, me, "create #pipeline dimensions=product tz=UTC")
         owner = f"<@{admin.id}|{admin.name}>"
         assigned = assign_spiff(env, me, owner, council_id=council_of(env, team), due="2026-11-24")
-        assert isinstance(assigned, actions.ActionAssigned), assigned
+        assert isinstance(assigned, assigning.ActionAssigned), assigned
     slack.calls.clear()
-    client_for = clients_for(env, oauth_app.settings, web_client)
+    client_for = outlets(clients_for(env, oauth_app.settings, web_client))
     clock.current = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
     follow_up(env, client_for)  # the clock's five-minute job
     posts = slack.calls_to("chat.postMessage")

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from bot import logs
+from bot.run import logs
 
 
 def emit(formatter: logging.Formatter, message: str, *args: object, **extra: object) -> str:

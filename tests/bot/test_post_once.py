@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 
-from bot.app import web_client
-from bot.post_once import post_once, upload_once
-from bot.settings import Settings
+from bot.slack.app import web_client
+from bot.slack.settings import Settings
+from bot.webapi.post_once import post_once, upload_once
 from tests.support.fake_slack import HANG, LATE, RESET, FakeSlack
 
 CHANNEL = "C0COUNCIL1"

@@ -4,8 +4,10 @@ import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from bot.render import BLOCK_LIMIT, SECTION_LIMIT, Message, Modal, esc, form_values, render
-from commands.deal_results import DealForm, DealList, DealSaved, DealView, FieldChange
+from bot.render import Message, Modal, esc, render
+from bot.render.blocks import BLOCK_LIMIT, SECTION_LIMIT
+from bot.slack.listeners.forms import form_values
+from commands.deals.results import DealForm, DealList, DealSaved, DealView, FieldChange
 from commands.results import Choice, Option, Problem, Refused
 
 HOSTILE = "<!channel> <@U123> <https://evil|click> & <script>alert('x')</script> ̷z̷a̷l̷g̷o 🚀"
@@ -117,7 +119,7 @@ def test_a_long_checklist_is_paged_within_slacks_limits():
     from datetime import date
     from decimal import Decimal
 
-    from bot.forecast_render import DEALS_PER_MESSAGE, checklist_messages
+    from bot.render.forecast import DEALS_PER_MESSAGE, checklist_messages
     from commands.checklist import DEFAULT_QUESTIONS, Checklist, ChecklistDeal
 
     deals = [

@@ -9,9 +9,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from commands import actions, council, deal
-from commands.actions import ActionAssigned, ActionChanged, CellHistory, Place
-from commands.context import Actor, Env
+from bot.webapi.outlet import outlets
+from commands.actions import assign as assigning
+from commands.actions import command as actions
+from commands.actions import reminders as reminding
+from commands.actions.results import ActionAssigned, ActionChanged, CellHistory
+from commands.context import Actor, Env, Place
+from commands.councils import command as council
+from commands.deals import command as deal
 from commands.demo import load_demo
 from commands.metrics import COLUMN_NAMES
 from store.models import DigestCell
@@ -37,7 +42,7 @@ def action(env: Env, clock: FakeClock) -> ActionAssigned:
 
 def reminders(env: Env, clock: FakeClock, when: str) -> list[str]:
     at(clock, when)
-    return [r.why for r in actions.reminders_due(env, clock.current)]
+    return [r.why for r in reminding.reminders_due(env, clock.current)]
 
 
 def test_reminders_come_the_day_before_and_on_the_day_at_nine_local(
@@ -92,15 +97,15 @@ def test_only_the_owner_their_manager_or_an_admin_may_change_it(env: Env, action
 
 
 def test_the_loop_closes_in_the_digest_and_in_the_cells_history(env: Env, clock: FakeClock, slack):
-    from bot.app import web_client
-    from bot.settings import Settings
+    from bot.slack.app import web_client
+    from bot.slack.settings import Settings
     from schedules.digests import deliver
 
     client = web_client(Settings("xoxb-test", None, None, slack.api_url))
     load_demo(env)
     council.run(env, ADMIN, "create #pipeline dimensions=product tz=UTC owners=red")
     at(clock, "2026-10-05T10:00")
-    assert deliver(env, lambda _w: client, 1).status == "posted"
+    assert deliver(env, outlets(lambda _w: client), 1).status == "posted"
     with env.db.transaction() as session:
         red = session.scalars(
             select(DigestCell).where(
@@ -111,8 +116,8 @@ def test_the_loop_closes_in_the_digest_and_in_the_cells_history(env: Env, clock:
         ).first()
         assert red is not None
         label, product, column = red.label or "R1", red.value, red.column
-    cell = actions.Cell(1, 1, label, "product", product, column, "2026-Q4")
-    assigned = actions.assign(
+    cell = assigning.Cell(1, 1, label, "product", product, column, "2026-Q4")
+    assigned = assigning.assign(
         env,
         ADMIN,
         cell,
@@ -128,7 +133,7 @@ def test_the_loop_closes_in_the_digest_and_in_the_cells_history(env: Env, clock:
         at(clock, f"{week}T10:00")
         if week == "2026-10-26":
             deal.run(env, ADMIN, f"new Big win product={product} amount=400k close=today stage=won")
-        assert deliver(env, lambda _w: client, 1).status == "posted"
+        assert deliver(env, outlets(lambda _w: client), 1).status == "posted"
     history = actions.run(env, ADMIN, "history 1")
     assert isinstance(history, CellHistory)
     colours = [colour for _, colour, _ in history.colours]

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 
-from commands import apm, council, deal
+from commands import apm
 from commands.apm import Apm, Coverage
 from commands.context import Actor, Env
-from commands.deal_results import DealSaved
+from commands.councils import command as council
+from commands.deals import command as deal
+from commands.deals.results import DealSaved
 from commands.results import Problem
 from tests.support.clock import FakeClock
 

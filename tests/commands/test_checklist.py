@@ -8,10 +8,12 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from commands import checklist, council, deal
+from commands import checklist
 from commands.checklist import AnswerSaved, Checklist, ChecklistSummary, QuestionList
 from commands.context import Actor, Env
-from commands.deal_results import DealCard
+from commands.councils import command as council
+from commands.deals import command as deal
+from commands.deals.results import DealCard
 from commands.results import Problem, Refused
 from store import workspaces
 from store.models import DealAnswer

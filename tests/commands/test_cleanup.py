@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from commands import cleanup, council, deal
-from commands.cleanup import CleanRoom, SnoozeErrors, TeamRoom
+from commands import cleanup
+from commands.cleanup import CleanRoom, TeamRoom
 from commands.context import Actor, Env
-from commands.results import Duplicate, Notice, Problem, Refused
+from commands.councils import command as council
+from commands.deals import command as deal
+from commands.results import Duplicate, FormErrors, Notice, Problem, Refused
 from commands.workspace import ensure_person
 from store import workspaces
 from store.models import DealSnooze
@@ -98,7 +100,7 @@ def test_a_bad_snooze_says_which_field_and_writes_nothing(
     env: Env, jo: Actor, stale: dict[str, int], until: str, reason: str, field: str, says: str
 ):
     result = cleanup.snooze(env, jo, stale["Acme"], until, reason, f"view:{until}{len(reason)}")
-    assert isinstance(result, SnoozeErrors) and says in result.errors[field], result
+    assert isinstance(result, FormErrors) and says in result.errors[field], result
     assert snoozes(env) == 0
 
 

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from commands import council, deal
 from commands.context import Actor, Env
-from commands.council import PeopleList, WorkspaceSettings
-from commands.deal_results import DealSaved
+from commands.councils import command as council
+from commands.councils.command import PeopleList, WorkspaceSettings
+from commands.deals import command as deal
+from commands.deals.results import DealSaved
 from commands.results import Help, Notice, Problem, Refused
 
 

@@ -7,10 +7,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from commands import council, deal
-from commands.context import Actor, Env
-from commands.deal_results import DealCard, DealForm, DealList, DealSaved, FormErrors
-from commands.results import Choice, Duplicate, Help, Notice, Problem, Refused
+from commands.context import Actor, Env, Pressed, Submitted
+from commands.councils import command as council
+from commands.deals import command as deal
+from commands.deals.results import DealCard, DealForm, DealList, DealSaved
+from commands.results import Choice, Duplicate, FormErrors, Help, Notice, Problem, Refused
 from store.models import Deal, DealVersion, DimensionValue
 
 
@@ -174,7 +175,7 @@ def test_ambiguous_names_get_a_choice_never_a_guess(env: Env, maya: Actor):
     assert isinstance(result, Choice)
     assert [o.action for o in result.options] == ["deal.pick", "deal.pick"]
     assert count(env, DealVersion) == 2
-    picked = saved(deal.press(env, maya, "deal.pick", result.options[1].value))
+    picked = saved(deal.press(env, maya, Pressed("deal.pick", result.options[1].value)))
     assert picked.deal.name in ("Acme renewal", "Acme expansion")
     assert picked.deal.amount == Decimal("50000.00")
 
@@ -195,9 +196,9 @@ def test_no_match_offers_to_create_and_the_button_creates_once(env: Env, maya: A
     assert isinstance(result, Choice) and "No deal matches `Initech pilot`" in result.prompt
     button = result.options[0]
     assert button.action == "deal.create"
-    created = saved(deal.press(env, maya, button.action, button.value))
+    created = saved(deal.press(env, maya, Pressed(button.action, button.value)))
     assert (created.deal.name, created.deal.stage) == ("Initech pilot", "Qualification")
-    assert isinstance(deal.press(env, maya, button.action, button.value), Duplicate)
+    assert isinstance(deal.press(env, maya, Pressed(button.action, button.value)), Duplicate)
     assert count(env, Deal) == 1
 
 
@@ -206,7 +207,9 @@ def test_creating_a_second_deal_of_the_same_name_asks_first(env: Env, maya: Acto
     result = deal.run(env, maya, "new acme renewal amount=5k")
     assert isinstance(result, Choice) and "already have a deal named Acme renewal" in result.prompt
     assert count(env, Deal) == 1
-    second = saved(deal.press(env, maya, result.options[0].action, result.options[0].value))
+    second = saved(
+        deal.press(env, maya, Pressed(result.options[0].action, result.options[0].value))
+    )
     assert second.created and second.deal.amount == 5000
     assert count(env, Deal) == 2
 
@@ -317,21 +320,31 @@ def test_edit_and_no_arguments_open_the_form(env: Env, maya: Actor):
 def test_form_submission_saves_only_what_changed_and_reports_errors_by_field(env: Env, maya: Actor):
     created = saved(deal.run(env, maya, "new Acme amount=10k region=EMEA"))
     same = {"name": "Acme", "amount": "10000.00", "region": "EMEA", "stage": "Prospecting"}
-    unchanged = deal.submit_form(env, maya, created.deal.id, same, "view:V1")
+    unchanged = deal.submit_form(env, maya, Submitted(same, {"deal": created.deal.id}, "view:V1"))
     assert isinstance(unchanged, DealSaved) and unchanged.unchanged
     bad = deal.submit_form(
-        env, maya, created.deal.id, {**same, "amount": "lots", "close": "never"}, "view:V2"
+        env,
+        maya,
+        Submitted(
+            {**same, "amount": "lots", "close": "never"}, {"deal": created.deal.id}, "view:V2"
+        ),
     )
     assert isinstance(bad, FormErrors) and set(bad.errors) == {"amount", "close"}
-    good = deal.submit_form(env, maya, created.deal.id, {**same, "amount": "12k"}, "view:V2")
+    good = deal.submit_form(
+        env, maya, Submitted({**same, "amount": "12k"}, {"deal": created.deal.id}, "view:V2")
+    )
     assert isinstance(good, DealSaved) and good.deal.amount == 12000
-    again = deal.submit_form(env, maya, created.deal.id, {**same, "amount": "13k"}, "view:V2")
+    again = deal.submit_form(
+        env, maya, Submitted({**same, "amount": "13k"}, {"deal": created.deal.id}, "view:V2")
+    )
     assert isinstance(again, Duplicate)
     assert count(env, DealVersion) == 2
 
 
 def test_new_deal_form_needs_a_name(env: Env, maya: Actor):
-    result = deal.submit_form(env, maya, None, {"name": "", "stage": "Prospecting"}, "view:V9")
+    result = deal.submit_form(
+        env, maya, Submitted({"name": "", "stage": "Prospecting"}, {"deal": None}, "view:V9")
+    )
     assert isinstance(result, FormErrors) and "name" in result.errors
     assert count(env, Deal) == 0
 
@@ -355,8 +368,10 @@ def test_an_unclosed_quote_is_explained(env: Env, maya: Actor):
 
 
 def test_a_broken_button_value_is_refused_cleanly(env: Env, maya: Actor):
-    assert isinstance(deal.press(env, maya, "deal.pick", "{not json"), Problem)
-    assert isinstance(deal.press(env, maya, "deal.pick", json.dumps({"deal": "x"})), Problem)
+    assert isinstance(deal.press(env, maya, Pressed("deal.pick", "{not json")), Problem)
+    assert isinstance(
+        deal.press(env, maya, Pressed("deal.pick", json.dumps({"deal": "x"}))), Problem
+    )
 
 
 def test_workspaces_never_see_each_others_deals(env: Env, maya: Actor):

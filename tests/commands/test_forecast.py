@@ -9,10 +9,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from bot.apm_render import apm_json
-from commands import council, deal, forecast
+from bot.render.apm import apm_json
+from commands import forecast
 from commands.apm import Apm, build_apm
 from commands.context import Actor, Env
+from commands.councils import command as council
+from commands.deals import command as deal
 from commands.forecast import ForecastBoard
 from commands.results import Problem, Refused
 from store.models import ForecastCall

@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from commands import apm, deal, imports
+from commands import apm, imports
 from commands.apm import Apm
 from commands.context import Actor, Env
-from commands.deal_results import DealCard
+from commands.deals import command as deal
+from commands.deals.results import DealCard
 from commands.parsing import ParseError
 from store.models import Deal, DealVersion, Person
 from tests.support.crm import MAVEN_MAP, MAVEN_STAGES, crm_file

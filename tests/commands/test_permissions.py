@@ -9,9 +9,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from commands import checklist, cleanup, council, deal, forecast
+from commands import checklist, cleanup, forecast
 from commands.context import Actor, Env
-from commands.deal_results import DealList
+from commands.councils import command as council
+from commands.deals import command as deal
+from commands.deals.results import DealList
 from commands.results import Problem, Refused
 from store.models import (
     Action,

@@ -3,9 +3,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from commands import council
 from commands.context import Actor, Env
-from commands.council import TargetList
+from commands.councils import command as council
+from commands.councils.command import TargetList
 from commands.targets import import_targets
 from tests.support.clock import FakeClock
 

@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.digest_render import MAX_BLOCKS, MAX_TEXT, split
-from commands import council, deal
+from bot.render.digest import MAX_BLOCKS, MAX_TEXT, split
 from commands.context import Actor, Env
+from commands.councils import command as council
+from commands.deals import command as deal
 from commands.demo import load_demo
 from schedules import clock
 from schedules.digests import Delivery, deliver, deliver_due, is_due
@@ -206,7 +207,7 @@ def test_a_big_digest_is_split_within_slacks_limits(env: Env, council_id: int):
         # multiples of a prime: no two names are one typo apart, so none is folded into another
         deal.run(env, ADMIN, f"new Deal {i} product=Product-{i * 7919:07d} amount=5k close=eoq")
     council.run(env, ADMIN, "edit pipeline dimensions=product,region,segment,source")
-    from bot.digest_render import render_digest
+    from bot.render.digest import render_digest
     from commands.digest import build_digest
 
     with env.db.transaction() as session:
@@ -231,7 +232,7 @@ def test_daylight_saving_keeps_nine_oclock_local(env: Env, council_id: int):
     with env.db.transaction() as session:
         c = store_councils.get_council(session, council_id)
         assert c is not None
-        from commands.councils import next_digest, this_weeks_meeting
+        from commands.councils.meeting import next_digest, this_weeks_meeting
 
         summer = this_weeks_meeting(c, at("2026-10-19T12:00"))
         winter = this_weeks_meeting(c, at("2026-10-26T12:00"))

@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from commands import cleanup, council, deal
+from commands import cleanup
 from commands.context import Actor, Env
+from commands.councils import command as council
+from commands.deals import command as deal
 from schedules.clock import follow_up
 from schedules.nudges import send_nudges
 from store.models import Nudge, Person

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from commands import actions, council
+from commands.actions import assign as assigning
 from commands.context import Actor, Env
+from commands.councils import command as council
 from commands.demo import load_demo
 from schedules.reminders import send_reminders
 from tests.support.actions import assign_spiff
@@ -23,7 +24,7 @@ def due_tomorrow(env: Env, clock: FakeClock) -> None:
     load_demo(env)
     council.run(env, ADMIN, "create #pipeline dimensions=product tz=UTC")
     assigned = assign_spiff(env, ADMIN, "<@U0DEMO004|Jo Park>")
-    assert isinstance(assigned, actions.ActionAssigned)
+    assert isinstance(assigned, assigning.ActionAssigned)
     clock.current = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)  # the day before, 09:30
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from commands import deal
 from commands.context import Actor, Env
+from commands.deals import command as deal
 from store.metrics import Movement, changes_by_dimensions
 from tests.support.clock import FakeClock
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from commands import actions
-from commands.context import Actor, Env
+from commands.actions import assign as assigning
+from commands.context import Actor, Env, Place
 
 
 def assign_spiff(
@@ -20,12 +20,12 @@ def assign_spiff(
     owner_timezone: str | None = "UTC",
 ) -> object:
     """A SPIFF on the council's closed-ACV cell R1 of 2026-Q4; the use case's result."""
-    cell = actions.Cell(council_id, None, "R1", dimension, value, "closed", "2026-Q4")
-    return actions.assign(
+    cell = assigning.Cell(council_id, None, "R1", dimension, value, "closed", "2026-Q4")
+    return assigning.assign(
         env,
         actor,
         cell,
-        actions.Place(),
+        Place(),
         owner=owner,
         kind="spiff",
         description=description,

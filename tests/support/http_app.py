@@ -11,9 +11,9 @@ from socketserver import ThreadingMixIn
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.app import create_app
-from bot.settings import Settings
-from bot.wsgi import create_wsgi
+from bot.run.wsgi import create_wsgi
+from bot.slack.app import create_app
+from bot.slack.settings import Settings
 from commands.context import Env
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SECRET

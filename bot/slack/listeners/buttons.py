@@ -1,0 +1,84 @@
+"""Buttons and checkboxes on the bot's messages: every one dispatched through
+`commands.registry.BUTTONS`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from concurrent.futures import Executor
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.render.failures import reply_on_failure
+from bot.slack import actors
+from bot.slack.listeners.deliver import Reply, patient, reply
+from commands.context import Actor, Env, Place, Pressed
+from commands.registry import BUTTONS, Button
+from commands.results import Problem, Refused
+
+
+def pressed(body: dict[str, Any], action: dict[str, Any]) -> Pressed:
+    """What Slack says of a press, as the use cases read it."""
+    container = body.get("container") or {}
+    message = body.get("message") or {}
+    place = Place(
+        (body.get("channel") or {}).get("id") or container.get("channel_id"),
+        message.get("thread_ts") or container.get("thread_ts"),
+        container.get("message_ts"),
+    )
+    return Pressed(
+        action["action_id"],
+        str(action.get("value", "")),
+        place,
+        str(action.get("block_id", "")),
+        tuple(str(o["value"]) for o in action.get("selected_options") or []),
+        key=f"press:{body['trigger_id']}" if body.get("trigger_id") else None,
+        ephemeral=bool(container.get("is_ephemeral")),
+    )
+
+
+def register(app: App, env: Env, work: Executor) -> None:
+    """Every registered button acks at once and does its work on the work pool."""
+
+    def answer(
+        body: dict[str, Any], action: dict[str, Any], respond: Reply, client: WebClient
+    ) -> None:
+        button = BUTTONS.get(action["action_id"], STALE)
+        with reply_on_failure(ephemeral(respond), action["action_id"]):
+            via = "checkbox" if action.get("type") == "checkboxes" else "button"
+            press = pressed(body, action)
+            result = button.press(env, actors.from_interaction(body, via), press)
+            if button.answer == "problems" and not isinstance(result, (Problem, Refused)):
+                return
+            reply(
+                result,
+                respond=respond,
+                client=client,
+                trigger_id=body.get("trigger_id"),
+                response_url=body.get("response_url"),
+                replace_original=button.answer == "replace" and press.ephemeral,
+            )
+
+    def listener(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        work.submit(answer, body, action, patient(respond, client), client)
+
+    # Every press is answered: one of a button this version no longer offers (an old
+    # message's) says so rather than failing in Slack.
+    app.action(re.compile(".*"))(listener)
+
+
+def _stale(env: Env, actor: Actor, pressed: Pressed) -> Problem:
+    return Problem("That button no longer works; type the command again.")
+
+
+STALE = Button(_stale)
+
+
+def ephemeral(respond: Reply) -> Callable[[str], object]:
+    """A way to tell the presser something, below the message they pressed on."""
+    return lambda text: respond(text=text, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,1 @@
+"""Councils: what one is and when it meets (`meeting`), and the /council command (`command`)."""

@@ -1,0 +1,1 @@
+"""Deals: the /deal command and what it reads, shows and changes."""
