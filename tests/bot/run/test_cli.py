@@ -16,7 +16,7 @@ from tests.support.http_app import free_port, wait_healthy
 from tests.support.slack_requests import SECRET, post, slash_command
 
 COUNCIL = [sys.executable, "-m", "bot.run.cli"]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def run(args: list[str], cwd: Path, env: dict[str, str] | None = None, stdin: str = ""):

@@ -24,7 +24,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import free_port, wait_healthy
 from tests.support.slack_requests import SECRET, User, post, slash_command
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 ADMIN = User("U0MAYA001", "maya")
 UPDATES, DEALS, CLIENTS = 1000, 50, 25
 

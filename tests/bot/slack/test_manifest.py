@@ -11,7 +11,7 @@ from bot.slack.manifest import manifest
 from bot.slack.oauth import BOT_SCOPES
 from commands.registry import SLASH_COMMANDS
 
-ROOT = Path(__file__).parents[2]
+ROOT = Path(__file__).parents[3]
 MANIFEST = (ROOT / "manifest.yml").read_text()
 
 
