@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.fiscal import Period, shift_quarters
-from commands.metrics import NONE_LABEL, Call, Row, Targets, Thresholds, build_row, with_calls
+from commands.metrics import (
+    NONE_LABEL,
+    Call,
+    Row,
+    Targets,
+    Thresholds,
+    build_row,
+    needed_coverage,
+    with_calls,
+)
 from commands.parsing import ParseError, match_known_value
 from commands.periods import as_of_day, parse_as_of, parse_period, place, year_earlier
 from commands.results import CommandError, Duplicate, Help, Problem, Stop, read_words
@@ -22,7 +31,7 @@ from commands.workspace import DIMENSIONS, ensure_workspace
 from store import forecasts as store_forecasts
 from store import people, workspaces
 from store import targets as store_targets
-from store.metrics import Sums, sums_by_dimensions
+from store.metrics import Decided, Sums, decided_by_dimensions, sums_by_dimensions
 from store.models import Workspace
 
 DEFAULT_DIMENSION = "product"
@@ -52,6 +61,8 @@ class Apm:
     total: Row
     elapsed: float
     currency: str
+    # Target metrics the total has none of while every row has one: the rows' sum.
+    unset_totals: dict[str, Decimal] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -96,7 +107,8 @@ def _moment(
 def _targets(
     session: Session, workspace: Workspace, period: Period, dimension: str
 ) -> tuple[dict[str, Targets], Targets]:
-    """Targets by value, and the total's: set explicitly, or else the sum of the values'."""
+    """Targets by value, and the total's own: a total without a target of its own has none,
+    so every dimension's table shows the same total."""
     found = store_targets.targets_for(session, workspace.id, period.label, dimension)
     by_value: dict[str, Targets] = {}
     for (value, metric), amount in found.items():
@@ -106,14 +118,19 @@ def _targets(
             pipegen=amount if metric == "pipegen" else current.pipegen,
         )
     explicit = store_targets.targets_for(session, workspace.id, period.label, "total")
+    return by_value, Targets(explicit.get(("", "closed")), explicit.get(("", "pipegen")))
 
-    def total_of(metric: str) -> Decimal | None:
-        if ("", metric) in explicit:
-            return explicit[("", metric)]
-        amounts = [getattr(t, metric) for t in by_value.values() if getattr(t, metric) is not None]
-        return sum(amounts, Decimal("0.00")) if amounts else None
 
-    return by_value, Targets(total_of("closed"), total_of("pipegen"))
+def unset_totals(rows: Sequence[Row], total: Row) -> dict[str, Decimal]:
+    """For each target metric the total lacks while every row has one: the rows' sum, which
+    the APM's footnote offers as the total's target."""
+    named = [row for row in rows if row.value != NONE_LABEL]
+    sums = {}
+    for metric in ("closed", "pipegen"):
+        targets = [getattr(row, metric).target for row in named]
+        if named and getattr(total, metric).target is None and None not in targets:
+            sums[metric] = sum(targets, Decimal("0.00"))
+    return sums
 
 
 def build_matrices(
@@ -130,11 +147,22 @@ def build_matrices(
     now_sums = sums_by_dimensions(
         session, workspace.id, dimensions, at, place(period, at, zone).window
     )
+    # A win rate's evidence: the four quarters before the period, as of the moment.
+    evidence_start = shift_quarters(period, -4, workspace.fiscal_year_start_month).start
+    decided = decided_by_dimensions(
+        session, workspace.id, dimensions, at, evidence_start, period.start
+    )
     prior_sums = sums_by_dimensions(
         session, workspace.id, dimensions, prior_at, place(prior_period, prior_at, zone).window
     )
     return [
-        _matrix(session, moment, d, now_sums[d], prior_sums[d], thresholds or Thresholds())
+        _matrix(
+            session,
+            moment,
+            d,
+            (now_sums[d], prior_sums[d], decided[d]),
+            thresholds or Thresholds(),
+        )
         for d in dimensions
     ]
 
@@ -149,10 +177,10 @@ def _matrix(
     session: Session,
     moment: Moment,
     dimension: str,
-    now_sums: dict[str | None, Sums],
-    prior_sums: dict[str | None, Sums],
+    sums: tuple[dict[str | None, Sums], dict[str | None, Sums], dict[str | None, Decided]],
     thresholds: Thresholds,
 ) -> Apm:
+    now_sums, prior_sums, decided = sums
     workspace, period, at = moment.workspace, moment.period, moment.at
     prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
     prior_at = year_earlier(at)
@@ -172,6 +200,7 @@ def _matrix(
             prior_targets.get(value, Targets()),
             share,
             thresholds,
+            _needed(decided.get(None if value == NONE_LABEL else value, Decided())),
         )
         for value in values
     ]
@@ -184,6 +213,7 @@ def _matrix(
         prior_total_targets,
         share,
         thresholds,
+        _needed(sum(decided.values(), Decided())),
     )
     calls = _calls(session, workspace.id, period, dimension, at)
     prior_calls = _calls(session, workspace.id, prior_period, dimension, prior_at)
@@ -197,7 +227,20 @@ def _matrix(
         for row in rows
     ]
     total = with_calls(total, calls.get("total:"), prior_calls.get("total:"), thresholds)
-    return Apm(period, at, dimension, rows, total, elapsed, workspace.currency_symbol)
+    return Apm(
+        period,
+        at,
+        dimension,
+        rows,
+        total,
+        elapsed,
+        workspace.currency_symbol,
+        unset_totals(rows, total),
+    )
+
+
+def _needed(decided: Decided) -> Decimal | None:
+    return needed_coverage(decided.won, decided.lost)
 
 
 def _calls(

@@ -33,6 +33,9 @@ class Thresholds:
     coverage_yellow: Decimal = Decimal("2.0")
     open_yoy_green: Decimal = Decimal("0")
     open_yoy_yellow: Decimal = Decimal("-0.10")
+    # Colour coverage against what the cell's own win rate needs (SPEC section 7), where
+    # it has one, rather than the flat coverage_green.
+    coverage_by_evidence: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Cell:
     color: str | None
     calculated: Decimal | None = None
     call: Call | None = None
+    needed: Decimal | None = None  # coverage only: 1 / the trailing four quarters' win rate
 
 
 @dataclass(frozen=True)
@@ -121,12 +125,26 @@ def forecast_color(value: Decimal, target: Decimal | None, t: Thresholds) -> str
     return _grade(_ratio(value, target), t.forecast_green, t.forecast_yellow)
 
 
-def coverage_color(coverage: Decimal | str, t: Thresholds) -> str | None:
+def needed_coverage(won: Decimal, lost: Decimal) -> Decimal | None:
+    """The coverage a win rate needs: 1 / (won / (won + lost)); None without a won deal."""
+    if won <= 0:
+        return None
+    return ((won + lost) / won).quantize(TWO, rounding=ROUND_HALF_UP)
+
+
+def coverage_color(
+    coverage: Decimal | str, t: Thresholds, needed: Decimal | None = None
+) -> str | None:
+    """Against the flat thresholds, or (a council's choice) against the evidence: green at
+    the coverage the cell's win rate needs, yellow at the same fraction of it as the flat
+    yellow is of the flat green."""
     if coverage == MET:
         return "green"
     if coverage == NOT_APPLICABLE:
         return None
     assert isinstance(coverage, Decimal)
+    if t.coverage_by_evidence and needed is not None:
+        return _grade(coverage, needed, needed * t.coverage_yellow / t.coverage_green)
     return _grade(coverage, t.coverage_green, t.coverage_yellow)
 
 
@@ -144,8 +162,10 @@ def build_row(
     prior_targets: Targets,
     elapsed: Decimal,
     thresholds: Thresholds,
+    needed: Decimal | None = None,
 ) -> Row:
-    """One APM row from its sums now and a year earlier, and its targets."""
+    """One APM row from its sums now and a year earlier, its targets, and the coverage its
+    win rate needs."""
     forecast = now.closed + now.commit
     prior_forecast = prior.closed + prior.commit
     coverage = coverage_of(now.open, now.closed, targets.closed)
@@ -179,7 +199,8 @@ def build_row(
             prior_coverage,
             coverage_yoy,
             thresholds.coverage_green if targets.closed is not None else None,
-            coverage_color(coverage, thresholds),
+            coverage_color(coverage, thresholds, needed),
+            needed=needed,
         ),
     )
 

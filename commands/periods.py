@@ -43,8 +43,9 @@ def midnight(day: date, zone: ZoneInfo) -> datetime:
 
 
 def parse_as_of(text: str | None, now: datetime, zone: ZoneInfo) -> datetime:
-    """A moment: a date means the end of that day (the next midnight) in `zone`; a datetime
-    without a zone is in `zone`; nothing means now."""
+    """A moment: a date means the end of that day in `zone`, its last microsecond, so a
+    change stamped at the next midnight is not in it; a datetime without a zone is in
+    `zone`, and a change made exactly then is; nothing means now."""
     if not text:
         return now
     raw = text.strip()
@@ -59,7 +60,12 @@ def parse_as_of(text: str | None, now: datetime, zone: ZoneInfo) -> datetime:
     except ParseError as error:
         message = f"{error}; an as-of time is a date like 2017-12-31 or an ISO datetime"
         raise ParseError(message) from None
-    return midnight(day + timedelta(days=1), zone)
+    return end_of(day, zone)
+
+
+def end_of(day: date, zone: ZoneInfo) -> datetime:
+    """The last moment of `day` in `zone`."""
+    return midnight(day + timedelta(days=1), zone) - timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -77,13 +83,16 @@ def place(period: Period, at: datetime, zone: ZoneInfo) -> Placement:
     # The first date whose midnight is at or after t*: dates before it are "before t*".
     cutoff = local.date() if local.time() == time(0) else local.date() + timedelta(days=1)
     cutoff = min(max(cutoff, period.start), period.end)
-    elapsed = (capped - start) / (end - start)
+    # A state as of `at` includes `at` itself: its microsecond has passed too, so the end
+    # of a day (its last microsecond) has the whole day gone.
+    reached = min(max(at + timedelta(microseconds=1), start), end)
+    elapsed = (reached - start) / (end - start)
     return Placement(Window(period.start, period.end, cutoff), elapsed)
 
 
 def as_of_day(at: datetime, zone: ZoneInfo) -> date:
-    """The day an as-of moment belongs to: an as-of date ends at the next midnight, which
-    is still that date's moment."""
+    """The day an as-of moment belongs to in `zone`; the next midnight, which other code
+    uses for the end of a day, is still that day's."""
     return (at - timedelta(microseconds=1)).astimezone(zone).date()
 
 

@@ -65,6 +65,49 @@ class Sums:
         )
 
 
+@dataclass(frozen=True)
+class Decided:
+    """Amounts won and lost."""
+
+    won: Decimal = ZERO
+    lost: Decimal = ZERO
+
+    def __add__(self, other: Decided) -> Decided:
+        return Decided(self.won + other.won, self.lost + other.lost)
+
+
+def decided_by_dimensions(
+    session: Session,
+    workspace_id: str,
+    dimensions: Sequence[str],
+    at: datetime,
+    start: date,
+    end: date,
+) -> dict[str, dict[str | None, Decided]]:
+    """Won and lost amounts per value of each dimension, of the deals that (as they stood at
+    `at`) closed with a close date in `[start, end)`: a win rate's evidence."""
+    v = DealVersion
+    decided = (
+        v.workspace_id == workspace_id,
+        valid_at(at),
+        v.close_date >= start,
+        v.close_date < end,
+        v.status.in_(("won", "lost")),
+    )
+    found: dict[str, dict[str | None, Decided]] = {}
+    for dimension in dimensions:
+        key = DIMENSION_COLUMNS[dimension]
+        query = (
+            select(key, _money_sum(v.status == "won"), _money_sum(v.status == "lost"))
+            .where(*decided)
+            .group_by(key)
+        )
+        found[dimension] = {
+            value: Decided(won, lost) for value, won, lost in session.execute(query)
+        }
+    return found
+
+
 def _money_sum(condition: Any) -> Any:
     # Amounts are integer cents; summing them in SQL is exact, and Money turns the total
     # back into a Decimal.

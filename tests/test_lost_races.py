@@ -112,7 +112,7 @@ WRITES: dict[str, tuple[str, Callable[[Env, int], object], type, int]] = {
     ),
     "target": (
         "targets",
-        lambda env, _: council.run(env, MAYA, "target 2026-Q4 region EMEA closed 1.2M"),
+        lambda env, _: council.run(env, MAYA, "target 2026-Q4 region EMEA closed 1.2M new"),
         Target,
         1,
     ),

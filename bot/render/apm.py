@@ -27,6 +27,8 @@ def cell_text(name: str, cell: Cell, currency: str) -> str:
     """`🟢 $1.2M +12%`; coverage as `🔴 0.6x −0.4x`."""
     if name == "coverage":
         value = f"{cell.value}x" if isinstance(cell.value, Decimal) else str(cell.value)
+        if cell.needed is not None and isinstance(cell.value, Decimal):
+            value += f" of {cell.needed}x"  # what the cell's own win rate needs
         change = f" {cell.yoy:+.1f}x" if cell.yoy is not None else ""
     else:
         assert isinstance(cell.value, Decimal)
@@ -53,6 +55,17 @@ def call_notes(apm: Apm) -> list[str]:
     return notes
 
 
+def total_notes(apm: Apm) -> list[str]:
+    """The footnote for each target the total lacks while every row has one."""
+    names = {"closed": "closed ACV", "pipegen": "pipeline generation"}
+    return [
+        f"The total has no {names[metric]} target of its own, so it shows none; the "
+        f"{apm.dimension} targets add up to {money(amount, apm.currency)}: "
+        f"`/council target {apm.period.label} total {metric} {amount:.2f}` sets it."
+        for metric, amount in apm.unset_totals.items()
+    ]
+
+
 def apm_table(apm: Apm) -> str:
     rows = [
         [row.value, *(cell_text(name, cell, apm.currency) for name, cell in row.cells())]
@@ -76,12 +89,13 @@ def _(result: Apm) -> Message:
     blocks = [section(f"*{esc(apm_title(result))}*")]
     for part in chunks(body, 2800 - len("\n".join(header))):
         blocks.append(section("```" + esc("\n".join([*header, part])) + "```"))
-    notes = call_notes(result)
+    notes = call_notes(result) + total_notes(result)
     if notes:
         blocks.extend(section(esc(part)) for part in chunks(notes))
     blocks.append(
         context(
-            "Each cell: value and change from a year ago at the same point of the quarter. "
+            "Each cell: value and change from a year ago at the same point of the quarter; "
+            "coverage `2.6x of 2.5x` is now, and what the cell's win rate needs. "
             "🟢🟡🔴 pace against target (open pipe against last year); ⚪ no target."
         )
     )
@@ -106,6 +120,11 @@ def _(result: Coverage) -> Message:
             f"(target {money(result.target, cur)} − closed {money(result.closed, cur)})."
         )
     lines = [f"*{esc(title)}*", esc(line)]
+    if c.needed is not None:
+        lines.append(
+            f"Needed at this cell's win rate over the last four quarters: {c.needed}x "
+            f"(flat: {c.target or '3.0'}x)."
+        )
     if isinstance(c.prior, Decimal):
         change = f" ({c.yoy:+.2f}x)" if c.yoy is not None else ""
         lines.append(f"A year ago at this point: {c.prior}x{change}.")
@@ -143,6 +162,9 @@ def cell_json(name: str, cell: Cell) -> dict[str, Any]:
         "target": _number(cell.target, money_value=is_money),
         "color": cell.color,
     }
+    if not is_money:
+        # What the cell's own trailing four-quarter win rate needs (SPEC section 7).
+        shown["needed"] = _number(cell.needed, money_value=False)
     if cell.call is not None:
         # A manager's call replaced the value; the calculated one stays beside it.
         shown["calculated"] = _number(cell.calculated, money_value=True)

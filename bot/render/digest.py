@@ -7,7 +7,7 @@ import io
 import json
 from typing import Any
 
-from bot.render.apm import HEADERS, apm_table, call_notes, cell_text, dot
+from bot.render.apm import HEADERS, apm_table, call_notes, cell_text, dot, total_notes
 from bot.render.blocks import Block, button, chunks, context, esc, section
 from bot.render.forecast import summary_lines
 from commands.actions.results import CELL_ASSIGN
@@ -74,7 +74,7 @@ def main_blocks(digest: Digest) -> list[Block]:
         head, body = table[:2], table[2:]
         for piece in chunks(body, 2800 - len("\n".join(head))):
             blocks.append(section("```" + esc("\n".join([*head, piece])) + "```"))
-        notes = call_notes(part.apm)
+        notes = call_notes(part.apm) + total_notes(part.apm)
         if notes:
             blocks.extend(section(esc(piece)) for piece in chunks(notes))
         moved = [moves_line(v, m, digest.currency) for v, m in sorted(part.changes.items()) if m]

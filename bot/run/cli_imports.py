@@ -109,10 +109,12 @@ def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> 
     if not path.is_file():
         print(f"council: no file {path}", file=sys.stderr)
         return 2
-    report = import_targets(env, actor, path)
+    report = import_targets(env, actor, path, allow_new=args.new_values)
     print(f"Imported {path.name}: {report.saved:,} targets saved, {len(report.bad):,} refused.")
     for problem in report.bad[:LISTED]:
         print(f"  {problem}")
+    for note in report.notes[:LISTED]:
+        print(f"  {note}")
     return 1 if report.bad else 0
 
 
@@ -155,4 +157,9 @@ def add_parsers(
         "targets", parents=[common], help="targets: period,dimension,value,metric,amount"
     )
     targets.add_argument("file")
+    targets.add_argument(
+        "--new-values",
+        action="store_true",
+        help="accept values no deal has yet (otherwise they are refused, with the closest)",
+    )
     targets.set_defaults(run=run(import_targets_command))

@@ -44,11 +44,14 @@ def council_help() -> str:
     `/council manager @user @boss` makes @boss their manager; `@user none` removes it.
     `/council target PERIOD DIMENSION VALUE closed|pipegen AMOUNT` sets a target, e.g.
     `/council target 2026-Q4 region EMEA closed 1.2M`, `/council target this total pipegen 5M`.
+    The value is one your deals have (`emea` is taken as `EMEA`); add `new` at the end for
+    one no deal has yet.
     `/council targets [PERIOD]` lists a period's targets.
     `/council create #channel [dimensions=product,region] [day=mon] [time=09:00]
     [tz=Europe/Paris] [owners=red|red+yellow] [name=...]` sets up a weekly council; colour
     thresholds too: `coverage_green=3 coverage_yellow=2 forecast_green=1 forecast_yellow=0.9
-    pacing_gap=0.1 open_yoy_yellow=-0.1`.
+    pacing_gap=0.1 open_yoy_yellow=-0.1`; `coverage=evidence` colours coverage against what
+    each cell's own win rate over the last four quarters needs, instead of the flat 3x.
     `/council list`; `/council edit NAME key=value ...`; `/council pause NAME`;
     `/council resume NAME`; `/council delete NAME` (its history is kept).
     `/council settings` shows the workspace's settings and stages;
@@ -203,6 +206,9 @@ def _today(session: Session, workspace_id: str, now: datetime) -> tuple[Workspac
 
 def _target(session: Session, workspace_id: str, args: list[str], now: datetime) -> Notice:
     workspace, today = _today(session, workspace_id, now)
+    allow_new = bool(args) and args[-1].lower() == "new"
+    if allow_new:
+        args = args[:-1]
     if len(args) == 4 and args[1].lower() == "total":
         args = [args[0], "total", "", args[2], args[3]]
     if len(args) != 5:
@@ -213,15 +219,18 @@ def _target(session: Session, workspace_id: str, args: list[str], now: datetime)
             )
         )
     try:
-        spec = read_target(workspace, today, *args)
+        spec = read_target(session, workspace, today, args, allow_new=allow_new)
     except ParseError as error:
         raise CommandError(Problem(str(error), example=TARGET_EXAMPLE)) from None
     old = save_target(session, workspace, spec, now)
     where = "total" if spec.dimension == "total" else f"{spec.dimension} {spec.value}"
     symbol = workspace.currency_symbol
     was = f" (was {money(old, symbol)})" if old is not None else ""
+    added = f" `{spec.value}` is a new {spec.dimension}; added it to the list." * spec.new_value
     return Notice(
         f"Target for {spec.period} {where} {spec.metric}: {money(spec.amount, symbol)}{was}."
+        + (f" {spec.note}" if spec.note else "")
+        + added
     )
 
 

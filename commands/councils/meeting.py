@@ -31,6 +31,8 @@ THRESHOLD_KEYS = {
     "open_yoy_green": "open_yoy_green",
     "open_yoy_yellow": "open_yoy_yellow",
 }
+# Kept with the thresholds: `flat` (coverage_green) or `evidence` (each cell's win rate).
+COVERAGE_MODE = "coverage"
 CREATE_EXAMPLE = (
     "/council create #pipeline dimensions=product,region day=mon time=09:00 tz=Europe/Paris"
 )
@@ -56,8 +58,10 @@ class CouncilList:
 
 
 def thresholds_of(council: Council) -> Thresholds:
-    values = {k: Decimal(str(v)) for k, v in (council.thresholds or {}).items()}
-    return Thresholds(**values)
+    stored = dict(council.thresholds or {})
+    evidence = stored.pop(COVERAGE_MODE, "flat") == "evidence"
+    values = {k: Decimal(str(v)) for k, v in stored.items()}
+    return Thresholds(**values, coverage_by_evidence=evidence)
 
 
 def read_channel(text: str) -> tuple[str, str]:
@@ -112,7 +116,7 @@ def _dimensions(text: str) -> list[str]:
 def read_options(fields: dict[str, str]) -> dict[str, Any]:
     """Council settings from `key=value` text; raises CommandError listing every problem."""
     values: dict[str, Any] = {}
-    thresholds: dict[str, float] = {}
+    thresholds: dict[str, float | str] = {}
     problems: list[str] = []
     readers = {
         "dimensions": ("dimensions", _dimensions),
@@ -131,10 +135,14 @@ def read_options(fields: dict[str, str]) -> dict[str, Any]:
                 if raw.lower() not in OWNERS_FOR:
                     raise ParseError(f"owners is `red` or `red+yellow`, not `{raw}`")
                 values["owners_for"] = raw.lower()
+            elif key == COVERAGE_MODE:
+                if raw.lower() not in ("flat", "evidence"):
+                    raise ParseError(f"coverage is `flat` or `evidence`, not `{raw}`")
+                thresholds[COVERAGE_MODE] = raw.lower()
             elif key in THRESHOLD_KEYS:
                 thresholds[THRESHOLD_KEYS[key]] = float(Decimal(raw))
             else:
-                known = ", ".join([*readers, "owners", *THRESHOLD_KEYS])
+                known = ", ".join([*readers, "owners", COVERAGE_MODE, *THRESHOLD_KEYS])
                 raise ParseError(f"`{key}` is not a council setting ({known})")
         except (ParseError, InvalidOperation) as error:
             problems.append(str(error) if isinstance(error, ParseError) else f"`{raw}` for {key}")

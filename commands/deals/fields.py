@@ -238,6 +238,22 @@ class _Reader:
             self.read.state["forecast_category"] = stage.category
             self.read.state["category_is_explicit"] = False
 
+    def close_when_decided(self, close_typed: bool) -> None:
+        """A deal won or lost now closes today: a close date still ahead would keep it out
+        of both closed and open pipeline until then. A close date typed with it is kept."""
+        if close_typed or self.read.state.get("status") not in ("won", "lost"):
+            return
+        if self.deal is not None and self.deal.status == self.read.state["status"]:
+            return
+        close = self.current("close_date")
+        if close is None or close > self.today:
+            self.read.state["close_date"] = self.today
+            was = f" (it was {close.isoformat()})" if close else ""
+            self.read.notes.append(
+                f"Closed today, so its close date is now {self.today.isoformat()}{was}; "
+                "to keep another, add `close=DATE`."
+            )
+
     def warn_past_close(self) -> None:
         close = self.current("close_date")
         touched = "close_date" in self.read.state or "status" in self.read.state
@@ -308,6 +324,7 @@ def read_fields(
     if deal is None:
         _fill_new_deal(reader)
     reader.settle_category()
+    reader.close_when_decided("close" in raw)
     reader.warn_past_close()
     if reader.errors:
         raise FieldErrors(reader.errors)

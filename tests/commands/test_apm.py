@@ -131,12 +131,17 @@ def test_mid_quarter_values_yoy_and_colours(quarter: Env, maya: Actor):
         D(290000),
     )
     assert total.forecast.value == D(200000)
-    # explicit total target 500k: 0.24 < 0.4 red; pipegen target is Alpha's 300k: 0.97 green
+    # explicit total target 500k: 0.24 < 0.4 red; the total has no pipegen target of its
+    # own (only Alpha has one), so none and no colour
     assert (total.closed.target, total.closed.color) == (D(500000), "red")
-    assert (total.pipegen.target, total.pipegen.color) == (D(300000), "green")
+    assert (total.pipegen.target, total.pipegen.color) == (None, None)
     assert total.forecast.color == "red"  # 200/500
-    # coverage 170k / 380k = 0.45; prior 60k / (100k - 40k) = 1.00 (prior target: Alpha's)
-    assert (total.coverage.value, total.coverage.yoy) == (D("0.45"), D("-0.55"))
+    # coverage 170k / 380k = 0.45; a year ago the total had no closed target: no prior
+    assert (total.coverage.value, total.coverage.prior, total.coverage.yoy) == (
+        D("0.45"),
+        "n/a",
+        None,
+    )
 
 
 def test_a_won_deal_reopened_counts_as_won_before_it_reopened(quarter: Env, maya: Actor):

@@ -54,16 +54,18 @@ def test_import_apm_and_coverage_on_maven(store_url: str, capsys, tmp_path: Path
     assert set(data) == {"period", "as_of", "dimension", "rows", "total"}
     assert (data["period"], data["as_of"], data["dimension"]) == (
         "2017-Q4",
-        "2018-01-01T00:00:00+00:00",
+        "2017-12-31T23:59:59.999999+00:00",  # the end of the day: SPEC section 3
         "product",
     )
     values = [row["value"] for row in data["rows"]]
     assert values == sorted(values)
     basic = next(row for row in data["rows"] if row["value"] == "GTX Basic")
     assert set(basic) == {"value", "forecast", "closed", "open", "pipegen", "coverage"}
-    for cell in basic.values():
+    for name, cell in basic.items():
         if isinstance(cell, dict):
-            assert set(cell) == {"value", "prior", "yoy", "target", "color"}
+            # Coverage also says what the cell's win rate needs (SPEC section 7).
+            extra = {"needed"} if name == "coverage" else set()
+            assert set(cell) == {"value", "prior", "yoy", "target", "color", *extra}
     closed = basic["closed"]
     assert closed["target"] == "100000.00" and closed["color"] == "green"
     assert closed["value"].endswith(".00") and isinstance(closed["value"], str)

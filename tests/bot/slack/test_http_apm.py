@@ -23,8 +23,8 @@ def ask(app: RunningApp, slack: FakeSlack, command: str, text: str):
 def test_apm_and_coverage_reply_with_coloured_tables(
     http_app: RunningApp, slack: FakeSlack, env: Env, maya: Actor
 ):
-    council.run(env, maya, "target this product Platform closed 100k")
     deal.run(env, maya, "new Acme product=Platform amount=250k close=eoq stage=Decision")
+    council.run(env, maya, "target this product Platform closed 100k")  # a product deals have
     reply = ask(http_app, slack, "/apm", "product")
     blocks = reply.blocks()
     assert blocks[0]["text"]["text"].startswith("*APM by product · 2026-Q4 · as of")
