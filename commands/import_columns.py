@@ -22,6 +22,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "amount": ("Amount",),
     "close": ("CloseDate", "Close Date"),
     "created": ("CreatedDate", "Created Date"),
+    "modified": ("LastModifiedDate", "SystemModstamp", "Last Modified Date"),
     "category": ("ForecastCategoryName", "Forecast Category", "ForecastCategory"),
     "next": ("NextStep", "Next Step"),
     "product": ("Product", "Product__c", "Product Name"),
@@ -114,6 +115,20 @@ def export_date(text: str) -> date:
         year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
         return _date(year, int(match[1]), int(match[2]), text)
     raise ParseError(f"`{text}` is not a date (expected 2017-03-01 or 3/1/2017)")
+
+
+def export_day(text: str, zone: ZoneInfo) -> date:
+    """The date an export means where the workspace works: a timestamp (in its own zone,
+    or else in `zone`) is converted to `zone` before its date is taken
+    (`2025-01-01T02:35:07Z` is 2024-12-31 in Los Angeles); a bare date is that date."""
+    if not has_time(text):
+        return export_date(text)
+    return export_moment(text, zone).astimezone(zone).date()
+
+
+def has_time(text: str) -> bool:
+    """Whether an export's value is a timestamp rather than a bare date."""
+    return ":" in text
 
 
 def export_moment(text: str, zone: ZoneInfo) -> datetime:

@@ -12,7 +12,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
-from commands.import_columns import ColumnMap, export_category, export_date, export_moment, squash
+from commands.import_columns import (
+    ColumnMap,
+    export_category,
+    export_day,
+    export_moment,
+    has_time,
+    squash,
+)
 from commands.import_columns import map_columns as read_columns
 from commands.parsing import ParseError, clean, parse_amount
 from commands.periods import midnight
@@ -186,11 +193,22 @@ def _amount(text: str) -> Decimal | None:
         raise RowError(str(error)) from None
 
 
-def _date_or_none(text: str, what: str) -> date | None:
+def _date_or_none(text: str, what: str, zone: ZoneInfo) -> date | None:
+    """The date a cell means in the workspace's zone (a timestamp is converted first)."""
     if not text:
         return None
     try:
-        return export_date(text)
+        return export_day(text, zone)
+    except ParseError as error:
+        raise RowError(f"{what}: {error}") from None
+
+
+def _moment_or_none(text: str, what: str, zone: ZoneInfo) -> datetime | None:
+    """The moment a timestamp cell gives; None for a bare date or nothing."""
+    if not text or not has_time(text):
+        return None
+    try:
+        return export_moment(text, zone)
     except ParseError as error:
         raise RowError(f"{what}: {error}") from None
 
@@ -211,6 +229,8 @@ class _Row:
     external_id: str
     state: dict[str, Any]
     created_given: bool
+    created_at: datetime | None  # when the export gives a timestamp, not only a date
+    modified_at: datetime | None  # LastModifiedDate: when these values took effect
 
 
 def _read_row(
@@ -234,8 +254,10 @@ def _read_row(
     amount = _amount(columns.get(row, "amount"))
     if amount is not None and amount < 0:
         raise RowError("negative amount")
-    close = _date_or_none(columns.get(row, "close"), "close date")
-    created = _date_or_none(columns.get(row, "created"), "created date")
+    close = _date_or_none(columns.get(row, "close"), "close date", ctx.zone)
+    created = _date_or_none(columns.get(row, "created"), "created date", ctx.zone)
+    created_at = _moment_or_none(columns.get(row, "created"), "created date", ctx.zone)
+    modified_at = _moment_or_none(columns.get(row, "modified"), "last modified", ctx.zone)
     created_given = created is not None
     if created is None:
         created = ctx.today
@@ -272,15 +294,20 @@ def _read_row(
     }
     for dimension in DIMENSIONS:
         state[dimension] = ctx.dimension(dimension, columns.get(row, dimension)[:128])
-    return _Row(line, _external_id(columns, row), state, created_given)
+    return _Row(line, _external_id(columns, row), state, created_given, created_at, modified_at)
 
 
 def assumed_history(
-    ctx: _Context, state: dict[str, Any], line: int, report: ImportReport
+    ctx: _Context,
+    state: dict[str, Any],
+    line: int,
+    report: ImportReport,
+    created_at: datetime | None = None,
 ) -> list[tuple[datetime, dict[str, Any]]]:
-    """A deal without history: open in the Pipeline category from its created date with its
-    current amount and close date, and as it is now from its close date if it is closed."""
-    created_at = midnight(state["created_date"], ctx.zone)
+    """A deal without history: open in the Pipeline category from the moment it was created
+    (the start of its created date when only the date is known) with its current amount and
+    close date, and as it is now from its close date if it is closed."""
+    created_at = created_at or midnight(state["created_date"], ctx.zone)
     if state["status"] == "open":
         return [(created_at, state)]
     close_at = midnight(state["close_date"], ctx.zone)
@@ -328,9 +355,11 @@ def _load_batch(
     for external_id, found in read.items():
         deal = existing.get(external_id)
         if deal is None:
-            states = assumed_history(ctx, found.state, found.line, report)
-            new.append(NewDeal(external_id, states, None, IMPORT))
+            states = assumed_history(ctx, found.state, found.line, report, found.created_at)
+            new.append(NewDeal(external_id, states, None, IMPORT, found.modified_at))
             continue
+        if found.modified_at is not None:
+            deal.crm_modified_at = found.modified_at
         state = found.state
         if not found.created_given:
             state = {**state, "created_date": deal.created_date}
@@ -395,6 +424,7 @@ class _Snapshot:
     line: int
     at: datetime
     row: dict[str, str]
+    key: str  # the history row's own Id, or its deal and moment when it has none
 
 
 def import_history(
@@ -416,6 +446,7 @@ def import_history(
         raise ParseError("a history export needs OpportunityId and CreatedDate columns")
     with env.db.transaction() as session:
         zone = ZoneInfo(ensure_workspace(session, actor, env.now()).timezone)
+    own_id = next((h for h in headers if squash(h) == "id"), None) if prefer else None
     by_deal: dict[str, list[_Snapshot]] = {}
     for line, _headers, row in _rows(path):
         report.rows += 1
@@ -424,7 +455,11 @@ def import_history(
         except ParseError as error:
             report.bad.append((line, f"CreatedDate: {error}"))
             continue
-        by_deal.setdefault(columns.get(row, "external_id"), []).append(_Snapshot(line, at, row))
+        # Salesforce never changes a history row: its Id (else its moment) says it is known.
+        row_id = (row.get(own_id) or "") if own_id else ""
+        key = f"id:{row_id}"[:80] if row_id else f"at:{at.astimezone(UTC).isoformat()}"
+        snapshot = _Snapshot(line, at, row, key)
+        by_deal.setdefault(columns.get(row, "external_id"), []).append(snapshot)
     done = 0
     ids = sorted(by_deal)
     for start in range(0, len(ids), BATCH):
@@ -448,56 +483,84 @@ def import_history(
     return report
 
 
+# History exports track these; every other field is the deal's own.
+TRACKED = ("stage", "status", "amount", "close_date", "forecast_category", "category_is_explicit")
+
+
 def _rebuild(
     ctx: _Context, columns: ColumnMap, deal: Deal, snapshots: list[_Snapshot], report: ImportReport
 ) -> None:
-    # History exports track these; every other field is the deal's as it is now.
-    tracked = (
-        "stage",
-        "status",
-        "amount",
-        "close_date",
-        "forecast_category",
-        "category_is_explicit",
-    )
-    current = {f: getattr(deal, f) for f in STATE_FIELDS}
-    base = {f: v for f, v in current.items() if f not in tracked}
-    states: list[tuple[datetime, dict[str, Any]]] = []
-    previous: dict[str, Any] = {"amount": deal.amount, "close_date": deal.close_date}
-    for snap in sorted(snapshots, key=lambda s: (s.at, s.line)):
-        stage_text = columns.get(snap.row, "stage")
-        try:
-            stage = ctx.stages.read(stage_text)
-            amount = _amount(columns.get(snap.row, "amount"))
-            close = _date_or_none(columns.get(snap.row, "close"), "close date")
-        except RowError as error:
-            if str(error).startswith("unknown stage"):
-                report.unknown_stages[stage_text] += 1
-            report.bad.append((snap.line, str(error)))
-            continue
-        category = export_category(columns.get(snap.row, "category")) or stage.category
-        if stage.status != "open":
-            category = stage.category
-        state = {
-            **base,
-            "stage": stage.name,
-            "status": stage.status,
-            "amount": amount if amount is not None else previous["amount"],
-            "close_date": close or previous["close_date"],
-            "forecast_category": category,
-            "category_is_explicit": category != stage.category,
-        }
-        states.append((snap.at, state))
-        previous = state
-    if not states:
+    """Add the file's history rows to what is known of the deal and lay every version out
+    again in time order: the rows already imported, these, the export's current values (at
+    LastModifiedDate, never before the rows they follow) and every change people made,
+    re-applied where it happened. A row imported before changes nothing."""
+    versions = store_deals.versions_of(ctx.session, deal.id)
+    known = {v.history_key: v for v in versions if v.history_key}
+    rows = [s for s in sorted(snapshots, key=lambda s: (s.at, s.line)) if s.key not in known]
+    report.unchanged += len(snapshots) - len(rows)
+    fresh = [(snap, tracked) for snap in rows if (tracked := _tracked(ctx, columns, snap, report))]
+    if not fresh:
         return
-    created_at = midnight(deal.created_date, ctx.zone)
-    if states[0][0] > created_at:
-        states[0] = (created_at, states[0][1])
-    if current != states[-1][1]:
-        # The export's current state is newer than its last history row.
-        states.append((max(deal.updated_at, states[-1][0] + timedelta(seconds=1)), current))
-    store_deals.replace_history(
-        ctx.session, deal, states, by=None, source=HISTORY, assumed_sources=(IMPORT, HISTORY)
-    )
-    report.changed += 1
+    report.changed += len(fresh)
+    # (moment, order at the same moment, what it sets, by, source, history key)
+    entries: list[tuple[datetime, int, dict[str, Any], int | None, str, str | None]] = [
+        (v.valid_from, 0, {f: getattr(v, f) for f in TRACKED}, None, HISTORY, v.history_key)
+        for v in known.values()
+    ]
+    entries += [(snap.at, 0, tracked, None, HISTORY, snap.key) for snap, tracked in fresh]
+    last_history = max(entry[0] for entry in entries)
+    exported = [v for v in versions if v.change_source == IMPORT]
+    if exported:
+        # The export's values as they are now: in force from LastModifiedDate, and never
+        # before the history rows they follow.
+        latest = exported[-1]
+        at = deal.crm_modified_at or max(latest.valid_from, last_history + timedelta(seconds=1))
+        state = {f: getattr(latest, f) for f in STATE_FIELDS}
+        entries.append((max(at, last_history), 1, state, None, IMPORT, None))
+    for v in versions:
+        if v.change_source not in (IMPORT, HISTORY) and v.changes:
+            made = {f: store_deals.plain_value(f, new) for f, (_old, new) in v.changes.items()}
+            entries.append((v.valid_from, 2, made, v.changed_by_id, v.change_source, None))
+    entries.sort(key=lambda e: (e[0], e[1]))
+    created_at = versions[0].valid_from
+    state = {f: getattr(versions[0], f) for f in STATE_FIELDS}
+    steps: list[store_deals.Step] = []
+    for at, _order, sets, by, source, key in entries:
+        if "close_date" in sets and sets["close_date"] is None and source == HISTORY:
+            sets = {**sets, "close_date": state["close_date"]}  # a blank close keeps it
+        state = {**state, **sets}
+        if not steps and at > created_at:
+            # The deal exists from the moment it was created, in its first row's state.
+            steps.append(store_deals.Step(created_at, state, by, source))
+        # Rows of the same moment each keep a version (all but the last valid for no time),
+        # so each stays known by its key.
+        steps.append(store_deals.Step(at, state, by, source, key))
+    store_deals.rewrite_history(ctx.session, deal, steps)
+
+
+def _tracked(
+    ctx: _Context, columns: ColumnMap, snap: _Snapshot, report: ImportReport
+) -> dict[str, Any] | None:
+    """What one history row says of the tracked fields; None (listed) when unreadable. A
+    blank amount is no amount then; a blank close date keeps the one before."""
+    stage_text = columns.get(snap.row, "stage")
+    try:
+        stage = ctx.stages.read(stage_text)
+        amount = _amount(columns.get(snap.row, "amount"))
+        close = _date_or_none(columns.get(snap.row, "close"), "close date", ctx.zone)
+    except RowError as error:
+        if str(error).startswith("unknown stage"):
+            report.unknown_stages[stage_text] += 1
+        report.bad.append((snap.line, str(error)))
+        return None
+    category = export_category(columns.get(snap.row, "category")) or stage.category
+    if stage.status != "open":
+        category = stage.category
+    return {
+        "stage": stage.name,
+        "status": stage.status,
+        "amount": amount,
+        "close_date": close,
+        "forecast_category": category,
+        "category_is_explicit": category != stage.category,
+    }

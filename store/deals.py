@@ -243,6 +243,7 @@ class NewDeal:
     states: list[tuple[datetime, dict[str, Any]]]
     by: int | None
     source: str
+    crm_modified_at: datetime | None = None
 
 
 def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) -> list[int]:
@@ -257,6 +258,7 @@ def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) ->
             "version": len(item.states),
             "updated_at": item.states[-1][0],
             "updated_by_id": item.by,
+            "crm_modified_at": item.crm_modified_at,
             **item.states[-1][1],
         }
         for item in new
@@ -316,39 +318,49 @@ def _chain(
     return rows
 
 
-def replace_history(
-    session: Session,
-    deal: Deal,
-    states: Sequence[tuple[datetime, dict[str, Any]]],
-    *,
-    by: int | None,
-    source: str,
-    assumed_sources: Sequence[str],
-) -> int:
-    """Replace the versions that were only assumed (made by an import without history) with
-    `states`; versions people made are kept after them. Returns the number of versions."""
-    existing = list(
-        session.scalars(
-            select(DealVersion).where(DealVersion.deal_id == deal.id).order_by(DealVersion.version)
-        )
-    )
-    kept = [v for v in existing if v.change_source not in assumed_sources]
-    if kept:
-        states = [(at, state) for at, state in states if at < kept[0].valid_from]
-    kept_states = [(v.valid_from, {f: getattr(v, f) for f in STATE_FIELDS}) for v in kept]
-    kept_meta = [(v.changed_by_id, v.change_source) for v in kept]
-    for version in existing:
+@dataclass(frozen=True)
+class Step:
+    """One version of a rewritten history: when it began, the deal's whole state then, who
+    or what made it, and the history row it came from."""
+
+    at: datetime
+    state: dict[str, Any]
+    by: int | None
+    source: str
+    history_key: str | None = None
+
+
+def versions_of(session: Session, deal_id: int) -> list[DealVersion]:
+    """Every version of a deal, oldest first."""
+    query = select(DealVersion).where(DealVersion.deal_id == deal_id)
+    return list(session.scalars(query.order_by(DealVersion.version)))
+
+
+def rewrite_history(session: Session, deal: Deal, steps: Sequence[Step]) -> int:
+    """Replace the deal's versions with `steps` (in time order), each valid until the next
+    begins, and the deal with the last; the number of versions."""
+    for version in versions_of(session, deal.id):
         session.delete(version)
     session.flush()
-    rows = _chain(deal.workspace_id, deal.id, [*states, *kept_states], by, source)
-    for row, (changed_by, change_source) in zip(rows[len(states) :], kept_meta, strict=True):
-        row["changed_by_id"], row["change_source"] = changed_by, change_source
+    rows = _chain(deal.workspace_id, deal.id, [(s.at, s.state) for s in steps], None, "")
+    for row, step in zip(rows, steps, strict=True):
+        row.update(changed_by_id=step.by, change_source=step.source, history_key=step.history_key)
     session.execute(insert(VERSIONS), rows)
-    current = rows[-1]
     for field in STATE_FIELDS:
-        setattr(deal, field, current[field])
+        setattr(deal, field, rows[-1][field])
     deal.version = len(rows)
     return len(rows)
+
+
+def plain_value(field: str, value: Any) -> Any:
+    """A value the change log kept (`_plain`), as the deal holds it."""
+    if value is None:
+        return None
+    if field == "amount":
+        return Decimal(str(value))
+    if field in ("close_date", "created_date"):
+        return date.fromisoformat(str(value))
+    return value
 
 
 def refresh_statistics(session: Session) -> None:

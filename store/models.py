@@ -174,6 +174,9 @@ class Deal(DealState, Base):
     external_id: Mapped[str | None] = mapped_column(String(64))
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # When the CRM last changed the values an export gave (LastModifiedDate): from then on
+    # they are in force, once the history import puts them after the rows before them.
+    crm_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
 
 
@@ -213,6 +216,9 @@ class DealVersion(DealState, Base):
     changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     change_source: Mapped[str] = mapped_column(String(32))
     changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The OpportunityHistory row this version came from (its Id, or its moment), so a
+    # history import adds to what is known and a second one of the same rows changes nothing.
+    history_key: Mapped[str | None] = mapped_column(String(80))
 
 
 class Target(Base):
