@@ -14,6 +14,7 @@ import hmac
 import io
 import logging
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -67,31 +68,67 @@ def signed_headers(environ: dict[str, Any], now: float) -> tuple[str, str]:
     return stamp, signature
 
 
+class Cutoffs:
+    """Sockets whose request body is due by a moment; one thread shuts the reading side of
+    any still reading then. A per-read timeout is not enough: a sender trickling a byte a
+    second never lets a read time out, and gunicorn's read waits for the full amount."""
+
+    def __init__(self) -> None:
+        self.due: dict[int, tuple[float, socket.socket]] = {}
+        self.lock = threading.Lock()
+        self.watcher: threading.Thread | None = None
+
+    def arm(self, sock: socket.socket, deadline: float) -> None:
+        with self.lock:
+            self.due[id(sock)] = (deadline, sock)
+            if self.watcher is None or not self.watcher.is_alive():
+                self.watcher = threading.Thread(target=self._watch, daemon=True)
+                self.watcher.start()
+
+    def disarm(self, sock: socket.socket) -> None:
+        with self.lock:
+            self.due.pop(id(sock), None)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.1)
+            now = time.monotonic()
+            with self.lock:
+                late = [sock for deadline, sock in self.due.values() if deadline <= now]
+                for sock in late:
+                    self.due.pop(id(sock), None)
+                    # Under the lock, so the request cannot have moved on to another.
+                    with contextlib.suppress(OSError):
+                        sock.shutdown(socket.SHUT_RD)
+
+
+CUTOFFS = Cutoffs()
+
+
 def read_body(environ: dict[str, Any], length: int, deadline: float) -> bytes:
     """Exactly `length` bytes of body, or 408 when they do not all arrive by `deadline`.
-    Under gunicorn the socket's timeout is what bounds each read; elsewhere (tests'
-    wsgiref) only the total is checked between reads."""
+    Under gunicorn the socket's reading side is shut at the deadline, which ends any read;
+    elsewhere (the tests' wsgiref) the total is only checked between reads."""
     stream = environ["wsgi.input"]
     sock: socket.socket | None = environ.get("gunicorn.socket")
+    if sock is not None:
+        CUTOFFS.arm(sock, deadline)
     parts: list[bytes] = []
     left = length
     try:
         while left > 0:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            part = stream.read(min(CHUNK, left)) if time.monotonic() < deadline else b""
+            if len(part) < min(CHUNK, left) and time.monotonic() >= deadline:
                 raise Refused("408 Request Timeout", "body too slow")
-            if sock is not None:
-                sock.settimeout(remaining)
-            part = stream.read(min(CHUNK, left))
             if not part:
                 raise Refused("400 Bad Request", "body shorter than its Content-Length")
             parts.append(part)
             left -= len(part)
-    except (TimeoutError, OSError) as error:
+    except OSError as error:
         raise Refused("408 Request Timeout", "body too slow") from error
     finally:
         if sock is not None:
-            sock.settimeout(None)
+            CUTOFFS.disarm(sock)
     return b"".join(parts)
 
 

@@ -4,6 +4,7 @@ answered at the edge, quickly, with a 4xx and no traceback, and nothing runs."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import http.client
@@ -12,6 +13,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -127,14 +129,22 @@ def serve(tmp_path: Path, slack: FakeSlack, port: int) -> subprocess.Popen[str]:
     )
 
 
-def slow_sender(port: int) -> socket.socket:
-    """A request whose body trickles in: its headers, then one byte."""
+def slow_sender(port: int, stop: threading.Event) -> socket.socket:
+    """A request whose body trickles in, a byte every half second, so that no single read
+    ever waits long."""
     raw = socket.create_connection(("127.0.0.1", port), timeout=30)
     raw.sendall(
         b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: " + FORM.encode() + b"\r\n"
         b"X-Slack-Request-Timestamp: " + str(int(time.time())).encode() + b"\r\n"
-        b"X-Slack-Signature: v0=forged\r\nContent-Length: 1000\r\n\r\nx"
+        b"X-Slack-Signature: v0=forged\r\nContent-Length: 1000\r\n\r\n"
     )
+
+    def trickle() -> None:
+        with contextlib.suppress(OSError):
+            while not stop.wait(0.5):
+                raw.sendall(b"x")
+
+    threading.Thread(target=trickle, daemon=True).start()
     return raw
 
 
@@ -143,9 +153,10 @@ def test_slow_bodies_are_cut_off_and_healthz_still_answers(tmp_path: Path, slack
     port = free_port()
     server = serve(tmp_path, slack, port)
     senders: list[socket.socket] = []
+    stop = threading.Event()
     try:
         wait_healthy(port, server)
-        senders = [slow_sender(port) for _ in range(2)]
+        senders = [slow_sender(port, stop) for _ in range(2)]
         time.sleep(0.5)  # both threads are now waiting on a body
         started = time.monotonic()
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=BODY_SECONDS + 5)
@@ -155,6 +166,7 @@ def test_slow_bodies_are_cut_off_and_healthz_still_answers(tmp_path: Path, slack
         for sender in senders:
             assert b" 408 " in sender.recv(4096).split(b"\r\n")[0]
     finally:
+        stop.set()
         for sender in senders:
             sender.close()
         server.terminate()
