@@ -44,12 +44,17 @@ class Refused(Exception):
         self.status = status
 
 
+def _digits(text: str) -> bool:
+    # ASCII only: "²" and "١" are digits to `isdigit` but not to `int`.
+    return text.isascii() and text.isdigit()
+
+
 def declared_length(environ: dict[str, Any]) -> int:
     """The body's declared length, refused when absent, malformed or over the cap."""
     raw = environ.get("CONTENT_LENGTH") or ""
     if not raw:
         raise Refused("411 Length Required", "no Content-Length")
-    if not raw.isdigit():
+    if not _digits(raw):
         raise Refused("400 Bad Request", "malformed Content-Length")
     length = int(raw)
     if length > MAX_BODY:
@@ -61,7 +66,7 @@ def signed_headers(environ: dict[str, Any], now: float) -> tuple[str, str]:
     """The request's timestamp and signature, refused when missing, not a number or stale."""
     stamp = environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP") or ""
     signature = environ.get("HTTP_X_SLACK_SIGNATURE") or ""
-    if not stamp.isdigit() or not signature:
+    if not _digits(stamp) or not signature:
         raise Refused("401 Unauthorized", "missing or malformed signature headers")
     if abs(now - int(stamp)) > STALE_SECONDS:
         raise Refused("401 Unauthorized", "stale timestamp")

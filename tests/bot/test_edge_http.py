@@ -70,7 +70,7 @@ def test_a_huge_forged_body_is_refused_before_it_is_read(
     assert failures(caplog) == [] and slack.calls_to("response_url") == []
 
 
-@pytest.mark.parametrize("stamp", ["abc", "", "1e9", "-5", "12a"])
+@pytest.mark.parametrize("stamp", ["abc", "", "1e9", "-5", "12a", "²"])
 def test_a_timestamp_that_is_not_a_number_gets_401_quietly(
     stamp: str, http_app: RunningApp, slack: FakeSlack, caplog: pytest.LogCaptureFixture
 ):
