@@ -6,6 +6,8 @@ import functools
 import logging
 import os
 import random
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -60,14 +62,146 @@ def _sqlite_begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+# How long PostgreSQL may keep us waiting, chosen so that a person is told "the database is
+# not answering" within 10 seconds of a command, well within their patience:
+# - a new connection must be made within CONNECT_SECONDS (libpq's connect_timeout);
+# - a pooled connection must answer its pre-ping within PING_SECONDS;
+# - the server cancels a statement after STATEMENT_SECONDS (a clear error, the connection
+#   kept), and a statement, commit or rollback not answered STATEMENT_SECONDS + 2 after it
+#   was sent is given up: its socket is shut, so psycopg raises instead of waiting forever.
+#   Only a silent network or server gets that far; TCP keepalives cannot tell a silent
+#   server from a slow one when something in between still acknowledges our packets.
+# A worst case is the ping then a fresh connect (5 s), or one statement (8 s).
+CONNECT_SECONDS = 3
+PING_SECONDS = 2.0
+STATEMENT_SECONDS = 6
+GIVE_UP_SECONDS = STATEMENT_SECONDS + 2.0
+POSTGRES_CONNECT_ARGS: dict[str, Any] = {
+    "connect_timeout": CONNECT_SECONDS,
+    "options": f"-c statement_timeout={STATEMENT_SECONDS * 1000}",
+    # A peer that vanished (no answer at all, not even TCP's) is noticed within about
+    # 10 + 3 x 3 s when idle, and within 9 s when data is waiting to be acknowledged.
+    "keepalives": 1,
+    "keepalives_idle": 10,
+    "keepalives_interval": 3,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 9000,
+}
+# Execution option for the few statements allowed to run long: migrations and VACUUM.
+NO_DEADLINE = "council_no_deadline"
+
+
+def _dbapi(connection: Any) -> Any:
+    """The psycopg connection behind a pool's proxy (or the connection itself)."""
+    return getattr(connection, "dbapi_connection", connection)
+
+
+def _shut_socket(dbapi_connection: Any) -> None:
+    """Shut the connection's socket from another thread: psycopg's wait on it ends at once
+    with an error, and SQLAlchemy discards the connection."""
+    try:
+        fd = dbapi_connection.pgconn.socket
+        with socket.socket(fileno=os.dup(fd)) as end:
+            end.shutdown(socket.SHUT_RDWR)
+    except (OSError, AttributeError, ValueError) as error:  # already closed: nothing waits
+        log.debug("could not shut a silent connection: %s", error)
+
+
+class Deadlines:
+    """Calls to PostgreSQL in flight and when each is given up; one thread watches them."""
+
+    def __init__(self) -> None:
+        self.waiting: dict[int, tuple[float, Any]] = {}
+        self.lock = threading.Lock()
+        self.watcher: threading.Thread | None = None
+
+    def arm(self, dbapi_connection: Any, seconds: float) -> None:
+        with self.lock:
+            self.waiting[id(dbapi_connection)] = (time.monotonic() + seconds, dbapi_connection)
+            if self.watcher is None or not self.watcher.is_alive():
+                self.watcher = threading.Thread(target=self._watch, daemon=True)
+                self.watcher.start()
+
+    def disarm(self, dbapi_connection: Any) -> None:
+        with self.lock:
+            self.waiting.pop(id(dbapi_connection), None)
+
+    def _watch(self) -> None:
+        while True:
+            time.sleep(0.2)
+            now = time.monotonic()
+            with self.lock:
+                late = [c for due, c in self.waiting.values() if due <= now]
+                for connection in late:
+                    self.waiting.pop(id(connection), None)
+            for connection in late:
+                log.warning("the database did not answer in time; giving up on its connection")
+                _shut_socket(connection)
+
+    def bounded(self, call: Callable[[Any], T], seconds: float) -> Callable[[Any], T]:
+        """`call(connection)`, given up after `seconds`."""
+
+        def within(connection: Any) -> T:
+            dbapi_connection = _dbapi(connection)
+            self.arm(dbapi_connection, seconds)
+            try:
+                return call(connection)
+            finally:
+                self.disarm(dbapi_connection)
+
+        return within
+
+
+def _bound_postgres(engine: Engine) -> None:
+    """Every wait on the server given up in time: statements (unless NO_DEADLINE), the
+    pool's ping, commit and rollback."""
+    deadlines = Deadlines()
+
+    def before(conn: Any, _cursor: Any, *_args: Any) -> None:
+        if not conn.get_execution_options().get(NO_DEADLINE):
+            deadlines.arm(conn.connection.dbapi_connection, GIVE_UP_SECONDS)
+
+    def after(conn: Any, *_args: Any) -> None:
+        deadlines.disarm(conn.connection.dbapi_connection)
+
+    def failed(context: Any) -> None:
+        if context.connection is not None and context.connection.connection is not None:
+            deadlines.disarm(context.connection.connection.dbapi_connection)
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
+    event.listen(engine, "handle_error", failed)
+    dialect: Any = engine.dialect
+    dialect.do_ping = deadlines.bounded(dialect.do_ping, PING_SECONDS)
+    dialect.do_commit = deadlines.bounded(dialect.do_commit, GIVE_UP_SECONDS)
+    dialect.do_rollback = deadlines.bounded(dialect.do_rollback, GIVE_UP_SECONDS)
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for `url`, with SQLite tuned for several processes on one file."""
+    """An engine for `url`, with SQLite tuned for several processes on one file, and
+    PostgreSQL bounded in time (see CONNECT_SECONDS)."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args=POSTGRES_CONNECT_ARGS,
+    )
+    _bound_postgres(engine)
+    return engine
+
+
+def _unbounded(connection: Any) -> Any:
+    """`connection`, in a transaction, allowed to run long (migrations) on PostgreSQL."""
+    if connection.dialect.name == "postgresql":
+        # LOCAL: the pooled connection has its usual bound again after this transaction.
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+    return connection.execution_options(**{NO_DEADLINE: True})
 
 
 def alembic_config(url: str) -> Config:
@@ -145,6 +279,7 @@ class Database:
     def upgrade(self) -> None:
         """Apply every migration not yet applied."""
         with self.engine.begin() as connection:
+            connection = _unbounded(connection)
             config = alembic_config(self.url)
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
@@ -176,8 +311,16 @@ class Database:
             with self.engine.begin() as connection:
                 connection.execute(text("ANALYZE"))
             return
-        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
-            c.execute(text("VACUUM (ANALYZE) deals, deal_versions"))
+        with self.engine.connect().execution_options(
+            isolation_level="AUTOCOMMIT", **{NO_DEADLINE: True}
+        ) as c:
+            # VACUUM cannot run in a transaction, so the bound is lifted for the session and
+            # put back (RESET: the value the connection started with) before it is pooled.
+            c.execute(text("SET statement_timeout = 0"))
+            try:
+                c.execute(text("VACUUM (ANALYZE) deals, deal_versions"))
+            finally:
+                c.execute(text("RESET statement_timeout"))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -20,15 +20,34 @@ SECRET_VARIABLES = (
     "SLACK_APP_TOKEN",
 )
 HIDDEN = "[redacted]"
+# The OAuth pages' query strings: the redirect's `code` can be exchanged for a token, and
+# its `state` is what makes the exchange ours. gunicorn's access log has the whole line.
+OAUTH_QUERY = re.compile(r"(/slack/(?:install|oauth_redirect))\?[^\s\"']*")
+# The same two, as bolt prints a parsed query at DEBUG: {'code': ['...'], 'state': ['...']}.
+OAUTH_FIELD = re.compile(r"""(['"]?\b(?:code|state)['"]?\s*[:=]\s*)(\[[^\]]*\]|'[^']*'|"[^"]*")""")
+# A `response_url` lets anyone who holds it post as the bot in that channel: never logged,
+# whether as a field of a payload (JSON or form-encoded), as Slack's hook address, or as
+# the address slack_sdk's webhook client says it is sending to (at DEBUG).
+RESPONSE_URL = re.compile(
+    r"""(response_urls?['"]?\s*[:=]\s*)("[^"]*"|'[^']*'|\[[^\]]*\]|[^\s&,}]+)"""
+)
+HOOK = re.compile(r"https://hooks\.slack(?:-gov)?\.com/[^\s\"',]+")
+WEBHOOK_SENDING = re.compile(r"(Sending a request - url: )[^\s,]+")
 # Fields a record may carry (logger.info(..., extra={...})) that are worth a column.
 CONTEXT = ("workspace", "user", "command", "council", "run", "kind", "status", "duration_ms")
 
 
 def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """`text` with every Slack token and every configured secret replaced."""
+    """`text` with every Slack token and every configured secret replaced, and the OAuth
+    pages' query strings and every `response_url` hidden."""
     for secret in secrets:
         if len(secret) >= 8:
             text = text.replace(secret, HIDDEN)
+    text = OAUTH_QUERY.sub(rf"\1?{HIDDEN}", text)
+    text = OAUTH_FIELD.sub(rf"\1{HIDDEN}", text)
+    text = RESPONSE_URL.sub(rf"\1{HIDDEN}", text)
+    text = HOOK.sub(HIDDEN, text)
+    text = WEBHOOK_SENDING.sub(rf"\1{HIDDEN}", text)
     return TOKEN.sub(HIDDEN, text)
 
 

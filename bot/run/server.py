@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Callable
 from typing import Any
 
@@ -36,6 +37,14 @@ def serve(build: Callable[[], Any], port: int, host: str = "0.0.0.0") -> None:
         "threads": int(os.environ.get("WEB_THREADS", "8")),
         "timeout": 30,
         "accesslog": "-",
+        # gunicorn 25+ opens a control socket by default at one path shared by every gunicorn
+        # of this user: workers were sent SIGPIPE just after boot, resetting the request in
+        # flight, and anything running as this user could shut the server down through it.
+        "control_socket_disable": True,
         "logconfig_dict": gunicorn_logging(),
     }
+    # `council` dies quietly on SIGPIPE so that `council ... | head` stops cleanly; a server
+    # must not: a worker writing to a client that has gone was killed by it ("was sent
+    # SIGPIPE!" right after boot) together with every request it was serving.
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     Server(build, options).run()

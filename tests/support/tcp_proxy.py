@@ -1,5 +1,7 @@
 """A TCP proxy in front of PostgreSQL that a test can cut and restore, as a network or a
-database restart would."""
+database restart would, or silence: connections stay open and are accepted, but nothing
+gets through either way, as with a server that hangs or a network that drops packets
+somewhere a middlebox still acknowledges them."""
 
 from __future__ import annotations
 
@@ -41,7 +43,9 @@ class TcpProxy:
         self.listener.listen(64)
         self.port = self.listener.getsockname()[1]
         self.up = True
+        self.silent = False
         self.pairs: list[_Pair] = []
+        self.swallowed: list[socket.socket] = []
         self.lock = threading.Lock()
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -56,6 +60,10 @@ class TcpProxy:
                 if not self.up:
                     client.close()
                     continue
+                if self.silent:
+                    self.swallowed.append(client)
+                    threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
+                    continue
                 try:
                     server = socket.create_connection(self.target)
                 except OSError:
@@ -67,10 +75,17 @@ class TcpProxy:
                 threading.Thread(target=self._pipe, args=(pair, source, sink), daemon=True).start()
 
     @staticmethod
-    def _pipe(pair: _Pair, source: socket.socket, sink: socket.socket) -> None:
+    def _swallow(client: socket.socket) -> None:
+        """Read and drop everything a client sends to a silent proxy; answer nothing."""
+        with contextlib.suppress(OSError):
+            while client.recv(65536):
+                pass
+
+    def _pipe(self, pair: _Pair, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
-                sink.sendall(data)
+                if not self.silent:
+                    sink.sendall(data)
         except OSError:
             pass
         finally:
@@ -84,10 +99,27 @@ class TcpProxy:
                 pair.shut()
             self.pairs.clear()
 
-    def restore(self) -> None:
+    def silence(self) -> None:
+        """Keep every connection open and accept new ones, but forward nothing."""
         with self.lock:
+            self.silent = True
+
+    def restore(self) -> None:
+        """Forward again. A connection open through the silence has lost bytes, so it is
+        dropped, as a real one would have been by then."""
+        with self.lock:
+            if self.silent:
+                for pair in self.pairs:
+                    pair.shut()
+                self.pairs.clear()
+                for client in self.swallowed:
+                    with contextlib.suppress(OSError):
+                        client.shutdown(socket.SHUT_RDWR)
+                self.swallowed.clear()
+            self.silent = False
             self.up = True
 
     def stop(self) -> None:
+        self.restore()  # ends the silent connections too
         self.cut()
         self.listener.close()
