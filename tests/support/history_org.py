@@ -204,8 +204,8 @@ def _export_row(rng: random.Random, number: int, steps: list[Step]) -> dict[str,
     elif roll < 0.25:
         modified = last.at
     else:
-        modified = last.at + timedelta(days=rng.randrange(0, 30), seconds=rng.randrange(86_400))
-        if rng.random() < 0.15 and not last.stage.startswith("Closed"):
+        modified = last.at + timedelta(days=rng.randrange(0, 60), seconds=rng.randrange(86_400))
+        if rng.random() < 0.4 and not last.stage.startswith("Closed"):
             amount = _money(rng)  # an edit after the history export was cut
     return {
         "Id": f"006{number:015d}",
