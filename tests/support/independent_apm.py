@@ -11,6 +11,14 @@ Each rule below is SPEC section 3 read literally:
   dates; a date counts in `[start, t*)` when its day has begun (in the zone) before `t*`;
 - `t* = min(t, end)`; the prior of a cell is the same metric for the quarter a year
   earlier, as of `t - 1 year`; money is Decimal, to the cent.
+
+Where SPEC is terse, the readings taken (say so here if one changes):
+- at a moment exactly 00:00 of day D, D has not "begun before t*": it is not yet counted;
+- coverage `met` is green; a total's targets are its own (`dimension=total`) only;
+- `target` of the open and coverage cells is not compared (SPEC gives them none);
+- a dimension value with nothing in it, now or a year earlier, may be left out of rows;
+- the elapsed share `e` is measured in real seconds (a quarter across a DST change has
+  one hour more or less).
 """
 
 from __future__ import annotations
