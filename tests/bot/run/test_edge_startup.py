@@ -19,7 +19,7 @@ from tests.support.http_app import free_port
 from tests.support.slack_requests import SECRET
 
 COUNCIL = [sys.executable, "-m", "bot.run.cli"]
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STARTS = int(os.environ.get("EDGE_STARTS", "2"))
 REQUESTS_PER_START = int(os.environ.get("EDGE_REQUESTS", "20"))
 

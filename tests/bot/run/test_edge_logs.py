@@ -19,7 +19,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import free_port, wait_healthy
 from tests.support.slack_requests import FORM, SECRET, post, slash_command
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CODE, STATE = "c0de4711.exchangeable", "st4te0815-secret"
 HOOK = "T0TEST001/B0HOOK/resp0nse-url-secret"
 

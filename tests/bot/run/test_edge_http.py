@@ -25,7 +25,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp, free_port, wait_healthy
 from tests.support.slack_requests import FORM, SECRET, signature, slash_command
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def send(
