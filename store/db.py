@@ -7,7 +7,6 @@ import logging
 import os
 import random
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -21,6 +20,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+from store.deadlines import Deadlines
 
 log = logging.getLogger("council.store")
 P = ParamSpec("P")
@@ -107,55 +108,31 @@ def _shut_socket(dbapi_connection: Any) -> None:
         log.debug("could not shut a silent connection: %s", error)
 
 
-class Deadlines:
-    """Calls to PostgreSQL in flight and when each is given up; one thread watches them."""
+def _give_up(dbapi_connection: Any) -> None:
+    log.warning("the database did not answer in time; giving up on its connection")
+    _shut_socket(dbapi_connection)
 
-    def __init__(self) -> None:
-        self.waiting: dict[int, tuple[float, Any]] = {}
-        self.lock = threading.Lock()
-        self.watcher: threading.Thread | None = None
 
-    def arm(self, dbapi_connection: Any, seconds: float) -> None:
-        with self.lock:
-            self.waiting[id(dbapi_connection)] = (time.monotonic() + seconds, dbapi_connection)
-            if self.watcher is None or not self.watcher.is_alive():
-                self.watcher = threading.Thread(target=self._watch, daemon=True)
-                self.watcher.start()
+def _bounded(
+    deadlines: Deadlines[Any], call: Callable[[Any], T], seconds: float
+) -> Callable[[Any], T]:
+    """`call(connection)`, given up after `seconds`."""
 
-    def disarm(self, dbapi_connection: Any) -> None:
-        with self.lock:
-            self.waiting.pop(id(dbapi_connection), None)
+    def within(connection: Any) -> T:
+        dbapi_connection = _dbapi(connection)
+        deadlines.arm(dbapi_connection, seconds)
+        try:
+            return call(connection)
+        finally:
+            deadlines.disarm(dbapi_connection)
 
-    def _watch(self) -> None:
-        while True:
-            time.sleep(0.2)
-            now = time.monotonic()
-            with self.lock:
-                late = [c for due, c in self.waiting.values() if due <= now]
-                for connection in late:
-                    self.waiting.pop(id(connection), None)
-            for connection in late:
-                log.warning("the database did not answer in time; giving up on its connection")
-                _shut_socket(connection)
-
-    def bounded(self, call: Callable[[Any], T], seconds: float) -> Callable[[Any], T]:
-        """`call(connection)`, given up after `seconds`."""
-
-        def within(connection: Any) -> T:
-            dbapi_connection = _dbapi(connection)
-            self.arm(dbapi_connection, seconds)
-            try:
-                return call(connection)
-            finally:
-                self.disarm(dbapi_connection)
-
-        return within
+    return within
 
 
 def _bound_postgres(engine: Engine) -> None:
     """Every wait on the server given up in time: statements (unless NO_DEADLINE), the
     pool's ping, commit and rollback."""
-    deadlines = Deadlines()
+    deadlines: Deadlines[Any] = Deadlines(_give_up, every=0.2)
 
     def before(conn: Any, _cursor: Any, *_args: Any) -> None:
         if not conn.get_execution_options().get(NO_DEADLINE):
@@ -172,9 +149,9 @@ def _bound_postgres(engine: Engine) -> None:
     event.listen(engine, "after_cursor_execute", after)
     event.listen(engine, "handle_error", failed)
     dialect: Any = engine.dialect
-    dialect.do_ping = deadlines.bounded(dialect.do_ping, PING_SECONDS)
-    dialect.do_commit = deadlines.bounded(dialect.do_commit, GIVE_UP_SECONDS)
-    dialect.do_rollback = deadlines.bounded(dialect.do_rollback, GIVE_UP_SECONDS)
+    dialect.do_ping = _bounded(deadlines, dialect.do_ping, PING_SECONDS)
+    dialect.do_commit = _bounded(deadlines, dialect.do_commit, GIVE_UP_SECONDS)
+    dialect.do_rollback = _bounded(deadlines, dialect.do_rollback, GIVE_UP_SECONDS)
 
 
 def make_engine(url: str) -> Engine:

@@ -17,6 +17,9 @@ from tests.support.databases import PostgresServer, postgres_or_skip, sqlite_cop
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 
+# Fixtures some tests share, kept beside the helpers they go with.
+pytest_plugins = ["tests.support.proxied"]
+
 
 @pytest.fixture(scope="session")
 def _sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:

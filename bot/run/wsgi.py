@@ -14,13 +14,14 @@ import hmac
 import io
 import logging
 import socket
-import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+from store.deadlines import Deadlines
 
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 log = logging.getLogger("council.http")
@@ -73,41 +74,15 @@ def signed_headers(environ: dict[str, Any], now: float) -> tuple[str, str]:
     return stamp, signature
 
 
-class Cutoffs:
-    """Sockets whose request body is due by a moment; one thread shuts the reading side of
-    any still reading then. A per-read timeout is not enough: a sender trickling a byte a
-    second never lets a read time out, and gunicorn's read waits for the full amount."""
-
-    def __init__(self) -> None:
-        self.due: dict[int, tuple[float, socket.socket]] = {}
-        self.lock = threading.Lock()
-        self.watcher: threading.Thread | None = None
-
-    def arm(self, sock: socket.socket, deadline: float) -> None:
-        with self.lock:
-            self.due[id(sock)] = (deadline, sock)
-            if self.watcher is None or not self.watcher.is_alive():
-                self.watcher = threading.Thread(target=self._watch, daemon=True)
-                self.watcher.start()
-
-    def disarm(self, sock: socket.socket) -> None:
-        with self.lock:
-            self.due.pop(id(sock), None)
-
-    def _watch(self) -> None:
-        while True:
-            time.sleep(0.1)
-            now = time.monotonic()
-            with self.lock:
-                late = [sock for deadline, sock in self.due.values() if deadline <= now]
-                for sock in late:
-                    self.due.pop(id(sock), None)
-                    # Under the lock, so the request cannot have moved on to another.
-                    with contextlib.suppress(OSError):
-                        sock.shutdown(socket.SHUT_RD)
+def _stop_reading(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RD)
 
 
-CUTOFFS = Cutoffs()
+# Bodies due by a moment: at it, the reading side of a socket still reading is shut. A
+# per-read timeout is not enough: a sender trickling a byte a second never lets a read time
+# out, and gunicorn's read waits for the full amount.
+CUTOFFS: Deadlines[socket.socket] = Deadlines(_stop_reading)
 
 
 def read_body(environ: dict[str, Any], length: int, deadline: float) -> bytes:
@@ -117,7 +92,7 @@ def read_body(environ: dict[str, Any], length: int, deadline: float) -> bytes:
     stream = environ["wsgi.input"]
     sock: socket.socket | None = environ.get("gunicorn.socket")
     if sock is not None:
-        CUTOFFS.arm(sock, deadline)
+        CUTOFFS.arm(sock, deadline - time.monotonic())
     parts: list[bytes] = []
     left = length
     try:

@@ -3,44 +3,19 @@ again, nothing is half-written, and the bot recovers when the database returns."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
+from sqlalchemy import select
 
 from commands.context import Env
 from store import deals as store_deals
-from store.db import Database
-from store.models import Deal, DealVersion
+from store.models import Deal
 from tests.support.clock import FakeClock
-from tests.support.databases import PostgresServer
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
+from tests.support.proxied import counts
 from tests.support.slack_requests import FORM, post, slash_command
-from tests.support.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.postgres
-
-
-@pytest.fixture
-def behind_proxy(_postgres: PostgresServer) -> Iterator[tuple[Database, Database, TcpProxy]]:
-    """The same database twice: directly (to check it) and through a proxy we can cut."""
-    direct = _postgres.fresh()
-    url = make_url(direct.engine.url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
-    proxied = Database(url.set(host="127.0.0.1", port=proxy.port).render_as_string(False))
-    yield direct, proxied, proxy
-    proxied.dispose()
-    proxy.stop()
-    direct.dispose()
-
-
-def counts(db: Database) -> tuple[int, int]:
-    with db.transaction() as session:
-        deals = session.scalar(select(func.count()).select_from(Deal)) or 0
-        versions = session.scalar(select(func.count()).select_from(DealVersion)) or 0
-    return deals, versions
 
 
 def say(app: RunningApp, slack: FakeSlack, text: str) -> str:
