@@ -30,8 +30,6 @@ from commands.workspace import DIMENSIONS, default_workspace
 from store.db import Database, SchemaOutOfDate, database_url, open_database
 from store.models import Deal
 
-LOCAL_WORKSPACE = "local"
-
 
 def _env() -> Env:
     return Env(open_database())
@@ -49,7 +47,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from commands.demo import load_demo
 
     env = _env()
-    workspace = args.workspace or LOCAL_WORKSPACE
+    workspace = _workspace(env, args)
     if args.demo and args.deals:
         made = _generated(env, workspace, args.deals)
         print(f"Demo organisation: {made.people:,} people, {made.deals:,} deals.")
@@ -119,10 +117,16 @@ def cmd_socket(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace(env: Env, args: argparse.Namespace) -> str:
+    """The workspace the command names, the only one in the store, or `local` in an empty
+    store; several without `--workspace` stop the command (ValueError names them)."""
+    with env.db.transaction() as session:
+        return default_workspace(session, args.workspace)
+
+
 def _actor(env: Env, args: argparse.Namespace) -> Actor:
     """The operator at the terminal, acting in the workspace the command names."""
-    with env.db.transaction() as session:
-        workspace = default_workspace(session, args.workspace)
+    workspace = _workspace(env, args)
     return Actor(workspace, "cli", "council CLI", "cli", workspace)
 
 
@@ -223,7 +227,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     if args.deals < 1 or args.years < 1:
         raise ValueError("--deals and --years are at least 1")
     env = _env()
-    workspace = args.workspace or LOCAL_WORKSPACE
+    workspace = _workspace(env, args)
     bar = Bar(args.deals, sys.stderr)
     started = time.perf_counter()
     made = generate(
