@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from commands.context import Env
 from commands.councils.meeting import this_weeks_meeting, week_of
@@ -17,11 +21,14 @@ from store import people, workspaces
 
 log = logging.getLogger("council.digest")
 LEASE = timedelta(minutes=10)
+# Who holds a run, as another process reports it: this host and process.
+HOLDER = f"{socket.gethostname()} pid {os.getpid()}"
 
 
 @dataclass(frozen=True)
 class Delivery:
-    """What one attempt did: posted, skipped (done or held elsewhere), failed or paused."""
+    """What one attempt did: posted, skipped (posted already), held (by another process,
+    live or stopped), failed (retryable) or paused."""
 
     status: str
     council: str
@@ -30,22 +37,32 @@ class Delivery:
     detail: str = ""
 
 
-def deliver(env: Env, outlet_for: OutletFor, council_id: int, kind: str = "scheduled") -> Delivery:
+def deliver(
+    env: Env,
+    outlet_for: OutletFor,
+    council_id: int,
+    kind: str = "scheduled",
+    *,
+    resume: bool = False,
+) -> Delivery:
     """Claim this week's run of the council's digest, build it once, and post what is not
     posted yet. A second call, another process, or a retry finds the claim and stops; a run
-    that failed or whose process died is resumed where it stopped."""
+    that failed or whose process died is resumed where it stopped (with `resume`, at once,
+    without waiting for its holder's lease to run out)."""
     now = env.now()
     with env.db.transaction() as session:
         council = store_councils.get_council(session, council_id)
         assert council is not None
         name, workspace_id = council.name, council.workspace_id
         week = week_of(this_weeks_meeting(council, now).date())
-        run = store_councils.claim_run(session, council, week, kind, now=now, lease=LEASE)
+        run = store_councils.claim_run(
+            session, council, week, kind, now=now, lease=LEASE, holder=HOLDER, resume=resume
+        )
         if run is None:
-            return Delivery("skipped", name, detail=f"{week} is posted or being posted")
+            return _not_claimed(session, name, council_id, week, kind)
         run_id, payload = run.id, run.payload
-    # A payload means an earlier attempt built it and may have posted part of it.
-    resumed = bool(payload)
+    # Messages in the payload mean an earlier attempt built it and may have posted some.
+    resumed = bool(payload.get("messages"))
     try:
         # Found before the next transaction: finding it may read the store (a token).
         outlet = outlet_for(workspace_id)
@@ -82,6 +99,28 @@ def deliver(env: Env, outlet_for: OutletFor, council_id: int, kind: str = "sched
     with env.db.transaction() as session:
         store_councils.finish_run(session, run_id, "posted", env.now())
     return Delivery("posted", name, run_id, count)
+
+
+def _not_claimed(session: Session, name: str, council_id: int, week: str, kind: str) -> Delivery:
+    """Why the run was not ours: posted already, or held by a process that is posting it
+    or stopped without letting go (its lease says until when)."""
+    run = store_councils.run_of(session, council_id, week, kind)
+    if run is None:  # claimed by another process since this transaction began
+        return Delivery("held", name, detail=f"{week} was claimed by another process just now")
+    if run.status == "posted":
+        return Delivery("skipped", name, run.id, detail=f"{week} is posted")
+    until = f"{run.lease_until.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+    return Delivery(
+        "held",
+        name,
+        run.id,
+        detail=(
+            f"{week} is in progress or stale: run {run.id} started "
+            f"{run.started_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC is held by "
+            f"{store_councils.holder_of(run)} until {until}. If that process is gone, "
+            "--resume takes the run over now; otherwise it is taken over after " + until
+        ),
+    )
 
 
 def _build(

@@ -202,8 +202,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if not settings.oauth:
         _need(settings, "SLACK_BOT_TOKEN")
     kind = f"forced:{uuid.uuid4().hex[:12]}" if args.force else "scheduled"
-    delivery = deliver(env, outlets(clients_for(env, settings, web_client)), council_id, kind)
+    delivery = deliver(
+        env, outlets(clients_for(env, settings, web_client)), council_id, kind, resume=args.resume
+    )
     print(f"{delivery.council}: {delivery.status} {delivery.detail}".rstrip())
+    # Held by another process, failed or paused: nothing was posted by this command.
     return 0 if delivery.status in ("posted", "skipped") else 1
 
 
@@ -312,6 +315,11 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--council", required=True, help="its name (default: its channel's)")
     digest.add_argument("--dry-run", action="store_true", help="print it, post nothing")
     digest.add_argument("--force", action="store_true", help="post another even if posted")
+    digest.add_argument(
+        "--resume",
+        action="store_true",
+        help="take over this week's run now, when the process holding it is gone",
+    )
     digest.add_argument("--image-dir", default=".", help="where --dry-run writes the image")
     digest.set_defaults(run=cmd_digest)
 

@@ -60,7 +60,8 @@ def _sync(env: Env, client_for: Any) -> BackgroundScheduler:
 
 def _runs(env: Env, council_id: int) -> list[tuple[str, bool]]:
     with env.db.transaction() as session:
-        return [(r.status, bool(r.payload)) for r in store_councils.runs_for(session, council_id)]
+        runs = store_councils.runs_for(session, council_id)
+        return [(r.status, bool(r.payload.get("messages"))) for r in runs]
 
 
 def _parents(slack: FakeSlack) -> set[str]:
