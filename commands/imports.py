@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
@@ -39,6 +40,7 @@ from store.deals import NewDeal
 from store.models import STATE_FIELDS, Deal, Person, Stage, Workspace
 
 BATCH = 2000
+FIELD_LIMIT = 1 << 20  # 1 MiB
 UNASSIGNED = "Unassigned (import)"
 IMPORT = "import"
 HISTORY = "history"
@@ -58,6 +60,19 @@ class ImportReport:
     flag_lines: dict[str, list[int]] = field(default_factory=dict)
     unknown_stages: Counter[str] = field(default_factory=Counter)
     dry_run: bool = False
+
+    def absorb(self, part: ImportReport) -> None:
+        """Add what one batch did (counted apart, so a batch the store refused adds
+        nothing)."""
+        self.created += part.created
+        self.changed += part.changed
+        self.unchanged += part.unchanged
+        self.bad.extend(part.bad)
+        self.unknown_stages.update(part.unknown_stages)
+        for what, count in part.flags.items():
+            self.flags[what] += count
+            lines = self.flag_lines.setdefault(what, [])
+            lines.extend(part.flag_lines.get(what, [])[: max(0, 5 - len(lines))])
 
     def flag(self, line: int, what: str) -> None:
         self.flags[what] += 1
@@ -153,23 +168,52 @@ class _Context:
         return known[value.lower()]
 
 
-def _rows(path: Path) -> Iterator[tuple[int, list[str], dict[str, str]]]:
-    """(line, headers, row) for each record; BOM, CRLF and quoted commas and newlines."""
+@dataclass(frozen=True)
+class Unreadable:
+    """A record the csv module refused (a field past FIELD_LIMIT): listed, never loaded."""
+
+    reason: str
+
+
+Record = dict[str, str] | Unreadable
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str], Record]]:
+    """(line, headers, row) for each record; BOM, CRLF and quoted commas and newlines. A
+    record the csv module refuses comes as `Unreadable`, and reading goes on after it."""
+    # Exports carry long notes (the csv module's default stops at 128 KiB); past this
+    # limit a field is no note, and its row is refused rather than read into memory.
+    csv.field_size_limit(FIELD_LIMIT)
     with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         headers = list(reader.fieldnames or [])
         line = 2
-        for row in reader:
-            yield line, headers, {k: clean(v) if isinstance(v, str) else v for k, v in row.items()}
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                yield line, headers, Unreadable(f"unreadable: {error}")
+            else:
+                yield (
+                    line,
+                    headers,
+                    {k: clean(v) if isinstance(v, str) else v for k, v in row.items()},
+                )
             line = reader.line_num + 1
+
+
+def _cleaned(row: dict[str, Any]) -> dict[str, str]:
+    return {k: clean(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
 def count_rows(path: Path) -> int:
     return sum(1 for _ in _rows(path))
 
 
-def _batches(path: Path, size: int) -> Iterator[list[tuple[int, dict[str, str]]]]:
-    batch: list[tuple[int, dict[str, str]]] = []
+def _batches(path: Path, size: int) -> Iterator[list[tuple[int, Record]]]:
+    batch: list[tuple[int, Record]] = []
     for line, _headers, row in _rows(path):
         batch.append((line, row))
         if len(batch) == size:
@@ -211,6 +255,14 @@ def _moment_or_none(text: str, what: str, zone: ZoneInfo) -> datetime | None:
         return export_moment(text, zone)
     except ParseError as error:
         raise RowError(f"{what}: {error}") from None
+
+
+def _fits(text: str, column: Any, what: str) -> None:
+    """Refuse the row when `text` is longer than the store's column (PostgreSQL would
+    refuse the whole batch with it; SQLite would keep it whole)."""
+    limit = column.type.length
+    if limit is not None and len(text) > limit:
+        raise RowError(f"{what} is {len(text):,} characters long; at most {limit:,} fit")
 
 
 def _external_id(columns: ColumnMap, row: dict[str, str]) -> str:
@@ -278,7 +330,10 @@ def _read_row(
             report.flag(line, "forecast category not understood: it follows the stage")
         elif read != stage.category:
             category, explicit = read, True
-    owner = ctx.owner(columns.get(row, "owner"), columns.get(row, "owner_email"))
+    owner_name, owner_email = columns.get(row, "owner"), columns.get(row, "owner_email")
+    _fits(owner_name, Person.display_name, "owner name")
+    _fits(owner_email, Person.email, "owner email")
+    owner = ctx.owner(owner_name, owner_email)
     state: dict[str, Any] = {
         "name": name[:255],
         "account": columns.get(row, "account")[:255] or None,
@@ -337,11 +392,14 @@ def _context(session: Session, env: Env, actor: Actor, stage_map: dict[str, str]
 def _load_batch(
     ctx: _Context,
     columns: ColumnMap,
-    batch: list[tuple[int, dict[str, str]]],
+    batch: list[tuple[int, Record]],
     report: ImportReport,
 ) -> None:
     read: dict[str, _Row] = {}
     for line, row in batch:
+        if isinstance(row, Unreadable):
+            report.bad.append((line, row.reason))
+            continue
         try:
             found = _read_row(ctx, columns, line, row, report)
         except RowError as error:
@@ -405,18 +463,44 @@ def import_deals(
         return report
     next_statistics = BATCH
     for batch in _batches(path, BATCH):
-        with env.db.transaction() as session:
-            ctx = _context(session, env, actor, stage_map or {})
-            _load_batch(ctx, columns, batch, report)
-            if report.created >= next_statistics:
+        _load_or_split(env, actor, stage_map or {}, columns, batch, report)
+        if report.created >= next_statistics:
+            with env.db.transaction() as session:
                 store_deals.refresh_statistics(session)
-                next_statistics *= 2  # a log(n) number of times over the whole load
+            next_statistics *= 2  # a log(n) number of times over the whole load
         report.rows += len(batch)
         if progress:
             progress(report.rows)
     if report.created >= BATCH:
         env.db.tidy_after_load()
     return report
+
+
+def _load_or_split(
+    env: Env,
+    actor: Actor,
+    stage_map: dict[str, str],
+    columns: ColumnMap,
+    batch: list[tuple[int, Record]],
+    report: ImportReport,
+) -> None:
+    """Load a batch in one transaction. When the store refuses it (a value no check here
+    foresaw), load its halves apart, down to the one row refused: that row is listed and
+    every other row of the batch still loads."""
+    part = ImportReport()
+    try:
+        with env.db.transaction() as session:
+            _load_batch(_context(session, env, actor, stage_map), columns, batch, part)
+    except DataError as error:
+        if len(batch) == 1:
+            reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
+            report.bad.append((batch[0][0], f"the database refused it: {reason}"[:300]))
+            return
+        middle = len(batch) // 2
+        for half in (batch[:middle], batch[middle:]):
+            _load_or_split(env, actor, stage_map, columns, half, report)
+        return
+    report.absorb(part)
 
 
 @dataclass(frozen=True)
@@ -450,6 +534,9 @@ def import_history(
     by_deal: dict[str, list[_Snapshot]] = {}
     for line, _headers, row in _rows(path):
         report.rows += 1
+        if isinstance(row, Unreadable):
+            report.bad.append((line, row.reason))
+            continue
         try:
             at = export_moment(columns.get(row, "created"), zone)
         except ParseError as error:

@@ -99,12 +99,16 @@ def identity(session: Session, workspace_id: str, name: str | None) -> tuple[str
 
 
 def default_workspace(session: Session, given: str | None) -> str:
-    """The workspace a CLI command means: the one given, the only one, or `local`."""
+    """The workspace a CLI command means: the one given, the only one, or `local` in an
+    empty store. With several (`local` among them or not) it never guesses: a command
+    run in the wrong one reads or writes someone else's pipeline."""
     if given:
         return given
-    ids = workspaces.workspace_ids(session)
+    ids = sorted(workspaces.workspace_ids(session))
     if len(ids) == 1:
         return ids[0]
-    if "local" in ids or not ids:
+    if not ids:
         return "local"
-    raise ValueError(f"this store holds several workspaces ({', '.join(ids)}); pass --workspace")
+    raise ValueError(
+        f"this store holds {len(ids)} workspaces ({', '.join(ids)}); name one with --workspace"
+    )

@@ -18,7 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from commands.context import Env
 from commands.councils.meeting import DAYS
-from schedules.digests import deliver, deliver_due
+from schedules.digests import deliver_due, deliver_safely
 from schedules.nudges import send_nudges
 from schedules.outlet import OutletFor
 from schedules.reminders import send_reminders
@@ -60,7 +60,7 @@ def sync(scheduler: BaseScheduler, env: Env, outlet_for: OutletFor) -> None:
         job = scheduler.get_job(job_id)
         if job is None or str(job.trigger) != str(trigger):
             scheduler.add_job(
-                deliver,
+                deliver_safely,
                 trigger,
                 args=[env, outlet_for, council_id],
                 id=job_id,
@@ -106,5 +106,10 @@ def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
 
 def run(env: Env, outlet_for: OutletFor) -> None:
     scheduler = build(env, outlet_for)
-    sync(scheduler, env, outlet_for)
+    try:
+        sync(scheduler, env, outlet_for)
+    except Exception:
+        # The store may be down at start-up: the every-minute sync tries again, so the
+        # clock starts anyway rather than leaving every workspace without its digests.
+        log.exception("the first sync failed; retrying every minute")
     scheduler.start()

@@ -13,6 +13,9 @@ from store.deals import MAX_ID
 from store.leases import take_over
 from store.models import Council, DigestMessage, DigestRun
 
+# The payload's key naming the process that holds the run (no column needed for it).
+HOLDER = "holder"
+
 
 def councils(session: Session, workspace_id: str | None = None) -> list[Council]:
     """Live councils (not deleted), of one workspace or of all."""
@@ -46,15 +49,15 @@ def claim_run(
     *,
     now: datetime,
     lease: timedelta,
+    holder: str = "",
+    resume: bool = False,
 ) -> DigestRun | None:
     """This process's run of the council's digest for `week`, or None when it is posted
     already or another live process holds it. A run whose holder died (its lease ran out)
-    or that failed is taken over, to resume where it stopped."""
-    run = session.scalar(
-        select(DigestRun).where(
-            DigestRun.council_id == council.id, DigestRun.week == week, DigestRun.kind == kind
-        )
-    )
+    or that failed is taken over, to resume where it stopped; with `resume`, a running one
+    is taken over at once (an operator who knows its holder is gone). `holder` names this
+    process in the run, so one that finds it held can say who holds it."""
+    run = run_of(session, council.id, week, kind)
     if run is None:
         try:
             with session.begin_nested():
@@ -67,7 +70,7 @@ def claim_run(
                     lease_until=now + lease,
                     started_at=now,
                     as_of=now,
-                    payload={},
+                    payload={HOLDER: holder},
                 )
                 session.add(run)
             return run
@@ -75,9 +78,25 @@ def claim_run(
             return None  # another process claimed it a moment ago
     if run.status == "posted":
         return None
+    if resume and run.status == "running":
+        session.execute(update(DigestRun).where(DigestRun.id == run.id).values(lease_until=now))
     if not take_over(session, run, done="posted", working="running", now=now, until=now + lease):
         return None
+    run.payload = {**run.payload, HOLDER: holder}
     return run
+
+
+def run_of(session: Session, council_id: int, week: str, kind: str) -> DigestRun | None:
+    return session.scalar(
+        select(DigestRun).where(
+            DigestRun.council_id == council_id, DigestRun.week == week, DigestRun.kind == kind
+        )
+    )
+
+
+def holder_of(run: DigestRun) -> str:
+    """Who claimed the run last (a host and process), or that nobody said."""
+    return str((run.payload or {}).get(HOLDER) or "an unnamed process")
 
 
 def extend_lease(session: Session, run_id: int, until: datetime) -> None:
@@ -108,8 +127,12 @@ def finish_run(session: Session, run_id: int, status: str, now: datetime, error:
 
 
 def set_payload(session: Session, run_id: int, payload: dict[str, Any], as_of: datetime) -> None:
+    run = session.get(DigestRun, run_id)
+    holder = (run.payload or {}).get(HOLDER, "") if run is not None else ""
     session.execute(
-        update(DigestRun).where(DigestRun.id == run_id).values(payload=payload, as_of=as_of)
+        update(DigestRun)
+        .where(DigestRun.id == run_id)
+        .values(payload={**payload, HOLDER: holder}, as_of=as_of)
     )
 
 

@@ -375,3 +375,112 @@ def test_any_mention_through_http_is_answered_inertly(
     assert post(hostile_http.events_url, body, content_type="application/json").status == 200
     settle(slack)
     assert_answered_inertly(slack, caplog)
+
+
+# What follows an assignment: the thread, the owner's DM, the cell's message, and the
+# owner's reminders. Their `text` is mrkdwn too (a DM has no blocks), so it is checked.
+class RecordingSlack:
+    """A Web API that answers like Slack and keeps every message the bot sent."""
+
+    PERMALINK = "https://acme.slack.com/archives/C0COUNCIL1/p1700000000000100"
+
+    def __init__(self) -> None:
+        self.sent: list[Message] = []
+
+    def chat_postMessage(self, **kwargs: Any) -> dict[str, Any]:
+        self.sent.append(Message(kwargs.get("text", ""), kwargs.get("blocks") or []))
+        return {"ok": True, "ts": f"17000000{len(self.sent):02d}.000100"}
+
+    def chat_update(self, **kwargs: Any) -> dict[str, Any]:
+        return self.chat_postMessage(**kwargs)
+
+    def chat_getPermalink(self, **kwargs: Any) -> dict[str, Any]:
+        return {"ok": True, "permalink": self.PERMALINK}
+
+    def files_upload_v2(self, **kwargs: Any) -> dict[str, Any]:
+        return {"ok": True, "files": []}
+
+    def conversations_open(self, **kwargs: Any) -> dict[str, Any]:
+        return {"ok": True, "channel": {"id": "D0OWNER01"}}
+
+    def conversations_history(self, **kwargs: Any) -> dict[str, Any]:
+        return {"ok": True, "messages": [], "has_more": False}
+
+    def conversations_replies(self, **kwargs: Any) -> dict[str, Any]:
+        return self.conversations_history(**kwargs)
+
+
+def assert_text_inert(text: str, ours: int = 0) -> None:
+    """A message's text: no `<` or `>` but in the bot's own entities (`ours` of them)."""
+    assert len(OURS.findall(text)) == ours, text
+    leftover = OURS.sub("", text)
+    assert "<" not in leftover and ">" not in leftover, text
+
+
+@EXAMPLES
+@given(
+    council_name=TYPED,
+    cell=TYPED,
+    owner=TYPED,
+    kind=TYPED,
+    description=TYPED
+    | st.just("Budget <!channel> <https://evil.example/login|Open the thread> ``` *x*"),
+    shown_at=TYPED,
+    why=st.sampled_from(["tomorrow", "today", "overdue"]),
+)
+def test_typed_text_is_inert_in_every_message_that_follows_an_assignment(
+    council_name: str, cell: str, owner: str, kind: str, description: str, shown_at: str, why: str
+):
+    from datetime import date
+
+    from bot.render.actions import reminder_text
+    from bot.webapi.notices import announce
+    from commands.actions.results import (
+        ActionAssigned,
+        ActionChanged,
+        ActionList,
+        ActionView,
+        CellHistory,
+        Reminder,
+    )
+
+    place = Place("C0COUNCIL1", "1700000000.000100", "1700000000.000200")
+    action = ActionView(
+        7,
+        council_name,
+        "R1",
+        cell,
+        owner,
+        "U0DEMO004",
+        kind,
+        description,
+        date(2026, 12, 4),
+        "open",
+        False,
+        None,
+        "red",
+        shown_at,
+        place,
+    )
+    assigned = ActionAssigned(action, owner)
+    for result in (
+        assigned,
+        ActionList(council_name, [action], description),
+        ActionChanged(action, description),
+        CellHistory(council_name, cell, [("2026-W48", "red", shown_at)], [action], {7: [kind]}),
+    ):
+        shown = render(result)
+        assert_inert(shown)
+        assert isinstance(shown, Message)
+        assert_text_inert(shown.text, ours=shown.text.count("<@U0DEMO004>"))
+    reminder = reminder_text(Reminder("local", action, why, date(2026, 12, 4)))
+    assert_text_inert(reminder)
+    assert reminder.count("`") == 4, reminder  # the bot's two code spans, no typed one
+    slack = RecordingSlack()
+    announce(slack, assigned)  # type: ignore[arg-type]
+    assert len(slack.sent) == 3  # the thread, the owner's DM, the cell's message
+    for message in slack.sent:
+        assert_inert(message)
+        assert_text_inert(message.text, ours=len(OURS.findall(message.text)))
+    dm = slack.sent[1].text
+    assert OURS.findall(dm) == [f"<{RecordingSlack.PERMALINK}|Open the thread>"], dm

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 import json
 
-from bot.render.blocks import Message, Modal, button, chunks, context, esc, render, section
+from bot.render.blocks import (
+    Message,
+    Modal,
+    button,
+    chunks,
+    context,
+    esc,
+    inert,
+    render,
+    section,
+)
 from commands.actions.results import (
     ACTION_DONE,
     ACTION_FORM,
@@ -97,9 +107,9 @@ def _(result: ActionForm) -> Modal:
 def _(result: ActionAssigned) -> Message:
     a = result.action
     text = (
-        f":white_check_mark: {esc(a.label)} ({esc(a.cell)}) → {owner_mention(a)}: "
-        f"{esc(a.kind)}: {esc(a.description)}, due {a.due:%a %Y-%m-%d} "
-        f"(assigned by {esc(result.assigned_by)}, action #{a.id})"
+        f":white_check_mark: {inert(a.label)} ({inert(a.cell)}) → {owner_mention(a)}: "
+        f"{inert(a.kind)}: {inert(a.description)}, due {a.due:%a %Y-%m-%d} "
+        f"(assigned by {inert(result.assigned_by)}, action #{a.id})"
     )
     return Message(text, [section(text)])
 
@@ -107,7 +117,7 @@ def _(result: ActionAssigned) -> Message:
 @render.register
 def _(result: ActionList) -> Message:
     if not result.actions:
-        return Message(result.empty, [section(f"*{esc(result.title)}*\n{esc(result.empty)}")])
+        return Message(esc(result.empty), [section(f"*{esc(result.title)}*\n{esc(result.empty)}")])
     blocks = [section(f"*{esc(result.title)}* ({len(result.actions)})")]
     for action in result.actions[:20]:
         blocks.append(section(action_line(action)))
@@ -119,7 +129,7 @@ def _(result: ActionList) -> Message:
         )
     if len(result.actions) > 20:
         blocks.append(context(f"…and {len(result.actions) - 20} more."))
-    return Message(f"{result.title}: {len(result.actions)}", blocks)
+    return Message(f"{esc(result.title)}: {len(result.actions)}", blocks)
 
 
 @render.register
@@ -141,7 +151,7 @@ def _(result: CellHistory) -> Message:
         was = DOTS.get(action.color_at or "", "⚪")
         lines.append(f"{was} when assigned ({esc(action.shown_at)}): " + action_line(action))
         lines.extend(f"    – {esc(note)}" for note in result.notes.get(action.id, []))
-    return Message(f"History of {result.cell}", [section(p) for p in chunks(lines)])
+    return Message(f"History of {esc(result.cell)}", [section(p) for p in chunks(lines)])
 
 
 def reminder_text(reminder: Reminder) -> str:
@@ -151,8 +161,10 @@ def reminder_text(reminder: Reminder) -> str:
         "today": "is due today",
         "overdue": f"was due {a.due:%a %Y-%m-%d} and is overdue",
     }[reminder.why]
+    # A DM's text is mrkdwn: every typed part is made inert, backticks included, so none
+    # becomes a mention, a link or a code span around the commands below.
     return (
-        f":alarm_clock: Your action #{a.id} on {a.label} ({a.cell}, {a.council}) {when}: "
-        f"{a.kind}: {a.description}. `/actions done {a.id}` when it is, or "
-        f"`/actions snooze {a.id} DATE REASON`."
+        f":alarm_clock: Your action #{a.id} on {inert(a.label)} ({inert(a.cell)}, "
+        f"{inert(a.council)}) {when}: {inert(a.kind)}: {inert(a.description)}. "
+        f"`/actions done {a.id}` when it is, or `/actions snooze {a.id} DATE REASON`."
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from bot.render.blocks import Message, chunks, context, esc, render, section
+from bot.render.blocks import Message, chunks, context, esc, fenced, render, section
 from commands.apm import Apm, Coverage
 from commands.councils.command import TargetList
 from commands.councils.meeting import CouncilList
@@ -88,7 +88,7 @@ def _(result: Apm) -> Message:
     header, body = table[:2], table[2:]
     blocks = [section(f"*{esc(apm_title(result))}*")]
     for part in chunks(body, 2800 - len("\n".join(header))):
-        blocks.append(section("```" + esc("\n".join([*header, part])) + "```"))
+        blocks.append(section(fenced("\n".join([*header, part]))))
     notes = call_notes(result) + total_notes(result)
     if notes:
         blocks.extend(section(esc(part)) for part in chunks(notes))
@@ -140,7 +140,7 @@ def _(result: TargetList) -> Message:
     table = tabulate(rows, headers=["dimension", "value", "metric", "amount"])
     return Message(
         f"Targets for {result.period}",
-        [section(f"*Targets for {result.period}*\n```{esc(table)}```")],
+        [section(f"*Targets for {result.period}*\n" + fenced(table))],
     )
 
 

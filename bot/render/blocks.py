@@ -17,6 +17,18 @@ def esc(text: object) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def inert(text: object) -> str:
+    """A value people typed (a region, a council's name), escaped and with its backticks
+    traded for a look-alike: Slack has no escape for a backtick, and one typed in
+    ``EMEA``` *x*`` would open or close a code block around the bot's own text."""
+    return esc(text).replace("`", "\u02cb")
+
+
+def fenced(text: object) -> str:
+    """Text shown as a code block that nothing in it can close."""
+    return "```" + inert(text) + "```"
+
+
 @dataclass(frozen=True)
 class Message:
     """A reply: a plain-text fallback and its blocks."""

@@ -14,6 +14,7 @@ from bot.render.blocks import (
     button,
     context,
     esc,
+    fenced,
     first_page,
     render,
     section,
@@ -82,7 +83,7 @@ def team_lines(result: TeamRoom) -> list[str]:
     table = tabulate(
         rows, headers=["rep", "stale", "past close", "no update", "missing", "snoozed"]
     )
-    return [f"*{esc(result.title)}*: {result.stale} in all", f"```{esc(table)}```"]
+    return [f"*{esc(result.title)}*: {result.stale} in all", fenced(table)]
 
 
 @render.register

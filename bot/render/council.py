@@ -6,7 +6,7 @@ import calendar
 
 from tabulate import tabulate
 
-from bot.render.blocks import BLOCK_LIMIT, Message, chunks, esc, render, section
+from bot.render.blocks import BLOCK_LIMIT, Message, chunks, esc, fenced, render, section
 from commands.councils.command import PeopleList, WorkspaceSettings
 
 
@@ -14,7 +14,7 @@ from commands.councils.command import PeopleList, WorkspaceSettings
 def _(result: PeopleList) -> Message:
     rows = [(p.name, p.role, p.manager) for p in result.people]
     table = tabulate(rows, headers=["person", "role", "manager"])
-    blocks = [section(f"```{esc(part)}```") for part in chunks(table.split("\n"), 2900)]
+    blocks = [section(fenced(part)) for part in chunks(table.split("\n"), 2900)]
     return Message(f"{len(rows)} people", blocks[:BLOCK_LIMIT])
 
 
@@ -32,4 +32,4 @@ def _(result: WorkspaceSettings) -> Message:
     ]
     rows = [(s.name, s.category, f"{s.probability}%", s.status) for s in result.stages]
     table = tabulate(rows, headers=["stage", "category", "probability", "open/won/lost"])
-    return Message(lines[0], [section("\n".join(lines)), section(f"```{esc(table)}```")])
+    return Message(lines[0], [section("\n".join(lines)), section(fenced(table))])

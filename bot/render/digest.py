@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from bot.render.apm import HEADERS, apm_table, call_notes, cell_text, dot, total_notes
-from bot.render.blocks import Block, button, chunks, context, esc, section
+from bot.render.blocks import Block, button, chunks, context, esc, fenced, inert, section
 from bot.render.forecast import summary_lines
 from commands.actions.results import CELL_ASSIGN
 from commands.digest import CellRef, Digest
@@ -52,13 +52,13 @@ def moves_line(value: str, moves: dict[str, Movement], currency: str) -> str:
     parts = [
         f"{m.count} {MOVES[kind]} {short_money(m.amount, currency)}" for kind, m in moves.items()
     ]
-    return f"• *{esc(value)}*: " + " · ".join(parts)
+    return f"• *{inert(value)}*: " + " · ".join(parts)
 
 
 def _header(digest: Digest) -> str:
     t = digest.total
     return (
-        f"*Pipeline council · {esc(digest.council)} · {digest.period.label}* · "
+        f"*Pipeline council · {inert(digest.council)} · {digest.period.label}* · "
         f"{digest.elapsed:.0%} of the quarter gone · as of {digest.as_of:%Y-%m-%d %H:%M %Z}\n"
         + " · ".join(
             f"{HEADERS[name]} {cell_text(name, getattr(t, name), digest.currency)}"
@@ -73,10 +73,12 @@ def main_blocks(digest: Digest) -> list[Block]:
         table = apm_table(part.apm).split("\n")
         head, body = table[:2], table[2:]
         for piece in chunks(body, 2800 - len("\n".join(head))):
-            blocks.append(section("```" + esc("\n".join([*head, piece])) + "```"))
-        notes = call_notes(part.apm) + total_notes(part.apm)
+            blocks.append(section(fenced("\n".join([*head, piece]))))
+        notes = call_notes(part.apm)
         if notes:
-            blocks.extend(section(esc(piece)) for piece in chunks(notes))
+            blocks.extend(section(inert(piece)) for piece in chunks(notes))
+        # Ours, with the command to run in code style; nothing typed is in it.
+        blocks.extend(section(esc(piece)) for piece in chunks(total_notes(part.apm)))
         moved = [moves_line(v, m, digest.currency) for v, m in sorted(part.changes.items()) if m]
         title = f"*What changed since last week, by {part.apm.dimension}*"
         for piece in chunks([title, *(moved or ["Nothing moved."])]):
@@ -86,11 +88,11 @@ def main_blocks(digest: Digest) -> list[Block]:
         for a in digest.actions:
             state = "done" if a.status == "done" else "overdue" if a.overdue else "open"
             lines.append(
-                f"• {esc(a.label)} {esc(a.cell)} → {esc(a.owner)}: "
-                f"{esc(a.description)} (due {a.due.isoformat()}, {state})"
+                f"• {esc(a.label)} {inert(a.cell)} → {inert(a.owner)}: "
+                f"{inert(a.description)} (due {a.due.isoformat()}, {state})"
             )
         if digest.loop_line:
-            lines.append(f"_{esc(digest.loop_line)}_")
+            lines.append(f"_{inert(digest.loop_line)}_")
         blocks.extend(section(piece) for piece in chunks(lines))
     answers = digest.checklist
     if answers.committed or answers.gaps:
@@ -106,7 +108,7 @@ def main_blocks(digest: Digest) -> list[Block]:
 def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
     where = f"{ref.dimension} {ref.value}"
     text = (
-        f"{dot(ref.cell.color)} *{ref.label}* · {esc(where)} · {HEADERS[ref.column]}: "
+        f"{dot(ref.cell.color)} *{ref.label}* · {inert(where)} · {HEADERS[ref.column]}: "
         f"{esc(cell_text(ref.column, ref.cell, digest.currency))}"
     )
     value = json.dumps(
@@ -150,6 +152,7 @@ def image(digest: Digest) -> bytes:
             loc="left",
             fontsize=11,
             fontweight="bold",
+            parse_math=False,
         )
         body = [
             [row.value, *(cell_text(c, getattr(row, c), apm.currency)[2:] for c in COLUMNS)]
@@ -166,6 +169,10 @@ def image(digest: Digest) -> bytes:
             loc="upper left",
             cellLoc="left",
         )
+        for cell in drawn.get_celld().values():
+            # Values are what people typed: `$\\foo$` is a region's name, not mathtext
+            # (parsing it raised and stopped the clock for every workspace).
+            cell.get_text().set_parse_math(False)
         drawn.auto_set_font_size(False)
         drawn.set_fontsize(9)
         drawn.scale(1, 1.3)

@@ -11,6 +11,7 @@ from bot.render.blocks import (
     chunks,
     context,
     esc,
+    fenced,
     first_page,
     render,
     section,
@@ -57,7 +58,7 @@ def _(result: ForecastBoard) -> Message:
     blocks: list[Block] = []
     if result.saved:
         blocks.append(section(f":white_check_mark: {esc(result.saved)}"))
-    blocks.append(section(f"*{esc(title)}*\n```{esc(table)}```"))
+    blocks.append(section(f"*{esc(title)}*\n" + fenced(table)))
     if result.detailed:
         history = [
             f"{entry.at:%Y-%m-%d %H:%M} UTC · {esc(entry.by)}: "

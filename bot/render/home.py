@@ -8,7 +8,7 @@ from tabulate import tabulate
 
 from bot.render.actions import action_line
 from bot.render.apm import HEADERS, cell_text
-from bot.render.blocks import Block, chunks, context, esc, section
+from bot.render.blocks import Block, chunks, context, esc, fenced, section
 from bot.render.cleanup import team_lines
 from bot.render.forecast import summary_lines
 from commands.forecast import CallLine
@@ -80,7 +80,7 @@ def home_blocks(home: Home) -> list[Block]:
         ]
         if rows:
             table = tabulate(rows, headers=["rep", "calculated", "call"], disable_numparse=True)
-            blocks.append(section(f"*Forecast calls*\n```{esc(table)}```"))
+            blocks.append(section("*Forecast calls*\n" + fenced(table)))
         if team.cleanup.rows:
             blocks.append(section("\n".join(team_lines(team.cleanup))))
         blocks += [section(piece) for piece in chunks(summary_lines(team.answers))]

@@ -30,8 +30,6 @@ from commands.workspace import DIMENSIONS, default_workspace
 from store.db import Database, SchemaOutOfDate, database_url, open_database
 from store.models import Deal
 
-LOCAL_WORKSPACE = "local"
-
 
 def _env() -> Env:
     return Env(open_database())
@@ -49,7 +47,7 @@ def cmd_console(args: argparse.Namespace) -> int:
     from commands.demo import load_demo
 
     env = _env()
-    workspace = args.workspace or LOCAL_WORKSPACE
+    workspace = _workspace(env, args)
     if args.demo and args.deals:
         made = _generated(env, workspace, args.deals)
         print(f"Demo organisation: {made.people:,} people, {made.deals:,} deals.")
@@ -119,10 +117,16 @@ def cmd_socket(args: argparse.Namespace) -> int:
     return 0
 
 
+def _workspace(env: Env, args: argparse.Namespace) -> str:
+    """The workspace the command names, the only one in the store, or `local` in an empty
+    store; several without `--workspace` stop the command (ValueError names them)."""
+    with env.db.transaction() as session:
+        return default_workspace(session, args.workspace)
+
+
 def _actor(env: Env, args: argparse.Namespace) -> Actor:
     """The operator at the terminal, acting in the workspace the command names."""
-    with env.db.transaction() as session:
-        workspace = default_workspace(session, args.workspace)
+    workspace = _workspace(env, args)
     return Actor(workspace, "cli", "council CLI", "cli", workspace)
 
 
@@ -198,8 +202,11 @@ def cmd_digest(args: argparse.Namespace) -> int:
     if not settings.oauth:
         _need(settings, "SLACK_BOT_TOKEN")
     kind = f"forced:{uuid.uuid4().hex[:12]}" if args.force else "scheduled"
-    delivery = deliver(env, outlets(clients_for(env, settings, web_client)), council_id, kind)
+    delivery = deliver(
+        env, outlets(clients_for(env, settings, web_client)), council_id, kind, resume=args.resume
+    )
     print(f"{delivery.council}: {delivery.status} {delivery.detail}".rstrip())
+    # Held by another process, failed or paused: nothing was posted by this command.
     return 0 if delivery.status in ("posted", "skipped") else 1
 
 
@@ -223,7 +230,7 @@ def cmd_demo_data(args: argparse.Namespace) -> int:
     if args.deals < 1 or args.years < 1:
         raise ValueError("--deals and --years are at least 1")
     env = _env()
-    workspace = args.workspace or LOCAL_WORKSPACE
+    workspace = _workspace(env, args)
     bar = Bar(args.deals, sys.stderr)
     started = time.perf_counter()
     made = generate(
@@ -308,6 +315,11 @@ def parser() -> argparse.ArgumentParser:
     digest.add_argument("--council", required=True, help="its name (default: its channel's)")
     digest.add_argument("--dry-run", action="store_true", help="print it, post nothing")
     digest.add_argument("--force", action="store_true", help="post another even if posted")
+    digest.add_argument(
+        "--resume",
+        action="store_true",
+        help="take over this week's run now, when the process holding it is gone",
+    )
     digest.add_argument("--image-dir", default=".", help="where --dry-run writes the image")
     digest.set_defaults(run=cmd_digest)
 

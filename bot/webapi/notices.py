@@ -9,10 +9,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 
 from bot.render.actions import owner_mention
-from bot.render.blocks import Message, context, esc, render, section
+from bot.render.blocks import Message, context, esc, inert, render, section
 from bot.webapi.post_once import DOUBT, post_once
 from bot.webapi.protocol import WebApi
-from commands.actions.results import ActionAssigned
+from commands.actions.results import ActionAssigned, ActionView
 
 log = logging.getLogger("council.actions")
 
@@ -48,11 +48,7 @@ def announce(client: WebApi, result: ActionAssigned) -> None:
             client,
             f"action:{action.id}:owner",
             channel=action.owner_user_id,
-            text=(
-                f"You own {action.label} ({action.cell}) in the {action.council} council: "
-                f"{action.kind}: {action.description}, due {action.due:%a %Y-%m-%d}. "
-                f"When assigned it showed {action.shown_at or 'no value'}.{link}"
-            ),
+            text=owner_dm(action, link),
         )
     if place.channel and place.cell_ts:
         # The cell's message keeps its line and trades its button for its owner.
@@ -70,6 +66,17 @@ def announce(client: WebApi, result: ActionAssigned) -> None:
             text=shown.text,
             blocks=marked,
         )
+
+
+def owner_dm(action: ActionView, link: str) -> str:
+    """The owner's DM: mrkdwn, so every typed part is inert (a description holding
+    `<!channel>` or a labelled link must not broadcast or sit beside the real link)."""
+    return (
+        f"You own {inert(action.label)} ({inert(action.cell)}) in the {inert(action.council)} "
+        f"council: {inert(action.kind)}: {inert(action.description)}, due "
+        f"{action.due:%a %Y-%m-%d}. When assigned it showed "
+        f"{inert(action.shown_at or 'no value')}.{link}"
+    )
 
 
 def _try(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

@@ -85,7 +85,9 @@ def test_two_clocks_racing_post_once(env: Env, slack: FakeSlack, client_for, cou
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(r.status for r in results) == ["posted", "skipped", "skipped"]
+    statuses = sorted(r.status for r in results)
+    # The others found it held (or, arriving once it was done, posted already).
+    assert statuses.count("posted") == 1 and set(statuses) <= {"posted", "held", "skipped"}
     run_id = next(r.run_id for r in results if r.status == "posted")
     assert len(posts(slack)) == payload_size(env, run_id) - 1  # all but the image
     assert len([c for c in posts(slack) if "thread_ts" not in c.params]) == 1
@@ -119,7 +121,7 @@ def test_a_holder_that_vanished_is_taken_over_after_its_lease(
         store_councils.claim_run(
             session, c, "2026-W48", "scheduled", now=clock.current, lease=timedelta(minutes=10)
         )
-    assert deliver(env, client_for, council_id).status == "skipped"  # still leased
+    assert deliver(env, client_for, council_id).status == "held"  # still leased
     clock.advance(minutes=11)
     assert deliver(env, client_for, council_id).status == "posted"
 
