@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from concurrent.futures import Executor
@@ -39,7 +40,7 @@ def register(app: App, env: Env, work: Executor) -> None:
             if name == "/council" and text.strip().lower().startswith("create"):
                 # A new council meets in its creator's time zone unless told otherwise.
                 actor = replace(actor, timezone=actors.slack_timezone(client, actor.user_id))
-            result = run(env, actor, text)
+            result = run(env, actor, text, request_key(command))
             reply(
                 result,
                 respond=respond,
@@ -61,3 +62,14 @@ def register(app: App, env: Env, work: Executor) -> None:
 
     for name in SLASH_COMMANDS:
         app.command(name)(handle)
+
+
+def request_key(command: dict[str, Any]) -> str | None:
+    """What identifies this request: Slack gives each typed command its own trigger id
+    (and response URL), and a replayed request (the same signed body, inside Slack's five
+    minutes) carries the same, so the write it asks for happens once."""
+    unique = command.get("trigger_id") or command.get("response_url")
+    if not unique:
+        return None
+    parts = (command.get("team_id"), command.get("user_id"), command.get("command"), unique)
+    return "command:" + hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()
