@@ -7,10 +7,10 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import listeners
+from bot.slack import actors, listeners
 from bot.slack.oauth import forget, oauth_settings
 from bot.slack.settings import Settings
 from bot.webapi.retries import retry_handlers
@@ -64,11 +64,13 @@ def register_uninstalls(app: App, env: Env, settings: Settings) -> None:
     """Uninstalled, or tokens revoked: the workspace's tokens go, its data stays, and its
     digests, reminders and DMs stop until it installs again."""
 
+    # The installation that goes is the one the event was authorised for (`workspace_of`),
+    # never the team the payload merely names.
     @app.event("app_uninstalled")
-    def uninstalled(body: dict[str, Any]) -> None:
-        forget(env, settings, body["team_id"])
+    def uninstalled(context: BoltContext) -> None:
+        forget(env, settings, actors.workspace_of(context))
 
     @app.event("tokens_revoked")
-    def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+    def revoked(event: dict[str, Any], context: BoltContext) -> None:
         if (event.get("tokens") or {}).get("bot"):
-            forget(env, settings, body["team_id"])
+            forget(env, settings, actors.workspace_of(context))

@@ -9,7 +9,7 @@ from concurrent.futures import Executor
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.render.failures import reply_on_failure
@@ -22,11 +22,15 @@ log = logging.getLogger("council.commands")
 
 
 def register(app: App, env: Env, work: Executor) -> None:
-    def handle(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def handle(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
-        work.submit(answer, command, patient(respond, client), client)
+        work.submit(answer, command, context, patient(respond, client), client)
 
-    def answer(command: dict[str, Any], respond: Reply, client: WebClient) -> None:
+    def answer(
+        command: dict[str, Any], context: BoltContext, respond: Reply, client: WebClient
+    ) -> None:
         name = command["command"]
         started = time.perf_counter()
 
@@ -35,7 +39,7 @@ def register(app: App, env: Env, work: Executor) -> None:
 
         with reply_on_failure(say, name):
             run = SLASH_COMMANDS[name].run
-            actor = actors.from_command(command)
+            actor = actors.from_command(command, context)
             text = command.get("text", "")
             if name == "/council" and text.strip().lower().startswith("create"):
                 # A new council meets in its creator's time zone unless told otherwise.
