@@ -54,7 +54,8 @@ def oauth_settings(env: Env, settings: Settings) -> OAuthSettings:
     def success(args: SuccessArgs) -> BoltResponse:
         team = args.installation.team_id
         if team:
-            installs.installed(env, team, args.installation.team_name or "")
+            name = args.installation.team_name or ""
+            installs.installed(env, team, name, installer=args.installation.user_id)
             log.info("installed", extra={"workspace": team})
         return args.default.success(args)
 

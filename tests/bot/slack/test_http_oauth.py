@@ -160,7 +160,7 @@ def test_reminders_and_weekly_dms_go_out_with_each_workspaces_own_token(
     clock.current = datetime(2026, 11, 23, 8, tzinfo=UTC)  # a Monday, before the DMs' hour
     admins = {"T0NEW0001": NEW, "T0NEW0002": User("U0TWOADM1", "twoadmin", "T0NEW0002")}
     for team, admin in admins.items():
-        slack.oauth_team = team
+        slack.oauth_team, slack.oauth_user = team, admin.id
         assert install(oauth_app)[0] == 200
         url = slack.response_url(team)
         body = slash_command("/deal", "new Acme stage=Decision amount=100k close=12/10", url, admin)
