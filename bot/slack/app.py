@@ -11,8 +11,9 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import actors, listeners
-from bot.slack.oauth import forget, oauth_settings
+from bot.slack.oauth import forget, installation_store, oauth_settings
 from bot.slack.settings import Settings
+from bot.slack.tokens import SecretKeyError
 from bot.webapi.retries import retry_handlers
 from commands.context import Env
 
@@ -38,6 +39,14 @@ def create_app(env: Env, settings: Settings) -> App:
     the acks' share of the interpreter (p99 72 ms, against 171 ms with eight).
     """
     if settings.oauth:
+        # Tokens written before encryption, or sealed with a key being rotated out, are
+        # sealed with the first key now, so no copy of the database shows one.
+        try:
+            resealed = installation_store(env, settings).reseal_all()
+        except SecretKeyError as error:
+            raise SystemExit(f"council: {error}") from None
+        if resealed:
+            logging.getLogger("council.oauth").info("sealed %d stored tokens", resealed)
         # Each request is authorized by its workspace's installation, not one token.
         app = App(
             signing_secret=settings.signing_secret,
