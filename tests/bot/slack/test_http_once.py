@@ -9,13 +9,14 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlencode
 
+import pytest
 from sqlalchemy import func, select
 
 from commands.actions.results import ACTION_DONE, ActionAssigned
 from commands.context import Actor, Env
 from commands.councils import command as council
 from commands.demo import load_demo
-from store.models import ActionEvent, ForecastCall
+from store.models import ActionEvent, Deal, ForecastCall, Target
 from tests.support.actions import assign_spiff
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
@@ -85,3 +86,32 @@ def test_a_replayed_slash_command_adds_nothing(env: Env, slack: FakeSlack, http_
 def calls(env: Env) -> int:
     with env.db.transaction() as session:
         return int(session.scalar(select(func.count()).select_from(ForecastCall)) or 0)
+
+
+@pytest.mark.parametrize(
+    "command, text, table",
+    [
+        ("/deal", "new Replayed deal amount=3k close=12/10", Deal),
+        ("/actions", "comment 1 replayed note", ActionEvent),
+        ("/council", "target 2026-Q4 region EMEA closed 1.5M", Target),
+    ],
+)
+def test_every_write_command_replayed_writes_once(
+    env: Env, slack: FakeSlack, http_app: RunningApp, command: str, text: str, table: type
+):
+    load_demo(env)
+    council.run(env, ADMIN, f"create <#{CHANNEL}|pipeline> dimensions=product tz=UTC")
+    assign_spiff(env, ADMIN, f"<@{MAYA.id}|maya>")
+    before = rows(env, table)
+    body = slash_command(command, text, slack.response_url("w"), MAYA)
+    for n in (1, 2):
+        assert post(http_app.events_url, body, content_type=FORM).status == 200
+        slack.wait_for("response_url", count=n)
+    first, second = (c.params["text"] for c in slack.calls_to("response_url"))
+    assert "Already done" not in first and "Already done" in second
+    assert rows(env, table) == before + 1
+
+
+def rows(env: Env, table: type) -> int:
+    with env.db.transaction() as session:
+        return int(session.scalar(select(func.count()).select_from(table)) or 0)
