@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol
 
 from commands import apm, checklist, cleanup, forecast
 from commands.actions import assign
@@ -23,11 +23,29 @@ from commands.deals import command as deal
 from commands.deals.results import DEAL_CREATE, DEAL_FORM, DEAL_PICK, DEAL_SNOOZE
 
 
+class Run(Protocol):
+    """A slash command's use case: `key` identifies the request (Slack's trigger id), so a
+    replayed request has no second effect and answers `Duplicate`; None (the console, a
+    read) runs it every time."""
+
+    def __call__(self, env: Env, actor: Actor, text: str, key: str | None = None) -> object: ...
+
+
+def _keyless(run: Callable[[Env, Actor, str], object]) -> Run:
+    """A command that only reads: the same answer every time, so no key."""
+
+    def keyed(env: Env, actor: Actor, text: str, key: str | None = None) -> object:
+        return run(env, actor, text)
+
+    keyed.__doc__ = run.__doc__
+    return keyed
+
+
 @dataclass(frozen=True)
 class Command:
     """A slash command: its use case, and what Slack shows of it in the command menu."""
 
-    run: Callable[[Env, Actor, str], object]
+    run: Run
     description: str
     usage_hint: str
 
@@ -57,12 +75,12 @@ SLASH_COMMANDS: dict[str, Command] = {
         'Acme renewal stage=Decision amount=120k close=12/15 next="send MSA"',
     ),
     "/apm": Command(
-        apm.run_apm,
+        _keyless(apm.run_apm),
         "The accountability performance matrix, coloured by pacing",
         "[product|region|segment|source] [2026-Q4|this|next|last]",
     ),
     "/coverage": Command(
-        apm.run_coverage, "Pipe coverage with its parts", "[region EMEA] [period]"
+        _keyless(apm.run_coverage), "Pipe coverage with its parts", "[region EMEA] [period]"
     ),
     "/actions": Command(
         actions.run,

@@ -70,13 +70,35 @@ def ensure_person(session: Session, actor: Actor, now: datetime) -> Person:
         if name and person.display_name != name:
             person.display_name = name
         return person
+    # The workspace's row is locked first (PostgreSQL; SQLite's writers already queue), so
+    # of many first commands at once only one counts no one and becomes the admin.
+    session.get(Workspace, actor.workspace_id, with_for_update=True, populate_existing=True)
     role = "admin" if people.count_people(session, actor.workspace_id) == 0 else "rep"
+    return _add(session, actor, name or actor.user_id, role, now)
+
+
+def ensure_admin(session: Session, actor: Actor, now: datetime) -> Person:
+    """The person behind the actor (who installed the app), its admin when it has none: an
+    installer is an admin whoever speaks first; a reinstall changes no one's role."""
+    ensure_workspace(session, actor, now)
+    session.get(Workspace, actor.workspace_id, with_for_update=True, populate_existing=True)
+    person = people.person_by_slack_id(session, actor.workspace_id, actor.user_id)
+    has_admin = any(p.role == "admin" for p in people.list_people(session, actor.workspace_id))
+    if person is None:
+        return _add(session, actor, actor.user_id, "rep" if has_admin else "admin", now)
+    if not has_admin:
+        person.role = "admin"
+    return person
+
+
+def _add(session: Session, actor: Actor, name: str, role: str, now: datetime) -> Person:
+    """A new person in the actor's workspace, or the one a concurrent request just added."""
     try:
         with session.begin_nested():
             return people.add_person(
                 session,
                 actor.workspace_id,
-                display_name=name or actor.user_id,
+                display_name=name,
                 slack_user_id=actor.user_id,
                 role=role,
                 now=now,

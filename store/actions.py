@@ -20,10 +20,14 @@ def add_action(session: Session, **fields: Any) -> Action:
     return action
 
 
-def get_action(session: Session, workspace_id: str, action_id: int) -> Action | None:
+def get_action(
+    session: Session, workspace_id: str, action_id: int, *, lock: bool = False
+) -> Action | None:
+    """The workspace's action `action_id`; with `lock`, its row is locked until the
+    transaction ends (PostgreSQL), so two changes to it run one after the other."""
     if not 0 < action_id <= MAX_ID:
         return None
-    action = session.get(Action, action_id)
+    action = session.get(Action, action_id, with_for_update=lock or None, populate_existing=lock)
     return action if action is not None and action.workspace_id == workspace_id else None
 
 

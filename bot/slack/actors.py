@@ -4,15 +4,33 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from commands.context import Actor
 
 
-def from_command(command: dict[str, Any]) -> Actor:
+class NoWorkspace(Exception):
+    """A payload bolt authorised for no workspace (it never reaches a listener)."""
+
+
+def workspace_of(context: BoltContext) -> str:
+    """The one rule for which workspace a payload acts in: the installation bolt authorised
+    it with. bolt looks the token up by `context.team_id` (a view's
+    `app_installed_team_id`, an event's `authorizations[0]`, a Slack Connect channel's
+    installing team), so the data read and written is that token's workspace, never the
+    team the payload merely names; an org-wide Enterprise Grid install has no team, and
+    is its organisation."""
+    workspace = context.team_id or context.enterprise_id
+    if not workspace:
+        raise NoWorkspace()
+    return str(workspace)
+
+
+def from_command(command: dict[str, Any], context: BoltContext) -> Actor:
     return Actor(
-        workspace_id=command["team_id"],
+        workspace_id=workspace_of(context),
         user_id=command["user_id"],
         display_name=command.get("user_name") or command["user_id"],
         via="slash_command",
@@ -20,11 +38,11 @@ def from_command(command: dict[str, Any]) -> Actor:
     )
 
 
-def from_interaction(body: dict[str, Any], via: str) -> Actor:
+def from_interaction(body: dict[str, Any], context: BoltContext, via: str) -> Actor:
     user = body["user"]
     team = body.get("team") or {}
     return Actor(
-        workspace_id=team.get("id") or user.get("team_id"),
+        workspace_id=workspace_of(context),
         user_id=user["id"],
         display_name=user.get("username") or user.get("name") or user["id"],
         via=via,
@@ -32,9 +50,9 @@ def from_interaction(body: dict[str, Any], via: str) -> Actor:
     )
 
 
-def from_event(body: dict[str, Any], event: dict[str, Any]) -> Actor:
+def from_event(event: dict[str, Any], context: BoltContext) -> Actor:
     return Actor(
-        workspace_id=body.get("team_id") or event.get("team", ""),
+        workspace_id=workspace_of(context),
         user_id=event["user"],
         display_name="",  # events carry no name; keep the one we know
         via="mention",

@@ -7,12 +7,13 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.slack import listeners
-from bot.slack.oauth import forget, oauth_settings
+from bot.slack import actors, listeners
+from bot.slack.oauth import forget, installation_store, oauth_settings
 from bot.slack.settings import Settings
+from bot.slack.tokens import SecretKeyError
 from bot.webapi.retries import retry_handlers
 from commands.context import Env
 
@@ -38,6 +39,14 @@ def create_app(env: Env, settings: Settings) -> App:
     the acks' share of the interpreter (p99 72 ms, against 171 ms with eight).
     """
     if settings.oauth:
+        # Tokens written before encryption, or sealed with a key being rotated out, are
+        # sealed with the first key now, so no copy of the database shows one.
+        try:
+            resealed = installation_store(env, settings).reseal_all()
+        except SecretKeyError as error:
+            raise SystemExit(f"council: {error}") from None
+        if resealed:
+            logging.getLogger("council.oauth").info("sealed %d stored tokens", resealed)
         # Each request is authorized by its workspace's installation, not one token.
         app = App(
             signing_secret=settings.signing_secret,
@@ -64,11 +73,13 @@ def register_uninstalls(app: App, env: Env, settings: Settings) -> None:
     """Uninstalled, or tokens revoked: the workspace's tokens go, its data stays, and its
     digests, reminders and DMs stop until it installs again."""
 
+    # The installation that goes is the one the event was authorised for (`workspace_of`),
+    # never the team the payload merely names.
     @app.event("app_uninstalled")
-    def uninstalled(body: dict[str, Any]) -> None:
-        forget(env, settings, body["team_id"])
+    def uninstalled(context: BoltContext) -> None:
+        forget(env, settings, actors.workspace_of(context))
 
     @app.event("tokens_revoked")
-    def revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+    def revoked(event: dict[str, Any], context: BoltContext) -> None:
         if (event.get("tokens") or {}).get("bot"):
-            forget(env, settings, body["team_id"])
+            forget(env, settings, actors.workspace_of(context))

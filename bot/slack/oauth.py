@@ -12,11 +12,11 @@ from slack_bolt.oauth.callback_options import CallbackOptions, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
 
 from bot.slack.settings import Settings
+from bot.slack.tokens import SealedInstallationStore
 from commands import installs
 from commands.context import Env
 
@@ -42,9 +42,11 @@ class NotInstalled(Exception):
     """The workspace has no installation (never installed, or uninstalled)."""
 
 
-def installation_store(env: Env, settings: Settings) -> SQLAlchemyInstallationStore:
-    assert settings.client_id is not None
-    return SQLAlchemyInstallationStore(client_id=settings.client_id, engine=env.db.engine)
+def installation_store(env: Env, settings: Settings) -> SealedInstallationStore:
+    """slack_sdk's store over our tables, its tokens sealed with COUNCIL_SECRET_KEY."""
+    sealer = settings.sealer()
+    assert settings.client_id is not None and sealer is not None
+    return SealedInstallationStore(settings.client_id, env.db.engine, sealer)
 
 
 def oauth_settings(env: Env, settings: Settings) -> OAuthSettings:
@@ -54,7 +56,8 @@ def oauth_settings(env: Env, settings: Settings) -> OAuthSettings:
     def success(args: SuccessArgs) -> BoltResponse:
         team = args.installation.team_id
         if team:
-            installs.installed(env, team, args.installation.team_name or "")
+            name = args.installation.team_name or ""
+            installs.installed(env, team, name, installer=args.installation.user_id)
             log.info("installed", extra={"workspace": team})
         return args.default.success(args)
 

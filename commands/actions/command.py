@@ -101,10 +101,10 @@ def actions_owned(session: Session, me: Person, now: datetime) -> list[ActionVie
     return _list(session, me, now, title="", owner_id=me.id).actions
 
 
-def _action(session: Session, me: Person, text: str) -> Action:
+def _action(session: Session, me: Person, text: str, *, lock: bool = False) -> Action:
     number = text.removeprefix("#")
     action = (
-        store_actions.get_action(session, me.workspace_id, int(number))
+        store_actions.get_action(session, me.workspace_id, int(number), lock=lock)
         if (number.isdigit())
         else None
     )
@@ -118,7 +118,9 @@ def _change(
 ) -> ActionChanged | Notice:
     if not args:
         raise CommandError(Problem("Which action?", example=f"/actions {verb} 12"))
-    action = _action(session, me, args[0])
+    # Locked: a double-clicked Done (two presses, two trigger ids) would otherwise see the
+    # action open twice and record `done` twice.
+    action = _action(session, me, args[0], lock=True)
     council = store_councils.get_council(session, action.council_id)
     assert council is not None
     allowed = action.owner_id == me.id or acts_for(session, me, action.owner_id)
@@ -212,4 +214,4 @@ def _note(session: Session, workspace_id: str, event: ActionEvent) -> str:
 
 def press_done(env: Env, actor: Actor, pressed: Pressed) -> ActionsResult:
     """The **Done** button on an action: `/actions done ID`."""
-    return run(env, actor, f"done {pressed.value}")
+    return run(env, actor, f"done {pressed.value}", pressed.key)

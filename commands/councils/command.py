@@ -126,8 +126,8 @@ CouncilResult = (
 )
 
 
-def run(env: Env, actor: Actor, text: str) -> CouncilResult:
-    """Carry out what someone typed after `/council`."""
+def run(env: Env, actor: Actor, text: str, key: str | None = None) -> CouncilResult:
+    """Carry out what someone typed after `/council`; `key` makes a replay harmless."""
     words = read_words(text)
     if isinstance(words, Problem):
         return words
@@ -136,7 +136,11 @@ def run(env: Env, actor: Actor, text: str) -> CouncilResult:
     verb, args = words[0].lower(), words[1:]
     if verb not in VERBS:
         return Problem(f"`{verb}` is not a /council command.", example="/council help")
-    return run_unit(env, actor, lambda unit: _carry_out(unit, verb, args))
+    # Every verb may write (`people`, `targets` and `questions` too, through their
+    # subcommands), so each is claimed once; only `list` only reads, and shows again.
+    return run_unit(
+        env, actor, lambda unit: _carry_out(unit, verb, args), key=None if verb == "list" else key
+    )
 
 
 def _carry_out(unit: Unit, verb: str, args: list[str]) -> CouncilResult:

@@ -64,6 +64,7 @@ class FakeSlack:
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
         self.oauth_team = "T0NEW0001"  # the workspace an OAuth install says it is
+        self.oauth_user = "U0NEWADM1"  # and who installed it
         self.rotation = False  # whether installs get expiring tokens (token rotation on)
         self.refreshes = 0
         fake = self
@@ -129,6 +130,7 @@ class FakeSlack:
         self.uploads.clear()
         self.conversations.clear()
         self.oauth_team, self.rotation, self.refreshes = "T0NEW0001", False, 0
+        self.oauth_user = "U0NEWADM1"
 
     def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """The calls to `method` once there are `count` of them; fails after `timeout`."""
@@ -289,7 +291,7 @@ class FakeSlack:
                 **rotation,
                 "ok": True,
                 "app_id": "A0COUNCIL1",
-                "authed_user": {"id": "U0NEWADM1"},
+                "authed_user": {"id": self.oauth_user},
                 "scope": "commands,chat:write,files:write,im:write,users:read",
                 "token_type": "bot",
                 "access_token": f"xoxb-installed-{team}",

@@ -18,6 +18,9 @@ from commands.context import Env
 from tests.support.fake_slack import FakeSlack
 from tests.support.slack_requests import SECRET
 
+# COUNCIL_SECRET_KEY for the OAuth app in tests (a Fernet key).
+KEY = "yGVHhSRnPTf2qfmOUdq4YvfwnwCb2Iw3mrItzRpTA4o="
+
 
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
@@ -29,8 +32,11 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class RunningApp:
-    def __init__(self, env: Env, slack: FakeSlack, *, oauth: bool = False) -> None:
-        """The app with one bot token, or (`oauth`) installed per workspace by OAuth."""
+    def __init__(
+        self, env: Env, slack: FakeSlack, *, oauth: bool = False, keys: tuple[str, ...] = (KEY,)
+    ) -> None:
+        """The app with one bot token, or (`oauth`) installed per workspace by OAuth, its
+        tokens sealed with `keys`."""
         settings = Settings(
             bot_token=None if oauth else "xoxb-test-token",
             signing_secret=SECRET,
@@ -39,6 +45,7 @@ class RunningApp:
             client_id="111.222" if oauth else None,
             client_secret="oauth-client-secret" if oauth else None,
             timeout_seconds=1.0,  # well before the fake's HANG and LATE answer
+            secret_keys=keys if oauth else (),
         )
         self.settings = settings
         self.app = create_app(env, settings)

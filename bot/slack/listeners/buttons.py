@@ -8,7 +8,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.render.failures import reply_on_failure
@@ -43,13 +43,17 @@ def register(app: App, env: Env, work: Executor) -> None:
     """Every registered button acks at once and does its work on the work pool."""
 
     def answer(
-        body: dict[str, Any], action: dict[str, Any], respond: Reply, client: WebClient
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: BoltContext,
+        respond: Reply,
+        client: WebClient,
     ) -> None:
         button = BUTTONS.get(action["action_id"], STALE)
         with reply_on_failure(ephemeral(respond), action["action_id"]):
             via = "checkbox" if action.get("type") == "checkboxes" else "button"
             press = pressed(body, action)
-            result = button.press(env, actors.from_interaction(body, via), press)
+            result = button.press(env, actors.from_interaction(body, context, via), press)
             if button.answer == "problems" and not isinstance(result, (Problem, Refused)):
                 return
             reply(
@@ -62,10 +66,15 @@ def register(app: App, env: Env, work: Executor) -> None:
             )
 
     def listener(
-        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+        ack: Ack,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        respond: Respond,
+        client: WebClient,
+        context: BoltContext,
     ) -> None:
         ack()
-        work.submit(answer, body, action, patient(respond, client), client)
+        work.submit(answer, body, action, context, patient(respond, client), client)
 
     # Every press is answered: one of a button this version no longer offers (an old
     # message's) says so rather than failing in Slack.

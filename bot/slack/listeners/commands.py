@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from concurrent.futures import Executor
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.render.failures import reply_on_failure
@@ -21,11 +22,15 @@ log = logging.getLogger("council.commands")
 
 
 def register(app: App, env: Env, work: Executor) -> None:
-    def handle(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    def handle(
+        ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
         ack()
-        work.submit(answer, command, patient(respond, client), client)
+        work.submit(answer, command, context, patient(respond, client), client)
 
-    def answer(command: dict[str, Any], respond: Reply, client: WebClient) -> None:
+    def answer(
+        command: dict[str, Any], context: BoltContext, respond: Reply, client: WebClient
+    ) -> None:
         name = command["command"]
         started = time.perf_counter()
 
@@ -34,12 +39,12 @@ def register(app: App, env: Env, work: Executor) -> None:
 
         with reply_on_failure(say, name):
             run = SLASH_COMMANDS[name].run
-            actor = actors.from_command(command)
+            actor = actors.from_command(command, context)
             text = command.get("text", "")
             if name == "/council" and text.strip().lower().startswith("create"):
                 # A new council meets in its creator's time zone unless told otherwise.
                 actor = replace(actor, timezone=actors.slack_timezone(client, actor.user_id))
-            result = run(env, actor, text)
+            result = run(env, actor, text, request_key(command))
             reply(
                 result,
                 respond=respond,
@@ -61,3 +66,14 @@ def register(app: App, env: Env, work: Executor) -> None:
 
     for name in SLASH_COMMANDS:
         app.command(name)(handle)
+
+
+def request_key(command: dict[str, Any]) -> str | None:
+    """What identifies this request: Slack gives each typed command its own trigger id
+    (and response URL), and a replayed request (the same signed body, inside Slack's five
+    minutes) carries the same, so the write it asks for happens once."""
+    unique = command.get("trigger_id") or command.get("response_url")
+    if not unique:
+        return None
+    parts = (command.get("team_id"), command.get("user_id"), command.get("command"), unique)
+    return "command:" + hashlib.sha256("\n".join(map(str, parts)).encode()).hexdigest()

@@ -6,7 +6,7 @@ import re
 from dataclasses import replace
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.render import Message, Modal, render
@@ -33,17 +33,19 @@ HINT = (
 
 def register(app: App, env: Env) -> None:
     @app.event("app_home_opened")
-    def home(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
+    def home(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") != "home":
             return
-        actor = replace(actors.from_event(body, event), via="home")
+        actor = replace(actors.from_event(event, context), via="home")
         # Nothing to tell the person on failure but an honest Home tab.
         with reply_on_failure(lambda text: publish_text(client, actor.user_id, text), "home"):
             client.views_publish(user_id=actor.user_id, view=home_view(build_home(env, actor)))
 
     @app.event("app_mention")
-    def mention(body: dict[str, Any], event: dict[str, Any], client: WebClient) -> None:
-        actor = actors.from_event(body, event)
+    def mention(
+        body: dict[str, Any], event: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        actor = actors.from_event(event, context)
         key = f"event:{body.get('event_id')}"
 
         def say(text: str) -> None:

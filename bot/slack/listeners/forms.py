@@ -7,7 +7,7 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
@@ -30,10 +30,16 @@ FAILURE = "Something went wrong on our side; nothing was saved. Please try again
 
 
 def register(app: App, env: Env) -> None:
-    def submit(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient) -> None:
+    def submit(
+        ack: Ack,
+        body: dict[str, Any],
+        view: dict[str, Any],
+        client: WebClient,
+        context: BoltContext,
+    ) -> None:
         form = FORMS[view["callback_id"]]
         metadata = json.loads(view.get("private_metadata") or "{}")
-        actor = actors.from_interaction(body, "modal")
+        actor = actors.from_interaction(body, context, "modal")
         key = f"view:{view['id']}"
         try:
             sent = submitted(client, view["state"], metadata, key)

@@ -94,7 +94,8 @@ def test_install_then_commands_and_jobs_use_the_workspaces_own_token(
         workspace = session.get(Workspace, "T0NEW0001")
         assert workspace is not None and workspace.uninstalled_at is None
         tokens = session.execute(text("SELECT bot_token FROM slack_bots")).scalars().all()
-    assert tokens == ["xoxb-installed-T0NEW0001"]
+    # Sealed with COUNCIL_SECRET_KEY (tests/bot/slack/test_tokens_at_rest.py).
+    assert len(tokens) == 1 and tokens[0].startswith("fernet:") and "xoxb" not in tokens[0]
     # A command from the new workspace is answered, with its own token for the Web API.
     url = slack.response_url("new")
     body = slash_command("/council", "create <#C0NEW0001|pipeline>", url, NEW)
@@ -160,7 +161,7 @@ def test_reminders_and_weekly_dms_go_out_with_each_workspaces_own_token(
     clock.current = datetime(2026, 11, 23, 8, tzinfo=UTC)  # a Monday, before the DMs' hour
     admins = {"T0NEW0001": NEW, "T0NEW0002": User("U0TWOADM1", "twoadmin", "T0NEW0002")}
     for team, admin in admins.items():
-        slack.oauth_team = team
+        slack.oauth_team, slack.oauth_user = team, admin.id
         assert install(oauth_app)[0] == 200
         url = slack.response_url(team)
         body = slash_command("/deal", "new Acme stage=Decision amount=100k close=12/10", url, admin)
