@@ -16,7 +16,7 @@ import pytest
 
 from bot.run import logs
 from tests.support.fake_slack import FakeSlack
-from tests.support.http_app import free_port, wait_healthy
+from tests.support.http_app import KEY, free_port, wait_healthy
 from tests.support.slack_requests import FORM, SECRET, post, slash_command
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -32,6 +32,7 @@ def serve(tmp_path: Path, slack: FakeSlack, port: int, level: str) -> subprocess
         "SLACK_SIGNING_SECRET": SECRET,
         "SLACK_CLIENT_ID": "111.222",
         "SLACK_CLIENT_SECRET": "oauth-client-secret",
+        "COUNCIL_SECRET_KEY": KEY,  # OAuth mode keeps tokens sealed with it
         "SLACK_API_URL": slack.api_url,
         "WEB_CONCURRENCY": "1",
         "LOG_FORMAT": "json",
