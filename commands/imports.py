@@ -196,11 +196,7 @@ def _rows(path: Path) -> Iterator[tuple[int, list[str], Record]]:
             except csv.Error as error:
                 yield line, headers, Unreadable(f"unreadable: {error}")
             else:
-                yield (
-                    line,
-                    headers,
-                    {k: clean(v) if isinstance(v, str) else v for k, v in row.items()},
-                )
+                yield line, headers, _cleaned(row)
             line = reader.line_num + 1
 
 

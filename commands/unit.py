@@ -47,10 +47,6 @@ class Unit:
     def me(self) -> Person:
         return self.member()[0]
 
-    @property
-    def workspace(self) -> Workspace:
-        return self.member()[1]
-
 
 def run_job(env: Env, work: Callable[[Session, datetime], T]) -> T:
     """Work that no one asked for (the clock's jobs, installs): one transaction at one
