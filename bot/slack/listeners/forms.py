@@ -57,7 +57,10 @@ def register(app: App, env: Env) -> None:
             ack(response_action="errors", errors=errors)
             return
         if isinstance(result, (Problem, Refused)):
-            ack(response_action="errors", errors={form.error_field: result.message[:150]})
+            ack(
+                response_action="errors",
+                errors={form.error_field: result.message[:FIELD_ERROR_LIMIT]},
+            )
             return
         ack()
         if isinstance(result, ActionAssigned):
