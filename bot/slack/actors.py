@@ -59,9 +59,14 @@ def from_event(event: dict[str, Any], context: BoltContext) -> Actor:
     )
 
 
-def slack_timezone(client: WebClient, user_id: str) -> str | None:
-    """The person's time zone as Slack knows it (`users.info`), or None."""
+def slack_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
+    """The person as Slack knows them (`users.info`), or None when Slack cannot say."""
     try:
-        return client.users_info(user=user_id)["user"].get("tz") or None
+        return dict(client.users_info(user=user_id)["user"])
     except SlackApiError:
         return None
+
+
+def slack_timezone(client: WebClient, user_id: str) -> str | None:
+    """The person's time zone as Slack knows it, or None."""
+    return (slack_user(client, user_id) or {}).get("tz") or None

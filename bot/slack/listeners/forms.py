@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import OperationalError
 
 from bot.render import Message, render
@@ -110,9 +109,8 @@ def form_values(state: dict[str, Any]) -> dict[str, str]:
 def named(client: WebClient, user_id: str) -> tuple[str, str | None]:
     """`<@U123|Jane Doe>` and Jane's time zone, so someone picked before they ever used the
     bot is known by name; the bare mention when Slack cannot say."""
-    try:
-        user = client.users_info(user=user_id)["user"]
-    except SlackApiError:
+    user = actors.slack_user(client, user_id)
+    if user is None:
         log.warning("users.info failed for %s; keeping the bare id", user_id)
         return f"<@{user_id}>", None
     profile = user.get("profile") or {}
