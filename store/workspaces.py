@@ -71,6 +71,38 @@ def list_stages(session: Session, workspace_id: str) -> list[Stage]:
     )
 
 
+def adopt_stages(session: Session, workspace_id: str, specs: Sequence[StageSpec]) -> list[str]:
+    """Make another system's stage list (Salesforce's OpportunityStage, or an export's stage
+    columns) the workspace's, in its order, with no map to write.
+
+    A stage already here under the same name, case aside, keeps its name and takes the
+    spec's category, probability and status; the others are added. Stages the specs do not
+    name keep their place after the adopted ones, since deals and history may still hold
+    them. Returns the names added."""
+    existing = {stage.name.casefold(): stage for stage in list_stages(session, workspace_id)}
+    adopted: list[Stage] = []
+    added: list[str] = []
+    for spec in specs:
+        stage = existing.pop(spec.name.casefold(), None)
+        if stage is None:
+            stage = Stage(workspace_id=workspace_id, name=spec.name)
+            session.add(stage)
+            added.append(spec.name)
+        stage.category, stage.probability, stage.status = (
+            spec.category,
+            spec.probability,
+            spec.status,
+        )
+        if stage not in adopted:
+            adopted.append(stage)
+    kept = sorted(existing.values(), key=lambda stage: stage.position)
+    for position, stage in enumerate([*adopted, *kept]):
+        # Positions are unconstrained, so renumbering in place cannot collide.
+        stage.position = position
+    session.flush()
+    return added
+
+
 def list_dimension_values(session: Session, workspace_id: str, dimension: str) -> list[str]:
     return list(
         session.scalars(

@@ -19,6 +19,7 @@ EVERYTHING = {
     "bot.webapi",
     "bot.slack",
     "bot.console",
+    "bot.salesforce",
 }
 # What each place may import of ours, besides itself.
 MAY_IMPORT = {
@@ -30,6 +31,8 @@ MAY_IMPORT = {
     "bot.webapi": {"bot.render", "schedules", "commands", "store"},
     "bot.slack": {"bot.webapi", "bot.render", "schedules", "commands", "store"},
     "bot.console": {"bot.webapi", "bot.render", "schedules", "commands", "store"},
+    # A connector to another system, like Slack's: the use cases never import its client.
+    "bot.salesforce": {"schedules", "commands", "store"},
     "bot.run": EVERYTHING,
 }
 # Slack's libraries belong to the connector: its Web API side, its bolt app, the wiring.
