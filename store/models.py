@@ -451,3 +451,27 @@ class Nudge(Base):
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ForecastSnapshot(Base):
+    """A cell's forecast call and calculated forecast as they stood in week `week` (1 for
+    the period's first) of a period, taken at a council's digest time. Written once and
+    never changed: later calls and deal changes leave it as it was, which is what makes
+    it a record of what was forecast then."""
+
+    __tablename__ = "forecast_snapshots"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "period", "week", "dimension", "value", name="uq_forecast_snapshots"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    week: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    call: Mapped[Decimal | None] = mapped_column(Money())  # None: no call in force
+    calculated: Mapped[Decimal] = mapped_column(Money())
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
