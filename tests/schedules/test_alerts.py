@@ -1,0 +1,63 @@
+"""The alert job under several clocks at once and after a failed post: every event is
+alerted, none twice."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from commands import alerts
+from commands.context import Actor, Env
+from commands.deals import command as deal
+from schedules.alerts import run_alerts
+from store.models import Alert
+from tests.support.clock import FakeClock
+from tests.support.fake_slack import FakeSlack
+
+
+def test_racing_clocks_post_each_alert_once(
+    env: Env, slack: FakeSlack, client_for, clock: FakeClock, maya: Actor, jo: Actor
+):
+    clock.current = datetime(2026, 11, 23, 15, 5, tzinfo=UTC)
+    deal.run(env, maya, "new Seed stage=Decision amount=1k close=2026-12-01")
+    assert isinstance(alerts.run(env, maya, "add new won"), alerts.AlertList)
+    for n in range(6):
+        deal.run(env, jo, f"new Deal{n} stage=Decision amount={n + 1}0k close=2026-12-10")
+    clock.advance(minutes=1)
+    start = threading.Barrier(4)
+
+    def clock_process() -> None:
+        start.wait()
+        run_alerts(env, client_for)
+
+    threads = [threading.Thread(target=clock_process) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    run_alerts(env, client_for)  # and once more after them: nothing left to do
+    posted = [c.params["text"] for c in slack.calls_to("chat.postMessage")]
+    assert sorted(posted) == sorted(f"Deal alert: Deal{n} new" for n in range(6))
+    with env.db.transaction() as session:
+        rows = session.scalars(select(Alert)).all()
+        assert len(rows) == 6 and all(a.posted_revision == a.revision == 1 for a in rows)
+
+
+def test_a_failed_post_is_tried_again_and_shown_once(
+    env: Env, slack: FakeSlack, client_for, clock: FakeClock, maya: Actor, jo: Actor
+):
+    clock.current = datetime(2026, 11, 23, 15, 5, tzinfo=UTC)
+    deal.run(env, maya, "new Seed stage=Decision amount=1k close=2026-12-01")
+    alerts.run(env, maya, "add won")
+    deal.run(env, jo, "new Acme stage=Decision amount=10k close=2026-12-10")
+    deal.run(env, jo, "Acme stage=Closed Won")
+    slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "channel_not_found"})
+    clock.advance(minutes=1)
+    assert run_alerts(env, client_for) == 0
+    assert run_alerts(env, client_for) == 1
+    assert run_alerts(env, client_for) == 0
+    assert [c.params["text"] for c in slack.calls_to("chat.postMessage")] == [
+        "Deal alert: Acme won"
+    ]
