@@ -166,6 +166,7 @@ class _Wish:
     min_amount: Decimal | None = None
     cadence: str = "now"
     channel: str | None = None
+    channel_name: str = ""
 
 
 def _problem(message: str) -> CommandError:
@@ -225,7 +226,7 @@ def _read(session: Session, workspace: Workspace, words: list[str], now: datetim
             wish.dimension, wish.value = key.lower(), _known(session, workspace, key, value)
         elif equals and key.lower() in ("to", "channel"):
             try:
-                wish.channel = read_channel(value)[0]
+                wish.channel, wish.channel_name = read_channel(value)
             except ParseError as error:
                 raise _problem(f"`{word}`: {error}.") from None
             if wish.channel[:1] not in ("C", "G"):
@@ -294,7 +295,7 @@ def _add(
     if store_alerts.cursor(session, workspace.id) is None:
         latest = store_alerts.latest_version_id(session)
         store_alerts.start_cursor(session, workspace.id, latest, local_today(workspace, now))
-    where = f"<#{subscription.channel}>" if wish.channel else "you"
+    where = f"#{wish.channel_name}" if wish.channel else "you"
     how = {"now": "as they happen", "hourly": "hourly", "daily": "daily"}[wish.cadence]
     saved = f"Subscription {subscription.id} added: alerts go to {where} {how}."
     return listing(session, workspace, me, saved)

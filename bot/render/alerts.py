@@ -18,6 +18,15 @@ ICONS = {
     "changed": "💲",
     "new": "🆕",
 }
+# How a message's plain text (the notification) names what happened.
+KINDS = {
+    "won": "won",
+    "lost": "lost",
+    "pushed": "pushed out of the quarter",
+    "slipped": "slipped past its close date",
+    "changed": "amount changed",
+    "new": "is a new deal",
+}
 MAX_ITEMS = 40  # a digest's deals, within Slack's 50 blocks
 
 
@@ -59,13 +68,14 @@ def alert_message(message: AlertMessage) -> Message:
     items = message.items[:MAX_ITEMS]
     if message.cadence == "now" and len(items) == 1:
         item = items[0]
-        kinds = ", ".join(dict.fromkeys(e["kind"] for e in item.events))
+        kinds = ", ".join(dict.fromkeys(KINDS.get(e["kind"], e["kind"]) for e in item.events))
         text = f"Deal alert: {item.name} {kinds}"
         blocks: list[Block] = [section(item_lines(item, message.currency))]
     else:
         when = "this hour" if message.cadence != "daily" else message.batch
-        text = f"Deal alerts {when}: {len(message.items)} deals"
-        blocks = [section(f"*Deal alerts · {esc(message.batch)}* · {len(message.items)} deals")]
+        count = f"{len(message.items)} deal" + ("" if len(message.items) == 1 else "s")
+        text = f"Deal alerts {when}: {count}"
+        blocks = [section(f"*Deal alerts · {esc(message.batch)}* · {count}")]
         blocks += [section(item_lines(item, message.currency)) for item in items]
         if len(message.items) > MAX_ITEMS:
             blocks.append(context(f"…and {len(message.items) - MAX_ITEMS} more."))

@@ -39,7 +39,7 @@ def test_racing_clocks_post_each_alert_once(
         thread.join()
     run_alerts(env, client_for)  # and once more after them: nothing left to do
     posted = [c.params["text"] for c in slack.calls_to("chat.postMessage")]
-    assert sorted(posted) == sorted(f"Deal alert: Deal{n} new" for n in range(6))
+    assert sorted(posted) == sorted(f"Deal alert: Deal{n} is a new deal" for n in range(6))
     with env.db.transaction() as session:
         rows = session.scalars(select(Alert)).all()
         assert len(rows) == 6 and all(a.posted_revision == a.revision == 1 for a in rows)

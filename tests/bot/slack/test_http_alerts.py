@@ -34,7 +34,7 @@ def test_subscribing_and_the_errors(env: Env, slack: FakeSlack, http_app: Runnin
     deal.run(env, maya, "new Seed stage=Decision amount=1k close=2026-12-01 region=EMEA")
     added = command(http_app, slack, "add won lost pushed changed>20% new>100k")
     shown = text_of(added)
-    assert "Subscription 1 added: alerts go to you as they happen" in shown
+    assert "Subscription 1 added: alerts go to you as they happen." in shown
     assert "amount changed by more than 20%" in shown and "new deal of $100k+" in shown
     bad = command(http_app, slack, "add wonn")
     assert "I could not read `wonn`" in bad.params["text"]
@@ -65,7 +65,7 @@ def test_alerts_are_posted_once_and_edited_in_place(
     command(http_app, slack, "add won", JO)
     deal.run(env, jo, "new Acme stage=Decision amount=150k close=2026-12-10 region=EMEA")
     daily = command(http_app, slack, f"add lost region=EMEA daily to=<#{CHANNEL}|deals>")
-    assert f"alerts go to <#{CHANNEL}> daily" in daily.params["text"]
+    assert "alerts go to #deals daily" in daily.params["text"]
     deal.run(env, jo, "new Tiny stage=Decision amount=5k close=2026-12-10 region=EMEA")
     clock.advance(minutes=1)
     assert run_alerts(env, client_for) == 1
