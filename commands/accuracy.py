@@ -179,7 +179,11 @@ def cell_accuracy(
     by_cell: dict[tuple[str, str, str], list[ForecastSnapshot]] = {}
     for row in rows:
         by_cell.setdefault((row.dimension, row.value, row.period), []).append(row)
-    finals = {p.label: _finals(session, workspace, p, now, keys) for p in periods}
+    # Only quarters with snapshots need their finals (most App Home opens have none).
+    snapped = {row.period for row in rows}
+    finals = {
+        p.label: _finals(session, workspace, p, now, keys) for p in periods if p.label in snapped
+    }
     found = []
     for dimension, value, label in cells:
         figures = []
