@@ -64,6 +64,14 @@ def item_lines(item: AlertItem, currency: str) -> str:
     )
 
 
+def batch_label(batch: str) -> str:
+    """`2026-11-23T15` (an hour, UTC) as `2026-11-23 15:00-16:00 UTC`; a day as itself."""
+    day, _, hour = batch.partition("T")
+    if not hour:
+        return day
+    return f"{day} {int(hour):02d}:00-{(int(hour) + 1) % 24:02d}:00 UTC"
+
+
 def alert_message(message: AlertMessage) -> Message:
     items = message.items[:MAX_ITEMS]
     if message.cadence == "now" and len(items) == 1:
@@ -75,7 +83,7 @@ def alert_message(message: AlertMessage) -> Message:
         when = "this hour" if message.cadence != "daily" else message.batch
         count = f"{len(message.items)} deal" + ("" if len(message.items) == 1 else "s")
         text = f"Deal alerts {when}: {count}"
-        blocks = [section(f"*Deal alerts · {esc(message.batch)}* · {count}")]
+        blocks = [section(f"*Deal alerts · {esc(batch_label(message.batch))}* · {count}")]
         blocks += [section(item_lines(item, message.currency)) for item in items]
         if len(message.items) > MAX_ITEMS:
             blocks.append(context(f"…and {len(message.items) - MAX_ITEMS} more."))

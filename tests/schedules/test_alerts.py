@@ -61,3 +61,26 @@ def test_a_failed_post_is_tried_again_and_shown_once(
     assert [c.params["text"] for c in slack.calls_to("chat.postMessage")] == [
         "Deal alert: Acme won"
     ]
+
+
+def test_an_hourly_digest_lists_the_hours_deals_in_one_message(
+    env: Env, slack: FakeSlack, client_for, clock: FakeClock, maya: Actor, jo: Actor
+):
+    clock.current = datetime(2026, 11, 23, 15, 5, tzinfo=UTC)
+    deal.run(env, maya, "new Seed stage=Decision amount=1k close=2026-12-01")
+    alerts.run(env, maya, "add won lost hourly")
+    deal.run(env, jo, "new Acme stage=Decision amount=10k close=2026-12-10")
+    deal.run(env, jo, "new Beta stage=Decision amount=20k close=2026-12-10")
+    deal.run(env, jo, "Acme stage=Closed Won")
+    clock.advance(minutes=20)
+    deal.run(env, jo, "Beta stage=Closed Lost")
+    clock.advance(minutes=1)
+    assert run_alerts(env, client_for) == 0  # the hour is not over
+    clock.current = datetime(2026, 11, 23, 16, 0, 30, tzinfo=UTC)
+    assert run_alerts(env, client_for) == 1
+    assert run_alerts(env, client_for) == 0
+    (digest,) = slack.calls_to("chat.postMessage")
+    assert digest.params["text"] == "Deal alerts this hour: 2 deals"
+    shown = str(digest.blocks())
+    assert "*Deal alerts · 2026-11-23 15:00-16:00 UTC* · 2 deals" in shown
+    assert "*Acme* (#2)" in shown and "🏆 won" in shown and "*Beta* (#3)" in shown
