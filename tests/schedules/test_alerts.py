@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from commands import alerts
 from commands.context import Actor, Env
+from commands.councils import command as council
 from commands.deals import command as deal
 from schedules.alerts import run_alerts
 from store.models import Alert
@@ -84,3 +85,32 @@ def test_an_hourly_digest_lists_the_hours_deals_in_one_message(
     shown = str(digest.blocks())
     assert "*Deal alerts · 2026-11-23 15:00-16:00 UTC* · 2 deals" in shown
     assert "*Acme* (#2)" in shown and "🏆 won" in shown and "*Beta* (#3)" in shown
+
+
+def test_filters_by_team_dimension_size_and_an_absolute_change(
+    env: Env, slack: FakeSlack, client_for, clock: FakeClock, maya: Actor, jo: Actor, sam: Actor
+):
+    clock.current = datetime(2026, 11, 23, 15, 5, tzinfo=UTC)
+    deal.run(env, maya, "new Seed stage=Decision amount=1k close=2026-12-01 region=EMEA")
+    deal.run(env, maya, "new Seed2 stage=Decision amount=1k close=2026-12-01 region=AMER")
+    council.run(env, sam, "people")
+    council.run(env, maya, "role <@U0SAM0001|sam> manager")
+    council.run(env, maya, "manager <@U0JO00001|jo> <@U0SAM0001|sam>")
+    # Maya (admin): Sam's team's EMEA deals of 50k or more, amount moved by over 30k.
+    added = alerts.run(env, maya, "add changed>30k team=<@U0SAM0001|sam> region=EMEA min=50k")
+    assert isinstance(added, alerts.AlertList) and added.subscriptions[0].filters == [
+        "sam's team",
+        "region EMEA",
+        "$50k+",
+    ]
+    deal.run(env, jo, "new InTeam stage=Decision amount=100k close=2026-12-10 region=EMEA")
+    deal.run(env, jo, "new Amer stage=Decision amount=100k close=2026-12-10 region=AMER")
+    deal.run(env, jo, "new Small stage=Decision amount=10k close=2026-12-10 region=EMEA")
+    deal.run(env, maya, "new NotTeam stage=Decision amount=100k close=2026-12-10 region=EMEA")
+    for name in ("InTeam", "Amer", "NotTeam"):
+        deal.run(env, maya, f"{name} amount=140k")  # +40k: over 30k
+    deal.run(env, maya, "Small amount=45k")  # +35k, but a 45k deal is under min=50k
+    clock.advance(minutes=1)
+    run_alerts(env, client_for)
+    posted = [c.params["text"] for c in slack.calls_to("chat.postMessage")]
+    assert posted == ["Deal alert: InTeam amount changed"]
