@@ -146,11 +146,14 @@ def add_event(
 
 
 def pending(session: Session, workspace_id: str, now: datetime) -> list[Alert]:
-    """Alerts due with events their message does not show yet."""
+    """Alerts due with events their message does not show yet, of subscriptions still on
+    (a removed one's unsent alerts are dropped)."""
     return list(
         session.scalars(
             select(Alert)
+            .join(AlertSubscription, AlertSubscription.id == Alert.subscription_id)
             .where(
+                AlertSubscription.active.is_(True),
                 Alert.workspace_id == workspace_id,
                 Alert.revision > Alert.posted_revision,
                 Alert.due_at <= now,

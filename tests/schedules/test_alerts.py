@@ -114,3 +114,20 @@ def test_filters_by_team_dimension_size_and_an_absolute_change(
     run_alerts(env, client_for)
     posted = [c.params["text"] for c in slack.calls_to("chat.postMessage")]
     assert posted == ["Deal alert: InTeam amount changed"]
+
+
+def test_a_removed_subscription_sends_nothing_more(
+    env: Env, slack: FakeSlack, client_for, clock: FakeClock, maya: Actor, jo: Actor
+):
+    clock.current = datetime(2026, 11, 23, 15, 5, tzinfo=UTC)
+    deal.run(env, maya, "new Seed stage=Decision amount=1k close=2026-12-01")
+    alerts.run(env, maya, "add won daily")
+    deal.run(env, jo, "new Acme stage=Decision amount=10k close=2026-12-10")
+    deal.run(env, jo, "Acme stage=Closed Won")
+    clock.advance(minutes=1)
+    run_alerts(env, client_for)  # found, waiting for the day's end
+    removed = alerts.run(env, maya, "remove 1")
+    assert isinstance(removed, alerts.AlertList) and removed.subscriptions == []
+    clock.current = datetime(2026, 11, 24, 0, 5, tzinfo=UTC)
+    assert run_alerts(env, client_for) == 0
+    assert slack.calls_to("chat.postMessage") == []
