@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from commands.accuracy import TOTAL, AccuracyLine, newest_line
 from commands.actions.digest_view import digest_actions
 from commands.actions.results import ActionView
 from commands.apm import Apm, Moment, build_matrices
@@ -55,6 +56,8 @@ class Digest:
     actions: list[ActionView]
     loop_line: str
     checklist: ChecklistSummary
+    # The total's forecast accuracy in the last ended quarter (SPEC section 9).
+    accuracy: AccuracyLine | None = None
 
 
 def build_digest(session: Session, council: Council, at: datetime) -> Digest:
@@ -108,6 +111,7 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         actions,
         loop_line,
         summary(session, workspace, None, council.dimensions, as_of_day(at, zone)),
+        newest_line(session, workspace, at, TOTAL, "", "total"),
     )
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from commands import apm, checklist, cleanup, forecast
+from commands import alerts, apm, checklist, cleanup, forecast
 from commands.actions import assign
 from commands.actions import command as actions
 from commands.actions.results import ACTION_DONE, ACTION_FORM, CELL_ASSIGN
@@ -90,12 +90,17 @@ SLASH_COMMANDS: dict[str, Command] = {
     "/forecast": Command(
         forecast.run,
         "Your forecast call beside the calculated one; forecast questions",
-        "[period] [region EMEA] [250k|clear] | questions [team]",
+        "[period] [region EMEA] [250k|clear] | questions [team] | accuracy [@person|team]",
     ),
     "/council": Command(
         council.run,
         "Councils, targets, people, roles, settings and forecast questions",
         "create #pipeline | target 2026-Q4 region EMEA closed 1.2M | questions",
+    ),
+    "/alerts": Command(
+        alerts.run,
+        "Deal alerts: won, lost, pushed, slipped, big changes; at once or batched",
+        "add won lost pushed changed>20% region=EMEA daily | remove N",
     ),
 }
 

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from commands.actions.results import Reminder
+from commands.alert_watch import AlertMessage
 from commands.digest import Digest
 from commands.nudges import Nudge
 
@@ -62,6 +63,11 @@ class Outlet(Protocol):
 
     def send_reminder(self, reminder: Reminder) -> None:
         """DM an action's owner its reminder, once. Raises `Undelivered`."""
+        ...
+
+    def send_alert(self, message: AlertMessage) -> str:
+        """Post a deal alert once (or edit it in place when it has a `ts`); its `ts`.
+        Raises `Undelivered`."""
         ...
 
 

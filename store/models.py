@@ -451,3 +451,89 @@ class Nudge(Base):
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ForecastSnapshot(Base):
+    """A cell's forecast call and calculated forecast as they stood in week `week` (1 for
+    the period's first) of a period, taken at a council's digest time. Written once and
+    never changed: later calls and deal changes leave it as it was, which is what makes
+    it a record of what was forecast then."""
+
+    __tablename__ = "forecast_snapshots"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "period", "week", "dimension", "value", name="uq_forecast_snapshots"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    week: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    call: Mapped[Decimal | None] = mapped_column(Money())  # None: no call in force
+    calculated: Mapped[Decimal] = mapped_column(Money())
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertSubscription(Base):
+    """Someone's (or a channel's) wish to hear of deal events: which events, about which
+    deals, and how often. `channel` is where alerts go: a channel id, or the subscriber's
+    user id for a DM. Removing one deactivates it, so its posted alerts keep their key."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (Index("ix_alert_subscriptions_workspace", "workspace_id", "active"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    change_pct: Mapped[int | None] = mapped_column(Integer)
+    change_amount: Mapped[Decimal | None] = mapped_column(Money())
+    new_amount: Mapped[Decimal | None] = mapped_column(Money())
+    team_of_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    dimension: Mapped[str | None] = mapped_column(String(16))
+    dimension_value: Mapped[str | None] = mapped_column(String(128))
+    min_amount: Mapped[Decimal | None] = mapped_column(Money())
+    cadence: Mapped[str] = mapped_column(String(8))  # now, hourly, daily
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertCursor(Base):
+    """How far a workspace's deal versions have been read for alerts (the watermark), the
+    last day whose passed close dates were checked, and the lease of whoever delivers."""
+
+    __tablename__ = "alert_cursors"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer)
+    slips_checked: Mapped[date] = mapped_column(Date)
+    # Bumped by every reading, which claims it by compare-and-set: of racing clocks, one reads.
+    readings: Mapped[int] = mapped_column(Integer, default=0)
+    delivering_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Alert(Base):
+    """What one subscription hears about one deal in one batch (an hour, or a day for a
+    daily digest): its events, appended as they are found; `revision` counts them, and
+    `posted_revision` says how many the posted message shows, so a later event edits it."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "deal_id", "batch", name="uq_alerts_batch"),
+        Index("ix_alerts_pending", "workspace_id", "posted_revision", "revision"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("alert_subscriptions.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    batch: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(Integer)
+    posted_revision: Mapped[int] = mapped_column(Integer, default=0)
+    ts: Mapped[str | None] = mapped_column(String(32))

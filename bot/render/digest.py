@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from bot.render.accuracy import accuracy_line
 from bot.render.apm import HEADERS, apm_table, call_notes, cell_text, dot, total_notes
 from bot.render.blocks import Block, button, chunks, context, esc, fenced, inert, section
 from bot.render.forecast import summary_lines
@@ -97,6 +98,8 @@ def main_blocks(digest: Digest) -> list[Block]:
     answers = digest.checklist
     if answers.committed or answers.gaps:
         blocks.extend(section(piece) for piece in chunks(summary_lines(answers)))
+    if digest.accuracy is not None:
+        blocks.append(section(accuracy_line(digest.accuracy)))
     if digest.needs_owner:
         labels = ", ".join(c.label for c in digest.needs_owner)
         blocks.append(

@@ -9,6 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.render import Message, render
 from bot.render.actions import reminder_text
+from bot.render.alerts import alert_message
 from bot.render.cleanup import room_messages
 from bot.render.digest import render_digest
 from bot.render.forecast import checklist_messages
@@ -16,6 +17,7 @@ from bot.webapi import digest_post
 from bot.webapi.post_once import post_once, posted_keys
 from bot.webapi.protocol import WebApi
 from commands.actions.results import Reminder
+from commands.alert_watch import AlertMessage
 from commands.checklist import Checklist
 from commands.cleanup import CleanRoom
 from commands.digest import Digest
@@ -75,6 +77,31 @@ class WebApiOutlet:
                 channel=reminder.action.owner_user_id,
                 text=reminder_text(reminder),
                 look_first=reminder.again,
+            )
+        except SlackApiError as error:
+            raise Undelivered(str(error.response.get("error"))) from error
+
+    def send_alert(self, message: AlertMessage) -> str:
+        shown = alert_message(message)
+        try:
+            if message.ts:
+                # The deal changed again within the batch: the alert is edited, not repeated.
+                # A DM is edited under its conversation's id, not the user's.
+                channel = message.channel
+                if channel[:1] in ("U", "W"):
+                    opened = self.client.conversations_open(users=channel)
+                    channel = str(opened["channel"]["id"])
+                self.client.chat_update(
+                    channel=channel, ts=message.ts, text=shown.text, blocks=shown.blocks
+                )
+                return message.ts
+            return post_once(
+                self.client,
+                message.key,
+                channel=message.channel,
+                text=shown.text,
+                blocks=shown.blocks,
+                look_first=message.attempted,
             )
         except SlackApiError as error:
             raise Undelivered(str(error.response.get("error"))) from error
