@@ -19,9 +19,9 @@ from bot.render.apm import (
 )
 from bot.render.blocks import Block, button, chunks, context, esc, inert, section
 from bot.render.forecast import summary_lines
-from bot.render.pictures import apm_image
+from bot.render.pictures import apm_image, pacing_image
 from commands.actions.results import CELL_ASSIGN
-from commands.digest import CellRef, Digest, DimensionDigest
+from commands.digest import CellRef, Digest, DimensionDigest, cell_value_text
 from commands.formatting import short_money
 from commands.metrics import COLUMNS
 from store.metrics import Movement
@@ -106,15 +106,31 @@ def main_blocks(digest: Digest) -> list[Block]:
     """The digest's messages' blocks in reading order, one part after another (a new part
     of the digest is one more function here). The summary comes first, then one message
     per dimension, each ending with its table (Slack allows one table per message)."""
-    blocks = [section(_header(digest))]
-    blocks.extend(follow_up_blocks(digest))
+    blocks = [section(_header(digest)), *owners_blocks(digest)]
     for part in digest.dimensions:
         blocks.extend(dimension_blocks(digest, part))
     return blocks
 
 
+def owners_blocks(digest: Digest) -> list[Block]:
+    """How many rows the thread asks owners for."""
+    if not digest.needs_owner:
+        return []
+    asked = len(digest.needs_owner)
+    first, last = digest.needs_owner[0].label, digest.needs_owner[-1].label
+    labels = first if asked == 1 else f"{first}–{last}"
+    more = f", and {len(digest.left_out)} more with smaller gaps" if digest.left_out else ""
+    return [
+        context(
+            f"{asked} {'row needs' if asked == 1 else 'rows need'} an owner ({labels}, "
+            f"largest gap to pace first{more}): see the thread."
+        )
+    ]
+
+
 def follow_up_blocks(digest: Digest) -> list[Block]:
-    """Actions, the checklist's count and the cells that need an owner."""
+    """Actions and the forecast questions' counts: the thread's last messages, after the
+    rows that need an owner, so the channel shows the numbers and the thread the work."""
     blocks: list[Block] = []
     if digest.actions or digest.loop_line:
         lines = ["*Actions*"]
@@ -130,20 +146,19 @@ def follow_up_blocks(digest: Digest) -> list[Block]:
     answers = digest.checklist
     if answers.committed or answers.gaps:
         blocks.extend(section(piece) for piece in chunks(summary_lines(answers)))
-    if digest.needs_owner:
-        labels = ", ".join(c.label for c in digest.needs_owner)
-        blocks.append(
-            context(f"{len(digest.needs_owner)} cells need an owner ({labels}): see the thread.")
-        )
     return blocks
 
 
 def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
+    """A row's thread item: its cells that need an owner, the largest gap first, and one
+    Assign owner button for the row."""
     where = f"{ref.dimension} {ref.value}"
-    text = (
-        f"{dot(ref.cell.color)} *{ref.label}* · {inert(where)} · {HEADERS[ref.column]}: "
-        f"{esc(cell_text(ref.column, ref.cell, digest.currency))}"
+    gap = f" · {short_money(ref.gap, digest.currency)} short of pace" if ref.gap else ""
+    cells = " · ".join(
+        f"{HEADERS[column]} {esc(cell_text(column, cell, digest.currency))}"
+        for column, cell in ref.cells
     )
+    text = f"{dot(ref.cell.color)} *{ref.label}* · {inert(where)}{gap}\n{cells}"
     value = json.dumps(
         {
             "council": digest.council_id,
@@ -153,6 +168,10 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
             "value": ref.value,
             "column": ref.column,
             "period": digest.period.label,
+            # What the cell showed, for the owner's DM and its history even where the
+            # digest kept no record of it (a forced digest).
+            "color": ref.cell.color,
+            "shown": cell_value_text(ref.column, ref.cell, digest.currency)[:64],
         }
     )
     blocks = [
@@ -164,6 +183,22 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
         },
     ]
     return {"kind": "thread", "text": text.replace("*", ""), "blocks": blocks}
+
+
+def left_out_message(digest: Digest) -> dict[str, Any]:
+    """After the asked rows: the rest, named, and where to see them."""
+    names = ", ".join(
+        f"{inert(ref.dimension)} {inert(ref.value)} ({', '.join(HEADERS[c] for c, _ in ref.cells)})"
+        for ref in digest.left_out[:20]
+    )
+    more = len(digest.left_out) - 20
+    names += f" and {more} more" if more > 0 else ""
+    commands = ", ".join(f"`/apm {part.apm.dimension}`" for part in digest.dimensions)
+    text = (
+        f"…and {len(digest.left_out)} more rows with red cells, smaller gaps, not asked this "
+        f"week: {names}. See them with {commands}."
+    )
+    return {"kind": "thread", "text": text.replace("`", ""), "blocks": [section(text)]}
 
 
 def message_text(digest: Digest, index: int, blocks: list[Block]) -> str:
@@ -193,6 +228,14 @@ def render_digest(digest: Digest, run_id: int) -> dict[str, Any]:
             "png": base64.b64encode(apm_image(digest)).decode(),
         }
     )
+    if digest.pacing is not None:
+        messages.append(
+            {
+                "kind": "image",
+                "title": f"Pacing {digest.period.label}",
+                "png": base64.b64encode(pacing_image(digest.pacing)).decode(),
+            }
+        )
     cells = []
     for ref in digest.needs_owner:
         cells.append(
@@ -204,7 +247,14 @@ def render_digest(digest: Digest, run_id: int) -> dict[str, Any]:
                 "column": ref.column,
                 "period": digest.period.label,
                 "position": len(messages),
+                "color": ref.cell.color,
+                "shown": cell_value_text(ref.column, ref.cell, digest.currency)[:64],
             }
         )
         messages.append(cell_message(digest, ref, run_id))
+    if digest.left_out:
+        messages.append(left_out_message(digest))
+    for blocks in split(follow_up_blocks(digest)):
+        text = f"Pipeline council {digest.council}: actions and forecast questions"
+        messages.append({"kind": "thread", "text": text, "blocks": blocks})
     return {"channel": digest.channel, "messages": messages, "cells": cells}

@@ -18,6 +18,7 @@ from commands.metrics import COLUMN_NAMES, COLUMNS, Cell
 
 if TYPE_CHECKING:
     from commands.digest import Digest
+    from commands.pacing import Pacing
 
 # Okabe-Ito's bluish green, yellow and vermillion, lightened so black text reads on them:
 # the palette is chosen to stay apart for the common colour-vision deficiencies.
@@ -239,3 +240,117 @@ def _legend(axis: Any, y: float) -> None:
         color="#444444",
         wrap=True,
     )
+
+
+def pacing_image(pacing: Pacing) -> bytes:
+    """Cumulative closed ACV and forecast by week of the quarter: this year (solid, up to
+    the as-of moment) against the same weeks a year earlier (dashed, the whole quarter),
+    and the closed target as a level line. Shapes and line styles tell the series apart
+    as well as colours do."""
+    pyplot = _pyplot()
+    from matplotlib.ticker import FuncFormatter
+
+    figure, axis = pyplot.subplots(figsize=(9.5, 4.8))
+    weeks_now = [p.week for p in pacing.this_year]
+    weeks_then = [p.week for p in pacing.last_year]
+    closed, forecast = "#0072b2", "#e69f00"  # Okabe-Ito blue and orange
+    axis.plot(
+        weeks_then,
+        [p.closed for p in pacing.last_year],
+        color=closed,
+        lw=1.4,
+        ls="--",
+        marker="o",
+        ms=3,
+        mfc="white",
+        label=f"Closed {pacing.prior.label}",
+    )
+    axis.plot(
+        weeks_then,
+        [p.forecast for p in pacing.last_year],
+        color=forecast,
+        lw=1.4,
+        ls="--",
+        marker="s",
+        ms=3,
+        mfc="white",
+        label=f"Forecast {pacing.prior.label}",
+    )
+    axis.plot(
+        weeks_now,
+        [p.closed for p in pacing.this_year],
+        color=closed,
+        lw=2.6,
+        marker="o",
+        ms=5,
+        label=f"Closed {pacing.period.label}",
+    )
+    axis.plot(
+        weeks_now,
+        [p.forecast for p in pacing.this_year],
+        color=forecast,
+        lw=2.6,
+        marker="s",
+        ms=5,
+        label=f"Forecast {pacing.period.label}",
+    )
+    if pacing.target is not None:
+        axis.axhline(pacing.target, color="#444444", lw=1.2, ls=":")
+        axis.text(
+            0.1,
+            float(pacing.target),
+            f" target {short_money(pacing.target, pacing.currency)}",
+            va="bottom",
+            fontsize=9,
+            color="#444444",
+            parse_math=False,
+        )
+        # Where closed would be on a straight line to the target.
+        axis.plot(
+            [0, pacing.weeks],
+            [0, pacing.target],
+            color="#999999",
+            lw=1,
+            ls="-.",
+            label="Straight line to target",
+        )
+    if pacing.this_year:
+        last = pacing.this_year[-1]
+        axis.axvline(last.week, color="#bbbbbb", lw=1)
+        for value, color in ((last.closed, closed), (last.forecast, forecast)):
+            axis.annotate(
+                short_money(value, pacing.currency),
+                (last.week, float(value)),
+                xytext=(6, 0),
+                textcoords="offset points",
+                va="center",
+                fontsize=9,
+                fontweight="bold",
+                color=color,
+            )
+    axis.set_xlim(0, pacing.weeks + 0.3)
+    axis.set_ylim(bottom=0)
+    axis.set_xticks(range(0, int(pacing.weeks) + 1))
+    axis.set_xlabel("week of the quarter")
+    axis.yaxis.set_major_formatter(
+        FuncFormatter(lambda value, _: short_money(Decimal(str(value)), pacing.currency))
+    )
+    axis.grid(axis="y", color="#eeeeee")
+    for side in ("top", "right"):
+        axis.spines[side].set_visible(False)
+    axis.set_title(
+        f"Pacing {pacing.period.label} against {pacing.prior.label} · as of "
+        f"{pacing.as_of:%a %d %b %Y %H:%M %Z}",
+        loc="left",
+        fontsize=12,
+        fontweight="bold",
+        parse_math=False,
+    )
+    axis.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.13), fontsize=8.5, frameon=False, ncol=3
+    )
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    pyplot.close(figure)
+    return buffer.getvalue()

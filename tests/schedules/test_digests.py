@@ -71,7 +71,8 @@ def test_a_digest_posts_once_as_a_thread_with_its_image(
     identity = json.loads(button["value"])
     assert button["action_id"] == "cell.assign" and identity["label"] == "R1"
     assert set(identity) == {"council", "run", "label", "dimension", "value", "column", "period"}
-    assert len(slack.uploads) == 1 and next(iter(slack.uploads.values()))[:4] == b"\x89PNG"
+    # The APM picture, then the pacing chart.
+    assert len(slack.uploads) == 2 and all(u[:4] == b"\x89PNG" for u in slack.uploads.values())
     assert first.posted == payload_size(env, first.run_id)
     again = deliver(env, client_for, council_id)
     assert again.status == "skipped" and len(posts(slack)) == len(messages)
@@ -94,7 +95,7 @@ def test_two_clocks_racing_post_once(env: Env, slack: FakeSlack, client_for, cou
     # The others found it held (or, arriving once it was done, posted already).
     assert statuses.count("posted") == 1 and set(statuses) <= {"posted", "held", "skipped"}
     run_id = next(r.run_id for r in results if r.status == "posted")
-    assert len(posts(slack)) == payload_size(env, run_id) - 1  # all but the image
+    assert len(posts(slack)) == payload_size(env, run_id) - 2  # all but the two images
     # One top-level message per dimension's table; the rest in their thread.
     assert len([c for c in posts(slack) if "thread_ts" not in c.params]) == 2
 
@@ -148,7 +149,7 @@ def test_rate_limits_and_server_errors_still_end_in_one_complete_digest(
     assert result.status == "posted"
     assert len(slack.calls_to("chat.postMessage!failed")) == 3
     texts = [c.params["text"] for c in posts(slack)]
-    assert len(texts) == payload_size(env, result.run_id or 0) - 1 == len(set(texts))
+    assert len(texts) == payload_size(env, result.run_id or 0) - 2 == len(set(texts))
 
 
 def shown(slack: FakeSlack) -> list[str]:

@@ -124,7 +124,12 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
             "/digest pipeline",
         ],
     )
-    assert "[#pipeline, in the thread]\n🔴 R1 · region AMER · Open pipe" in transcript
+    # One thread item per row, its red columns under it.
+    assert re.search(
+        r"\[#pipeline, in the thread\]\n🔴 R1 · region AMER · \$[\d.]+k short of pace\n"
+        r"Open pipe 🔴",
+        transcript,
+    )
     assert (
         "✅ R1 (region AMER · Open pipe) → <@U0DEMO004>: SPIFF: SPIFF for AMER reps" in transcript
     )
