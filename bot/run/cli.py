@@ -217,7 +217,8 @@ def print_digest(payload: dict[str, Any], folder: Path) -> None:
     """The digest as the channel will see it, and where its image was written."""
     for message in payload["messages"]:
         if message["kind"] == "image":
-            path = folder / "digest-apm.png"
+            # digest-apm.png, digest-pacing.png: one file per picture, named by its title.
+            path = folder / f"digest-{message['title'].split()[0].lower()}.png"
             path.write_bytes(base64.b64decode(message["png"]))
             print(f"[image] {path.resolve()}\n")
             continue

@@ -37,6 +37,7 @@ def test_dry_run_prints_the_digest_and_writes_its_image(cli_env: Env, capsys, tm
     assert f"[image] {tmp_path / 'digest-apm.png'}" in out
     assert "↳ (thread) 🔴 R1" in out
     assert (tmp_path / "digest-apm.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "digest-pacing.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_posting_now_is_once_unless_forced(cli_env: Env, capsys, slack: FakeSlack):
