@@ -66,7 +66,7 @@ class FakeDigest:
         self.dimensions = [type("Part", (), {"apm": apm})(), type("Part", (), {"apm": apm})()]
 
 
-@pytest.mark.parametrize("values", [1, 3, 12])
+@pytest.mark.parametrize("values", [1, 6])
 def test_the_canvas_fits_its_rows_with_little_blank(values: int):
     pixels = mpimg.imread(io.BytesIO(apm_image(FakeDigest(values))), format="png")  # type: ignore[arg-type]
     inked = ~(pixels[:, :, :3] > 0.99).all(axis=2)
