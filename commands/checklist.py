@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -123,6 +123,9 @@ class ChecklistSummary:
     by_cell: dict[str, list[Count]]
     gaps: list[ChecklistDeal]  # the first MAX_GAPS, soonest closing first
     more_gaps: int = 0
+    # Deals with gaps by forecast category (Commit and Best Case), all of them, not only
+    # the listed first ones: what the list below the count is made of.
+    gaps_by_category: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -205,6 +208,7 @@ def summary(
     tallies: dict[str, dict[str, list[int]]] = {group: {} for group in ("rep", *dimensions)}
     complete = committed = with_gaps = 0
     gaps: list[ChecklistDeal] = []
+    by_category: dict[str, int] = {}
     batches = store_deals.deals_closing_in_batches(
         session, workspace.id, period.start, period.end, CATEGORIES, owner_ids
     )
@@ -212,6 +216,7 @@ def summary(
         for deal in _with_answers(session, workspace, batch, names):
             if deal.missing:
                 with_gaps += 1
+                by_category[deal.category] = by_category.get(deal.category, 0) + 1
                 if len(gaps) < MAX_GAPS:
                     gaps.append(deal)
             if deal.category != "Commit":
@@ -237,6 +242,7 @@ def summary(
         {dim: counts(dim) for dim in dimensions},
         gaps,
         with_gaps - len(gaps),
+        {c: by_category[c] for c in CATEGORIES if c in by_category},
     )
 
 

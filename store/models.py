@@ -256,6 +256,8 @@ class Council(Base):
     at_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
     timezone: Mapped[str] = mapped_column(String(64))
     owners_for: Mapped[str] = mapped_column(String(16))  # red or red+yellow
+    # How many rows a digest asks owners for at most (migration 0016).
+    owners_max: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_reason: Mapped[str | None] = mapped_column(Text)

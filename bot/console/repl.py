@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ class Console:
         out: TextIO,
         ask: Callable[[str], str],
         user: tuple[str, str] | None = None,
+        image_dir: Path | None = None,
     ) -> None:
         self.real_clock = env.clock
         self.fixed: datetime | None = None
@@ -59,7 +61,9 @@ class Console:
         with env.db.transaction() as session:
             self.user = user or identity(session, workspace_id, None) or LOCAL_USER
         self.buttons: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        self.slack = ConsoleSlack(self.print_message, Path("."))
+        # Images go to a folder of their own, never the working directory (a checkout).
+        folder = image_dir or Path(tempfile.mkdtemp(prefix="council-images-"))
+        self.slack = ConsoleSlack(self.print_message, folder)
         outlet = WebApiOutlet(self.slack)
         self.outlet_for: OutletFor = lambda _workspace: outlet
 

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -192,7 +193,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
             payload = render_digest(build_digest(session, council, env.now()), 0)
         council_id = council.id
     if args.dry_run:
-        print_digest(payload, Path(args.image_dir))
+        # A temporary folder unless one is named: never the working directory.
+        folder = args.image_dir or tempfile.mkdtemp(prefix="council-digest-")
+        print_digest(payload, Path(folder))
         return 0
     from bot.slack.app import web_client
     from bot.slack.oauth import clients_for
@@ -214,7 +217,8 @@ def print_digest(payload: dict[str, Any], folder: Path) -> None:
     """The digest as the channel will see it, and where its image was written."""
     for message in payload["messages"]:
         if message["kind"] == "image":
-            path = folder / "digest-apm.png"
+            # digest-apm.png, digest-pacing.png: one file per picture, named by its title.
+            path = folder / f"digest-{message['title'].split()[0].lower()}.png"
             path.write_bytes(base64.b64decode(message["png"]))
             print(f"[image] {path.resolve()}\n")
             continue
@@ -320,7 +324,9 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take over this week's run now, when the process holding it is gone",
     )
-    digest.add_argument("--image-dir", default=".", help="where --dry-run writes the image")
+    digest.add_argument(
+        "--image-dir", help="where --dry-run writes the images (default: a temporary folder)"
+    )
     digest.set_defaults(run=cmd_digest)
 
     demo = sub.add_parser("demo-data", parents=[common], help=cmd_demo_data.__doc__)

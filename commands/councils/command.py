@@ -48,7 +48,8 @@ def council_help() -> str:
     one no deal has yet.
     `/council targets [PERIOD]` lists a period's targets.
     `/council create #channel [dimensions=product,region] [day=mon] [time=09:00]
-    [tz=Europe/Paris] [owners=red|red+yellow] [name=...]` sets up a weekly council; colour
+    [tz=Europe/Paris] [owners=red|red+yellow] [owners_max=10] [name=...]` sets up a weekly
+    council (its digest asks owners for at most `owners_max` rows, the largest gaps first); colour
     thresholds too: `coverage_green=3 coverage_yellow=2 forecast_green=1 forecast_yellow=0.9
     pacing_gap=0.1 open_yoy_yellow=-0.1`; `coverage=evidence` colours coverage against what
     each cell's own win rate over the last four quarters needs, instead of the flat 3x.

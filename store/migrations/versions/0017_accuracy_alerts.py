@@ -1,14 +1,14 @@
 """weekly forecast snapshots (forecast accuracy) and deal alerts
 
 Revision ID: 0017
-Revises: 0010
+Revises: 0016
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0017"
-down_revision = "0010"
+down_revision = "0016"
 branch_labels = None
 depends_on = None
 

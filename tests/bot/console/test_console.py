@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from bot.console.repl import Console
 from commands.context import Env
@@ -99,7 +101,7 @@ def test_the_demo_loads_once_and_is_the_same_every_time(env: Env):
 
 
 def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the digest's image is written here
+    monkeypatch.chdir(tmp_path)  # where the digest's image must NOT be written
     load_demo(env)
     transcript = run_console(
         env,
@@ -122,7 +124,12 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
             "/digest pipeline",
         ],
     )
-    assert "[#pipeline, in the thread]\n🔴 R1 · region AMER · Open pipe" in transcript
+    # One thread item per row, its red columns under it.
+    assert re.search(
+        r"\[#pipeline, in the thread\]\n🔴 R1 · region AMER · \$[\d.]+k short of pace\n"
+        r"Open pipe 🔴",
+        transcript,
+    )
     assert (
         "✅ R1 (region AMER · Open pipe) → <@U0DEMO004>: SPIFF: SPIFF for AMER reps" in transcript
     )
@@ -134,7 +141,9 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
     assert (
         "R1 region AMER · Open pipe → Jo Park: SPIFF for AMER reps (due 2026-11-27, done)" in last
     )
-    assert (tmp_path / "apm.png").exists()
+    assert not list(tmp_path.glob("*.png"))  # the working directory stays clean
+    shown = re.search(r"image APM 2026-Q4: (\S+\.png)", transcript)
+    assert shown and Path(shown.group(1)).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_the_console_runs_forecast_questions_snoozes_and_home(env: Env, clock) -> None:
