@@ -71,16 +71,18 @@ def record_change(
     via: str,
     by_id: int | None = None,
     reason: str | None = None,
+    first: bool = False,
 ) -> None:
-    """Keep the change of status, and make it the lead's."""
-    if new_status == lead.status and reason is None:
+    """Keep the change of status, and make it the lead's; `first` is the lead's first
+    status, which changed from nothing."""
+    if new_status == lead.status and reason is None and not first:
         return
     session.add(
         LeadChange(
             workspace_id=lead.workspace_id,
             lead_id=lead.id,
             at=at,
-            old_status=lead.status,
+            old_status=None if first else lead.status,
             new_status=new_status,
             reason=reason,
             by_id=by_id,
