@@ -19,6 +19,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from commands.context import Env
 from commands.councils.meeting import DAYS
 from schedules.digests import deliver_due, deliver_safely
+from schedules.handoffs import send_lead_notices
 from schedules.nudges import send_nudges
 from schedules.outlet import OutletFor
 from schedules.reminders import send_reminders
@@ -81,6 +82,12 @@ def follow_up(env: Env, outlet_for: OutletFor) -> None:
         log.info("sent the %s nudge to %s", nudge.kind, nudge.user_id)
 
 
+def hand_off(env: Env, outlet_for: OutletFor) -> None:
+    """The lead hand-off's notices: a follow-up clock counts in hours, so every minute."""
+    for notice in send_lead_notices(env, outlet_for):
+        log.info("lead %s: %s sent", notice.lead.id, notice.kind)
+
+
 def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
@@ -91,6 +98,15 @@ def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=FOLLOW_UP_MINUTES * 60,
+    )
+    scheduler.add_job(
+        hand_off,
+        IntervalTrigger(minutes=1),
+        args=[env, outlet_for],
+        id="hand-off",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=60,
     )
     scheduler.add_job(
         sync,

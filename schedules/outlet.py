@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from commands.actions.results import Reminder
 from commands.digest import Digest
 from commands.nudges import Nudge
+from commands.sla.handoff import LeadNotice
 
 Payload = dict[str, Any]
 
@@ -62,6 +63,11 @@ class Outlet(Protocol):
 
     def send_reminder(self, reminder: Reminder) -> None:
         """DM an action's owner its reminder, once. Raises `Undelivered`."""
+        ...
+
+    def send_lead_notice(self, notice: LeadNotice) -> None:
+        """Post a lead's hand-off, return, reminder or breach notice, once. Raises
+        `Undelivered`."""
         ...
 
 

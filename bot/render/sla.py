@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from tabulate import tabulate
 
 from bot.render.apm import dot
-from bot.render.blocks import Message, context, esc, fenced, inert, render, section
+from bot.render.blocks import Message, Modal, button, context, esc, fenced, inert, render, section
 from commands.formatting import short_money
+from commands.sla.command import SlaShown
 from commands.sla.figures import Conversion, SlaFigures, SlaReport
+from commands.sla.handoff import (
+    LEAD_ACCEPT,
+    LEAD_REJECT,
+    LEAD_REJECT_FORM,
+    LeadDecided,
+    LeadNotice,
+    LeadView,
+    RejectForm,
+)
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 def _hours(value: Decimal | None) -> float | None:
@@ -147,3 +161,153 @@ def _(result: SlaReport) -> Message:
         )
     )
     return Message(sla_title(result), blocks[:50])
+
+
+def _when(moment: datetime | None) -> str:
+    return "–" if moment is None else f"{moment:%a %Y-%m-%d %H:%M} UTC"
+
+
+def lead_facts(lead: LeadView) -> str:
+    parts = [
+        f"*{inert(lead.name)}*" + (f" · {inert(lead.company)}" if lead.company else ""),
+        " · ".join(
+            f"{label}: {inert(value)}"
+            for label, value in (
+                ("email", lead.email),
+                ("source", lead.source),
+                ("segment", lead.segment),
+                ("campaign", lead.campaign),
+            )
+            if value
+        ),
+        f"MQL {_when(lead.mql_at)} · follow up within {lead.follow_up_hours} business hours: "
+        f"by {_when(lead.due_at)}",
+    ]
+    return "\n".join(part for part in parts if part)
+
+
+def _owner(lead: LeadView) -> str:
+    return f"<@{lead.owner_user_id}>" if lead.owner_user_id else inert(lead.owner)
+
+
+def lead_notice_message(notice: LeadNotice) -> Message:
+    """The hand-off, a lead returned to marketing, a reminder, a breach."""
+    lead = notice.lead
+    if notice.kind == "handoff":
+        text = f"New MQL for {_owner(lead)}: {inert(lead.name)}. Accept or reject it."
+        value = str(lead.id)
+        return Message(
+            text,
+            [
+                section(f"{text}\n{lead_facts(lead)}"),
+                {
+                    "type": "actions",
+                    "block_id": f"lead-{lead.id}",
+                    "elements": [
+                        button("Accept", LEAD_ACCEPT, value, primary=True),
+                        button("Reject", LEAD_REJECT, value),
+                    ],
+                },
+            ],
+        )
+    if notice.kind == "returned":
+        missing = ", ".join(notice.missing)
+        text = (
+            f"Returned to marketing, not handed off: {inert(lead.name)} has no {missing}, "
+            "which the SLA requires before hand-off. Fill it in and import the lead again."
+        )
+        return Message(text, [section(f"{text}\n{lead_facts(lead)}")])
+    if notice.kind == "reminder":
+        text = (
+            f"Reminder: {inert(lead.name)} is waiting for you to accept or reject it; the "
+            f"follow-up time runs out {_when(lead.due_at)}."
+        )
+        return Message(text, [section(text)])
+    text = (
+        f"SLA breached: {_owner(lead)} has not followed up {inert(lead.name)} "
+        f"(MQL {_when(lead.mql_at)}) within {lead.follow_up_hours} business hours; the time "
+        f"ran out {_when(lead.due_at)}."
+    )
+    return Message(text, [section(f"{text}\n{lead_facts(lead)}")])
+
+
+def rejection_message(result: LeadDecided) -> Message:
+    """What marketing's channel hears of a rejected lead."""
+    lead = result.lead
+    said = f" ({inert(result.detail)})" if result.detail else ""
+    text = (
+        f"Lead rejected by {inert(result.by)}: {inert(lead.name)}: "
+        f"*{inert(lead.reason or '')}*{said}"
+    )
+    return Message(text, [section(f"{text}\n{lead_facts(lead)}")])
+
+
+@render.register
+def _(result: LeadDecided) -> Message:
+    lead = result.lead
+    if result.accepted:
+        text = f"✅ Accepted {inert(lead.name)}: it is yours now."
+    else:
+        told = " and told marketing" if result.marketing_channel else ""
+        text = f"Rejected {inert(lead.name)} ({inert(lead.reason or '')}){told}."
+    return Message(text, [section(text)])
+
+
+@render.register
+def _(result: RejectForm) -> Modal:
+    options = [
+        {"text": {"type": "plain_text", "text": reason[:75]}, "value": reason[:150]}
+        for reason in result.reasons
+    ]
+    return Modal(
+        {
+            "type": "modal",
+            "callback_id": LEAD_REJECT_FORM,
+            "title": {"type": "plain_text", "text": "Reject lead"},
+            "submit": {"type": "plain_text", "text": "Reject"},
+            "close": {"type": "plain_text", "text": "Cancel"},
+            "private_metadata": json.dumps({"lead": result.lead.id}),
+            "blocks": [
+                section(lead_facts(result.lead)),
+                {
+                    "type": "input",
+                    "block_id": "reason",
+                    "label": {"type": "plain_text", "text": "Why"},
+                    "element": {"type": "static_select", "action_id": "value", "options": options},
+                },
+                {
+                    "type": "input",
+                    "block_id": "detail",
+                    "optional": True,
+                    "label": {"type": "plain_text", "text": "What marketing should know"},
+                    "element": {
+                        "type": "plain_text_input",
+                        "action_id": "value",
+                        "multiline": True,
+                    },
+                },
+            ],
+        }
+    )
+
+
+@render.register
+def _(result: SlaShown) -> Message:
+    sla = result.sla
+    days = sla.days
+    weekdays = ", ".join(DAY_NAMES[d] for d in sorted(days.workdays))
+    channel = "<#{}>".format
+    lines = [
+        f"*Follow-up time:* {sla.follow_up_hours} business hours "
+        f"({days.starts:%H:%M}-{days.ends:%H:%M}, {weekdays}, in each owner's time zone)",
+        f"*Feedback window for rejections:* {sla.feedback_days} business days",
+        "*Required before hand-off:* " + (", ".join(sla.required_fields) or "nothing"),
+        "*Rejection reasons:* " + "; ".join(inert(r) for r in sla.rejection_reasons),
+        "*Marketing's channel:* "
+        + (channel(sla.marketing_channel) if sla.marketing_channel else "not set"),
+        "*Hand-off channel:* "
+        + (channel(sla.handoff_channel) if sla.handoff_channel else "not set (owners by DM)"),
+        "*MQL target:* `/council target PERIOD total mqls N` (or by source or segment)",
+    ]
+    title = "SLA updated" if result.changed else "The sales and marketing SLA"
+    return Message(title, [section(f"*{title}*\n" + "\n".join(lines))])

@@ -12,6 +12,7 @@ from bot.render.actions import reminder_text
 from bot.render.cleanup import room_messages
 from bot.render.digest import render_digest
 from bot.render.forecast import checklist_messages
+from bot.render.sla import lead_notice_message
 from bot.webapi import digest_post
 from bot.webapi.post_once import post_once, posted_keys
 from bot.webapi.protocol import WebApi
@@ -20,6 +21,7 @@ from commands.checklist import Checklist
 from commands.cleanup import CleanRoom
 from commands.digest import Digest
 from commands.nudges import Content, Nudge
+from commands.sla.handoff import LeadNotice
 from schedules.outlet import Outlet, OutletFor, Payload, Undelivered
 
 
@@ -75,6 +77,20 @@ class WebApiOutlet:
                 channel=reminder.action.owner_user_id,
                 text=reminder_text(reminder),
                 look_first=reminder.again,
+            )
+        except SlackApiError as error:
+            raise Undelivered(str(error.response.get("error"))) from error
+
+    def send_lead_notice(self, notice: LeadNotice) -> None:
+        shown = lead_notice_message(notice)
+        try:
+            post_once(
+                self.client,
+                notice.key,
+                channel=notice.channel,
+                text=shown.text,
+                blocks=shown.blocks,
+                look_first=notice.again,
             )
         except SlackApiError as error:
             raise Undelivered(str(error.response.get("error"))) from error

@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import OperationalError
 
 from bot.render import Message, render
+from bot.render.sla import rejection_message
 from bot.slack import actors
 from bot.slack.listeners.deliver import Replier
 from bot.webapi.notices import announce
@@ -20,6 +21,7 @@ from commands.actions.results import ActionAssigned
 from commands.context import Env, Submitted
 from commands.registry import FORMS
 from commands.results import FormErrors, Problem, Refused
+from commands.sla.handoff import LeadDecided
 
 log = logging.getLogger("council")
 # Slack shows at most this much of an error under a field.
@@ -65,6 +67,8 @@ def register(app: App, env: Env) -> None:
         if isinstance(result, ActionAssigned):
             announce(client, result)
             return
+        if isinstance(result, LeadDecided) and result.marketing_channel:
+            tell_marketing(client, result)
         shown = render(result)
         assert isinstance(shown, Message)
         confirm(client, metadata.get("response_url"), actor.user_id, shown, key)
@@ -128,3 +132,20 @@ def confirm(
         )
     else:
         post_once(client, key, channel=user_id, text=shown.text, blocks=shown.blocks)
+
+
+def tell_marketing(client: WebClient, result: LeadDecided) -> None:
+    """A rejected lead goes back to marketing's channel with its reason, once."""
+    assert result.marketing_channel
+    shown = rejection_message(result)
+    try:
+        post_once(
+            client,
+            f"lead-rejected:{result.lead.id}",
+            channel=result.marketing_channel,
+            text=shown.text,
+            blocks=shown.blocks,
+        )
+    except Exception:
+        # The rejection is saved either way; /sla shows it and its reason.
+        log.exception("could not tell marketing of lead %s's rejection", result.lead.id)
