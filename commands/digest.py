@@ -16,8 +16,11 @@ from commands.checklist import ChecklistSummary, summary
 from commands.councils.meeting import thresholds_of
 from commands.fiscal import Period, quarter_containing
 from commands.formatting import short_money
-from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row
+from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row, Thresholds
 from commands.periods import as_of_day
+from commands.sla.figures import SlaReport, sla_report
+from commands.sla.settings import sla_of
+from store import leads as store_leads
 from store import workspaces
 from store.metrics import Movement, changes_by_dimensions
 from store.models import Council
@@ -55,6 +58,8 @@ class Digest:
     actions: list[ActionView]
     loop_line: str
     checklist: ChecklistSummary
+    # The hand-off SLA's figures (SPEC section 9), when the workspace has MQLs.
+    marketing: SlaReport | None = None
 
 
 def build_digest(session: Session, council: Council, at: datetime) -> Digest:
@@ -108,7 +113,24 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         actions,
         loop_line,
         summary(session, workspace, None, council.dimensions, as_of_day(at, zone)),
+        _marketing(session, workspace.id, zone, workspace.currency_symbol, period, at, thresholds),
     )
+
+
+def _marketing(
+    session: Session,
+    workspace_id: str,
+    zone: ZoneInfo,
+    currency: str,
+    period: Period,
+    at: datetime,
+    thresholds: Thresholds,
+) -> SlaReport | None:
+    """The digest's Marketing and sales section; none for a workspace without MQLs."""
+    if not store_leads.has_mqls(session, workspace_id):
+        return None
+    sla = sla_of(session, workspace_id)
+    return sla_report(session, workspace_id, zone, currency, period, at, sla, None, thresholds)
 
 
 def cell_rows(digest: Digest, run_id: int, week: str) -> list[dict[str, object]]:

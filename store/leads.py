@@ -165,3 +165,9 @@ def won_at(session: Session, workspace_id: str, deal_ids: Sequence[int], at: dat
 def count_leads(session: Session, workspace_id: str) -> int:
     query = select(func.count()).select_from(Lead).where(Lead.workspace_id == workspace_id)
     return session.scalar(query) or 0
+
+
+def has_mqls(session: Session, workspace_id: str) -> bool:
+    """Whether any lead of the workspace ever became an MQL (one probe of the MQL index)."""
+    query = select(Lead.id).where(Lead.workspace_id == workspace_id, Lead.mql_at.is_not(None))
+    return session.scalar(query.limit(1)) is not None

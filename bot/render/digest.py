@@ -10,6 +10,7 @@ from typing import Any
 from bot.render.apm import HEADERS, apm_table, call_notes, cell_text, dot, total_notes
 from bot.render.blocks import Block, button, chunks, context, esc, fenced, inert, section
 from bot.render.forecast import summary_lines
+from bot.render.sla import marketing_blocks
 from commands.actions.results import CELL_ASSIGN
 from commands.digest import CellRef, Digest
 from commands.formatting import short_money
@@ -97,6 +98,8 @@ def main_blocks(digest: Digest) -> list[Block]:
     answers = digest.checklist
     if answers.committed or answers.gaps:
         blocks.extend(section(piece) for piece in chunks(summary_lines(answers)))
+    if digest.marketing is not None:
+        blocks.extend(marketing_blocks(digest.marketing))
     if digest.needs_owner:
         labels = ", ".join(c.label for c in digest.needs_owner)
         blocks.append(

@@ -10,7 +10,18 @@ from typing import Any
 from tabulate import tabulate
 
 from bot.render.apm import dot
-from bot.render.blocks import Message, Modal, button, context, esc, fenced, inert, render, section
+from bot.render.blocks import (
+    Block,
+    Message,
+    Modal,
+    button,
+    context,
+    esc,
+    fenced,
+    inert,
+    render,
+    section,
+)
 from commands.formatting import short_money
 from commands.sla.command import SlaShown
 from commands.sla.figures import Conversion, SlaFigures, SlaReport
@@ -120,6 +131,21 @@ def conversion_table(title: str, groups: dict[str, Conversion]) -> str:
         for value, c in groups.items()
     ]
     return tabulate(rows, headers=[title, "MQLs", "accepted", "converted", "won"])
+
+
+CAMPAIGNS_SHOWN = 10
+
+
+def marketing_blocks(report: SlaReport) -> list[Block]:
+    """The weekly digest's Marketing and sales section."""
+    blocks = [section("*Marketing and sales*\n" + "\n".join(summary_lines(report)))]
+    if report.by_source:
+        blocks.append(section(fenced(conversion_table("source", report.by_source))))
+    if report.by_campaign:
+        biggest = sorted(report.by_campaign.items(), key=lambda kv: (-kv[1].mqls, kv[0]))
+        shown = dict(biggest[:CAMPAIGNS_SHOWN])
+        blocks.append(section(fenced(conversion_table("campaign", shown))))
+    return blocks
 
 
 def figures_table(report: SlaReport) -> str:
