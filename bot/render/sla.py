@@ -322,7 +322,10 @@ def _(result: SlaShown) -> Message:
     sla = result.sla
     days = sla.days
     weekdays = ", ".join(DAY_NAMES[d] for d in sorted(days.workdays))
-    channel = "<#{}>".format
+
+    def channel(name: str) -> str:
+        return name if name.startswith("#") else f"<#{name}>"
+
     lines = [
         f"*Follow-up time:* {sla.follow_up_hours} business hours "
         f"({days.starts:%H:%M}-{days.ends:%H:%M}, {weekdays}, in each owner's time zone)",

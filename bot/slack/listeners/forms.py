@@ -12,10 +12,9 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import OperationalError
 
 from bot.render import Message, render
-from bot.render.sla import rejection_message
 from bot.slack import actors
 from bot.slack.listeners.deliver import Replier
-from bot.webapi.notices import announce
+from bot.webapi.notices import announce, tell_marketing
 from bot.webapi.post_once import post_once
 from commands.actions.results import ActionAssigned
 from commands.context import Env, Submitted
@@ -132,20 +131,3 @@ def confirm(
         )
     else:
         post_once(client, key, channel=user_id, text=shown.text, blocks=shown.blocks)
-
-
-def tell_marketing(client: WebClient, result: LeadDecided) -> None:
-    """A rejected lead goes back to marketing's channel with its reason, once."""
-    assert result.marketing_channel
-    shown = rejection_message(result)
-    try:
-        post_once(
-            client,
-            f"lead-rejected:{result.lead.id}",
-            channel=result.marketing_channel,
-            text=shown.text,
-            blocks=shown.blocks,
-        )
-    except Exception:
-        # The rejection is saved either way; /sla shows it and its reason.
-        log.exception("could not tell marketing of lead %s's rejection", result.lead.id)
