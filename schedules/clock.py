@@ -18,6 +18,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from commands.context import Env
 from commands.councils.meeting import DAYS
+from schedules.dailies import post_dailies
 from schedules.digests import deliver_due, deliver_safely
 from schedules.handoffs import send_lead_notices
 from schedules.nudges import send_nudges
@@ -83,9 +84,13 @@ def follow_up(env: Env, outlet_for: OutletFor) -> None:
 
 
 def hand_off(env: Env, outlet_for: OutletFor) -> None:
-    """The lead hand-off's notices: a follow-up clock counts in hours, so every minute."""
+    """The lead hand-off's notices (a follow-up clock counts in hours, so every minute),
+    and councils' daily posts."""
     for notice in send_lead_notices(env, outlet_for):
         log.info("lead %s: %s sent", notice.lead.id, notice.kind)
+    for delivery in post_dailies(env, outlet_for):
+        if delivery.status != "skipped":
+            log.info("daily post of %s: %s %s", delivery.council, delivery.status, delivery.detail)
 
 
 def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from commands.actions.results import Reminder
+from commands.councils.daily import DailyPipegen
 from commands.digest import Digest
 from commands.nudges import Nudge
 from commands.sla.handoff import LeadNotice
@@ -63,6 +64,10 @@ class Outlet(Protocol):
 
     def send_reminder(self, reminder: Reminder) -> None:
         """DM an action's owner its reminder, once. Raises `Undelivered`."""
+        ...
+
+    def daily_payload(self, daily: DailyPipegen) -> Payload:
+        """A council's daily post as the messages to post (posted like a digest's)."""
         ...
 
     def send_lead_notice(self, notice: LeadNotice) -> None:

@@ -530,3 +530,16 @@ class SlaSettings(Base):
     marketing_channel: Mapped[str | None] = mapped_column(String(32))
     handoff_channel: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CouncilDaily(Base):
+    """A council's optional daily post (`/council edit NAME daily=pipegen`), posted once a
+    day at `at_time` in the council's time zone; each day's post is a `DigestRun` whose
+    week is the local date and whose kind is `daily-<kind>`."""
+
+    __tablename__ = "council_dailies"
+
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # pipegen
+    at_time: Mapped[str] = mapped_column(String(5), default="08:00")  # HH:MM, local

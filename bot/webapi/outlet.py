@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError
 from bot.render import Message, render
 from bot.render.actions import reminder_text
 from bot.render.cleanup import room_messages
+from bot.render.daily import daily_payload
 from bot.render.digest import render_digest
 from bot.render.forecast import checklist_messages
 from bot.render.sla import lead_notice_message
@@ -19,6 +20,7 @@ from bot.webapi.protocol import WebApi
 from commands.actions.results import Reminder
 from commands.checklist import Checklist
 from commands.cleanup import CleanRoom
+from commands.councils.daily import DailyPipegen
 from commands.digest import Digest
 from commands.nudges import Content, Nudge
 from commands.sla.handoff import LeadNotice
@@ -80,6 +82,9 @@ class WebApiOutlet:
             )
         except SlackApiError as error:
             raise Undelivered(str(error.response.get("error"))) from error
+
+    def daily_payload(self, daily: DailyPipegen) -> Payload:
+        return daily_payload(daily)
 
     def send_lead_notice(self, notice: LeadNotice) -> None:
         shown = lead_notice_message(notice)

@@ -13,6 +13,7 @@ from commands import checklist
 from commands.actions.views import kinds_of
 from commands.context import Actor, Env
 from commands.councils import meeting as councils
+from commands.councils.daily import set_daily
 from commands.deals.fields import find_person
 from commands.parsing import ParseError
 from commands.periods import parse_period
@@ -53,7 +54,9 @@ def council_help() -> str:
     thresholds too: `coverage_green=3 coverage_yellow=2 forecast_green=1 forecast_yellow=0.9
     pacing_gap=0.1 open_yoy_yellow=-0.1`; `coverage=evidence` colours coverage against what
     each cell's own win rate over the last four quarters needs, instead of the flat 3x.
-    `/council list`; `/council edit NAME key=value ...`; `/council pause NAME`;
+    `/council list`; `/council edit NAME key=value ...` (`daily=pipegen` adds a daily post
+    of yesterday's pipeline generation, `daily_at=08:00` its time, `daily=off` stops it);
+    `/council pause NAME`;
     `/council resume NAME`; `/council delete NAME` (its history is kept).
     `/council settings` shows the workspace's settings and stages;
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
@@ -197,6 +200,13 @@ def _councils(
         raise CommandError(Problem("Which council?", example=f"/council {verb} pipeline"))
     council = councils.find(session, me.workspace_id, words[0])
     if verb == "edit":
+        daily: dict[str, str] = {k: fields.pop(k) for k in ("daily", "daily_at") if k in fields}
+        if daily:
+            said = set_daily(session, council, daily, now)
+            if not fields:
+                return said
+            edited = councils.edit(session, council, fields, now)
+            return Notice(f"{edited.text} {said.text}")
         return councils.edit(session, council, fields, now)
     if verb == "delete":
         return councils.delete(council, now)

@@ -1,4 +1,5 @@
-"""leads, their status changes, and each workspace's sales and marketing SLA
+"""leads, their status changes, each workspace's sales and marketing SLA, and councils'
+daily posts
 
 Revision ID: 0014
 Revises: 0010
@@ -102,9 +103,26 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("workspace_id", name=op.f("pk_sla_settings")),
     )
+    op.create_table(
+        "council_dailies",
+        sa.Column("council_id", sa.Integer(), nullable=False),
+        sa.Column("workspace_id", sa.String(length=32), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("at_time", sa.String(length=5), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["council_id"], ["councils.id"], name=op.f("fk_council_dailies_council_id_councils")
+        ),
+        sa.ForeignKeyConstraint(
+            ["workspace_id"],
+            ["workspaces.id"],
+            name=op.f("fk_council_dailies_workspace_id_workspaces"),
+        ),
+        sa.PrimaryKeyConstraint("council_id", name=op.f("pk_council_dailies")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("council_dailies")
     op.drop_table("sla_settings")
     op.drop_index("ix_lead_changes_lead", table_name="lead_changes")
     op.drop_table("lead_changes")
