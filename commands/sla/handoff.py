@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from commands.business_hours import add_business_hours, business_hours
 from commands.context import Actor, Env, Pressed, Submitted
+from commands.permissions import acts_for
 from commands.results import CommandError, Duplicate, FormErrors, Notice, Problem, Refused, Stop
 from commands.sla.settings import Sla, sla_of
 from commands.unit import Unit, run_job, run_unit
@@ -295,8 +296,9 @@ def _decidable(unit: Unit, text: str) -> tuple[Lead, Sla, ZoneInfo] | Notice:
     if lead is None:
         raise CommandError(Problem("That lead is no longer here; ask marketing to hand it off."))
     owner = _owner(unit.session, lead)
+    # As for deals: the owner, anyone above them who manages, an admin.
     may = person.role == "admin" or (
-        owner is not None and (owner.id == person.id or owner.manager_id == person.id)
+        lead.owner_id is not None and acts_for(unit.session, person, lead.owner_id)
     )
     if not may:
         name = owner.display_name if owner else "its owner"

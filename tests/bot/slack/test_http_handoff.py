@@ -21,7 +21,15 @@ from store.models import Lead, LeadChange, Person
 from tests.support.clock import FakeClock
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
-from tests.support.slack_requests import FORM, JO, MAYA, block_actions, post, view_submission
+from tests.support.slack_requests import (
+    FORM,
+    JO,
+    MAYA,
+    User,
+    block_actions,
+    post,
+    view_submission,
+)
 
 MARKETING = "C0MKTG001"
 # Monday 2026-11-23 15:00 UTC (the fake clock's start); everyone works in UTC.
@@ -60,10 +68,12 @@ def handed_off(env: Env, maya: Actor, jo: Actor, slack: FakeSlack, client_for, t
     return {c.params["text"].split(": ")[1].split(".")[0]: c.blocks() for c in dms}
 
 
-def press(app: RunningApp, slack: FakeSlack, blocks: list, label: str, trigger: str) -> None:
+def press(
+    app: RunningApp, slack: FakeSlack, blocks: list, label: str, trigger: str, user: User = JO
+) -> None:
     buttons = next(b for b in blocks if b["type"] == "actions")["elements"]
     button = next(b for b in buttons if b["text"]["text"] == label)
-    body = block_actions(button, slack.response_url(trigger), JO)
+    body = block_actions(button, slack.response_url(trigger), user)
     payload = json.loads(parse_qs(body)["payload"][0])
     payload["trigger_id"] = trigger
     payload["container"] = {**payload["container"], "channel_id": JO.id, "is_ephemeral": False}
@@ -177,3 +187,13 @@ def test_a_reminder_before_the_time_runs_out_then_the_manager_hears_of_the_breac
     assert len(told) == 2 and all(m["text"].startswith("SLA breached: <@U0JO00001>") for m in told)
     # Ed's MQL is from January: history, never handed off or breached now.
     assert not any("Ed Old" in m["text"] for m in slack.messages_in(JO.id) + told)
+
+
+def test_another_rep_may_not_accept_someone_elses_lead(
+    env: Env, http_app: RunningApp, slack: FakeSlack, handed_off
+):
+    sam = User("U0SAM0001", "sam")
+    press(http_app, slack, handed_off["Ada Accept"], "Accept", "5.1.accept", sam)
+    (reply,) = slack.wait_for("response_url")
+    assert "This lead is jo's to accept or reject" in reply.params["text"]
+    assert changes(env, "00QA", "accepted") == 0
