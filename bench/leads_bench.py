@@ -114,9 +114,10 @@ def section(db: Database) -> int:
     return report.total.mqls
 
 
-def measure(name: str, db: Database, count: int, runs: int) -> str:
+def measure(name: str, db: Database, count: int, runs: int, *, filled_already: bool = False) -> str:
     started = time.perf_counter()
-    fill(db, count)
+    if not filled_already:
+        fill(db, count)
     filled = time.perf_counter() - started
     mqls = section(db)
     floor_s = median_time(lambda: floor(db), runs)
@@ -128,17 +129,28 @@ def measure(name: str, db: Database, count: int, runs: int) -> str:
     )
 
 
+def _count(db: Database) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count(Lead.id))) or 0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--leads", type=int, default=1_000_000)
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--url", help="measure a database an earlier run filled, not a new one")
     args = parser.parse_args()
     print(
         "| store | leads | quarter's MQLs | fill (s) | floor (s) | section (s) | × floor "
         "| peak RSS (MB) |"
     )
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    if args.url:
+        db = Database(args.url)
+        count = _count(db)
+        print(measure(db.engine.dialect.name, db, count, args.runs, filled_already=True))
+        return
     for store in args.stores.split(","):
         if store == "sqlite":
             folder = Path(tempfile.mkdtemp(prefix="leads-bench-"))
