@@ -239,7 +239,7 @@ def _due(
         )
         to = (manager.slack_user_id if manager else None) or sla.marketing_channel
         if to is None:
-            lead.breach_told_at = now
+            lead.breach_told_at = lead.reminded_at = now
             return None
         return LeadNotice(lead.workspace_id, "breach", view, to)
     left = business_hours(now, view.due_at, own, sla.days)
@@ -256,6 +256,9 @@ def _mark(lead: Lead, kind: str, now: datetime) -> None:
         "breach": "breach_told_at",
     }[kind]
     setattr(lead, column, now)
+    if kind == "breach" and lead.reminded_at is None:
+        # Past its time a reminder is moot; marking it keeps the lead out of every round.
+        lead.reminded_at = now
 
 
 def notice_not_sent(env: Env, notice: LeadNotice) -> None:
