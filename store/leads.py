@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
@@ -141,7 +141,10 @@ def mqls_between(
         .outerjoin(Person, Person.id == Lead.owner_id)
         .where(Lead.workspace_id == workspace_id, Lead.mql_at >= start, Lead.mql_at < before)
     )
-    return [Handoff(**row._mapping) for row in session.execute(query)]
+    # Plain rows through the connection: tens of thousands of MQLs a quarter, and building
+    # each through the ORM's row machinery cost more than the figures themselves.
+    rows = session.connection().execute(query)
+    return [Handoff(*cast(tuple[Any, ...], row)) for row in rows]
 
 
 def won_at(session: Session, workspace_id: str, deal_ids: Sequence[int], at: datetime) -> set[int]:
