@@ -13,7 +13,7 @@ from commands.context import Actor, Env
 from commands.import_columns import parse_mapping
 from commands.imports import ImportReport, count_rows, import_deals, import_history
 from commands.parsing import ParseError
-from commands.sla.imports import import_leads
+from commands.sla.imports import import_lead_history, import_leads
 from commands.targets import import_targets
 
 LISTED = 50
@@ -128,6 +128,15 @@ def import_leads_command(args: argparse.Namespace, env: Env, actor: Actor) -> in
     return _run(args, env, actor, import_leads, column_map=column_map)
 
 
+def import_lead_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    try:
+        status_map = parse_mapping(args.status_map or [], "--status-map")
+    except ParseError as error:
+        print(f"council: {error}", file=sys.stderr)
+        return 2
+    return _run(args, env, actor, import_lead_history, status_map=status_map)
+
+
 def add_parsers(
     sub: argparse._SubParsersAction,
     common: argparse.ArgumentParser,
@@ -188,3 +197,19 @@ def add_parsers(
         "--dry-run", action="store_true", help="check and count everything, save nothing"
     )
     leads.set_defaults(run=run(import_leads_command), stage_map=None)
+    lead_history = kinds.add_parser(
+        "lead-history",
+        parents=[common],
+        help="status moments of imported leads from a LeadHistory export",
+    )
+    lead_history.add_argument("file")
+    lead_history.add_argument(
+        "--status-map",
+        action="append",
+        metavar="'THEIRS=STEP'",
+        help="read their Status THEIRS as the step MQL, accepted or rejected",
+    )
+    lead_history.add_argument(
+        "--dry-run", action="store_true", help="check and count everything, save nothing"
+    )
+    lead_history.set_defaults(run=run(import_lead_history_command), stage_map=None)

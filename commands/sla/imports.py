@@ -12,6 +12,7 @@ import csv
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -336,3 +337,110 @@ class _Owners:
             now=self.now,
             email=email or None,
         )
+
+
+# What orgs call each step in a Lead's Status picklist (lower case, `--status-map` adds).
+STATUS_WORDS = {
+    "mql": "MQL",
+    "marketing qualified": "MQL",
+    "marketing qualified lead": "MQL",
+    "accepted": "accepted",
+    "sales accepted": "accepted",
+    "sal": "accepted",
+    "working": "accepted",
+    "working - contacted": "accepted",
+    "rejected": "rejected",
+    "unqualified": "rejected",
+    "disqualified": "rejected",
+    "closed - not converted": "rejected",
+    "converted": "converted",
+    "closed - converted": "converted",
+}
+MOMENT_OF = {"MQL": "mql_at", "accepted": "accepted_at", "rejected": "rejected_at"}
+
+
+def import_lead_history(
+    env: Env,
+    actor: Actor,
+    path: Path,
+    *,
+    status_map: dict[str, str] | None = None,
+    dry_run: bool = False,
+    **_ignored: object,
+) -> ImportReport:
+    """The status moments of already imported leads from a LeadHistory export (`LeadId`,
+    `CreatedDate`, `Field`, `OldValue`, `NewValue`): the first change to an MQL status
+    sets the MQL moment, the first acceptance or rejection after it its moment, unless the
+    Lead export gave one. Rows of other fields are skipped; a status no step matches is
+    listed (`--status-map 'Their status=MQL'`)."""
+    words = dict(STATUS_WORDS)
+    for theirs, ours in (status_map or {}).items():
+        if ours not in (*MOMENT_OF, "converted", "Open"):
+            raise ParseError(f"--status-map {theirs}={ours}: `{ours}` is MQL, accepted or rejected")
+        words[theirs.strip().lower()] = ours
+    report = ImportReport(dry_run=dry_run)
+    rows: list[tuple[int, Record]] = []
+    for line, _h, row in _rows(path):
+        report.rows += 1
+        rows.append((line, row))
+    for first in range(0, len(rows), BATCH):
+        part = partial(_history, actor, rows[first : first + BATCH], words, dry_run=dry_run)
+        report.absorb(run_job(env, part))
+    return report
+
+
+def _history(
+    actor: Actor,
+    batch: list[tuple[int, Record]],
+    words: dict[str, str],
+    session: Session,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+) -> ImportReport:
+    report = ImportReport(dry_run=dry_run)
+    workspace = ensure_workspace(session, actor, now)
+    zone = ZoneInfo(workspace.timezone)
+    steps: list[tuple[int, str, datetime, str]] = []
+    for line, row in batch:
+        if isinstance(row, Unreadable):
+            report.bad.append((line, row.reason))
+            continue
+        columns = {squash(k): (v or "").strip() for k, v in row.items() if k is not None}
+        if squash(columns.get("field", "")) not in ("status", "leadstatus"):
+            report.unchanged += 1
+            continue
+        lead_id, value = columns.get("leadid", ""), columns.get("newvalue", "")
+        try:
+            moment = _moment(columns.get("createddate", ""), "CreatedDate", zone)
+        except RowError as error:
+            report.bad.append((line, str(error)))
+            continue
+        if not lead_id or moment is None:
+            report.bad.append((line, "no LeadId" if not lead_id else "no CreatedDate"))
+            continue
+        status = words.get(value.lower())
+        if status is None:
+            report.bad.append((line, f"status `{value}` is no step (--status-map '{value}=MQL')"))
+            continue
+        steps.append((line, lead_id, moment, status))
+    leads = store_leads.leads_by_external_ids(session, workspace.id, [s[1] for s in steps])
+    for line, lead_id, moment, status in sorted(steps, key=lambda s: s[2]):
+        lead = leads.get(lead_id)
+        if lead is None:
+            report.bad.append((line, f"no lead `{lead_id}` (import the Lead export first)"))
+            continue
+        column = MOMENT_OF.get(status)
+        if column is None or getattr(lead, column) is not None:
+            report.unchanged += 1
+            continue
+        if status != "MQL" and (lead.mql_at is None or moment < lead.mql_at):
+            report.flag(line, "accepted or rejected before any MQL moment: not a follow-up")
+            report.unchanged += 1
+            continue
+        report.changed += 1
+        if not dry_run:
+            setattr(lead, column, moment)
+            store_leads.record_change(session, lead, status, at=moment, via="history")
+            lead.updated_at = now
+    return report
