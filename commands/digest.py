@@ -18,10 +18,13 @@ from commands.checklist import ChecklistSummary, summary
 from commands.councils.meeting import thresholds_of
 from commands.fiscal import Period, quarter_containing
 from commands.formatting import short_money
-from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row
+from commands.metrics import COLUMNS, NONE_LABEL, Cell, Row, Thresholds
 from commands.pacing import Pacing, build_pacing
 from commands.periods import as_of_day
+from commands.sla.figures import SlaReport, sla_report
+from commands.sla.settings import sla_of
 from store import actions as store_actions
+from store import leads as store_leads
 from store import workspaces
 from store.metrics import Movement, changes_by_dimensions
 from store.models import Action, Council
@@ -75,6 +78,8 @@ class Digest:
     pacing: Pacing | None = None  # the pacing chart's series
     # Rows that need an owner beyond the council's owners_max, smallest gaps: named, not asked.
     left_out: list[CellRef] = field(default_factory=list)
+    # The hand-off SLA's figures (SPEC section 9), when the workspace has MQLs.
+    marketing: SlaReport | None = None
 
 
 def build_digest(session: Session, council: Council, at: datetime) -> Digest:
@@ -151,6 +156,7 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         newest_line(session, workspace, at, TOTAL, "", "total"),
         pacing,
         left_out,
+        _marketing(session, workspace.id, zone, workspace.currency_symbol, period, at, thresholds),
     )
 
 
@@ -203,6 +209,22 @@ def settled_cells(session: Session, council: Council) -> set[tuple[str, str, str
         ):
             settled.add(key)
     return settled
+
+
+def _marketing(
+    session: Session,
+    workspace_id: str,
+    zone: ZoneInfo,
+    currency: str,
+    period: Period,
+    at: datetime,
+    thresholds: Thresholds,
+) -> SlaReport | None:
+    """The digest's Marketing and sales section; none for a workspace without MQLs."""
+    if not store_leads.has_mqls(session, workspace_id):
+        return None
+    sla = sla_of(session, workspace_id)
+    return sla_report(session, workspace_id, zone, currency, period, at, sla, None, thresholds)
 
 
 def cell_rows(digest: Digest, run_id: int, week: str) -> list[dict[str, object]]:

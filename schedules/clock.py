@@ -19,7 +19,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from commands.context import Env
 from commands.councils.meeting import DAYS
 from schedules.alerts import run_alerts
+from schedules.dailies import post_dailies
 from schedules.digests import deliver_due, deliver_safely
+from schedules.handoffs import send_lead_notices
 from schedules.nudges import send_nudges
 from schedules.outlet import OutletFor
 from schedules.reminders import send_reminders
@@ -91,6 +93,16 @@ def alert_round(env: Env, outlet_for: OutletFor) -> None:
         log.info("posted or edited %s deal alerts", sent)
 
 
+def hand_off(env: Env, outlet_for: OutletFor) -> None:
+    """The lead hand-off's notices (a follow-up clock counts in hours, so every minute),
+    and councils' daily posts."""
+    for notice in send_lead_notices(env, outlet_for):
+        log.info("lead %s: %s sent", notice.lead.id, notice.kind)
+    for delivery in post_dailies(env, outlet_for):
+        if delivery.status != "skipped":
+            log.info("daily post of %s: %s %s", delivery.council, delivery.status, delivery.detail)
+
+
 def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
@@ -110,6 +122,15 @@ def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=ALERT_MINUTES * 60,
+    )
+    scheduler.add_job(
+        hand_off,
+        IntervalTrigger(minutes=1),
+        args=[env, outlet_for],
+        id="hand-off",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=60,
     )
     scheduler.add_job(
         sync,

@@ -12,8 +12,10 @@ from typing import Any, Protocol
 
 from commands.actions.results import Reminder
 from commands.alert_watch import AlertMessage
+from commands.councils.daily import DailyPipegen
 from commands.digest import Digest
 from commands.nudges import Nudge
+from commands.sla.handoff import LeadNotice
 
 Payload = dict[str, Any]
 
@@ -68,6 +70,15 @@ class Outlet(Protocol):
     def send_alert(self, message: AlertMessage) -> str:
         """Post a deal alert once (or edit it in place when it has a `ts`); its `ts`.
         Raises `Undelivered`."""
+        ...
+
+    def daily_payload(self, daily: DailyPipegen) -> Payload:
+        """A council's daily post as the messages to post (posted like a digest's)."""
+        ...
+
+    def send_lead_notice(self, notice: LeadNotice) -> None:
+        """Post a lead's hand-off, return, reminder or breach notice, once. Raises
+        `Undelivered`."""
         ...
 
 

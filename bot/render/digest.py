@@ -21,6 +21,7 @@ from bot.render.apm import (
 from bot.render.blocks import Block, button, chunks, context, esc, inert, section
 from bot.render.forecast import summary_lines
 from bot.render.pictures import apm_image, pacing_image
+from bot.render.sla import marketing_blocks
 from commands.actions.results import CELL_ASSIGN
 from commands.digest import CellRef, Digest, DimensionDigest, cell_value_text
 from commands.formatting import short_money
@@ -113,6 +114,8 @@ def main_blocks(digest: Digest) -> list[Block]:
     blocks.extend(owners_blocks(digest))
     for part in digest.dimensions:
         blocks.extend(dimension_blocks(digest, part))
+    if digest.marketing is not None:
+        blocks.extend(marketing_blocks(digest.marketing))
     return blocks
 
 

@@ -164,6 +164,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return _print_result(result, coverage_json, args)
 
 
+def cmd_sla(args: argparse.Namespace) -> int:
+    """Print the hand-off SLA's figures (SPEC section 9)."""
+    from bot.render.sla import sla_json
+    from commands.sla.review import build_sla
+
+    env = _env()
+    result = build_sla(env, _actor(env, args), args.period, args.as_of, args.by)
+    return _print_result(result, sla_json, args)
+
+
 def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler: each council's digest at its local day and time."""
     from bot.slack.app import web_client
@@ -303,6 +313,13 @@ def parser() -> argparse.ArgumentParser:
         metric.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
         metric.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
         metric.set_defaults(run=run)
+
+    sla = sub.add_parser("sla", parents=[common], help=cmd_sla.__doc__)
+    sla.add_argument("--by", choices=("source", "segment"), help="a row per value")
+    sla.add_argument("--period", help="2026-Q4, FY2027-Q1, this, next or last")
+    sla.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
+    sla.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
+    sla.set_defaults(run=cmd_sla)
 
     def with_env(handler: Callable[[argparse.Namespace, Env, Actor], int]):
         def command(args: argparse.Namespace) -> int:

@@ -10,9 +10,11 @@ from slack_sdk.errors import SlackApiError
 
 from bot.render.actions import DOTS, owner_mention
 from bot.render.blocks import Message, context, esc, inert, render, section
+from bot.render.sla import rejection_message
 from bot.webapi.post_once import DOUBT, post_once
 from bot.webapi.protocol import WebApi
 from commands.actions.results import ActionAssigned, ActionView
+from commands.sla.handoff import LeadDecided
 
 log = logging.getLogger("council.actions")
 
@@ -95,3 +97,18 @@ def _try(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except DOUBT as error:
         log.warning("%s got no answer: %r", name, error)
     return None
+
+
+def tell_marketing(client: WebApi, result: LeadDecided) -> None:
+    """A rejected lead goes back to marketing's channel with its reason, once."""
+    assert result.marketing_channel
+    shown = rejection_message(result)
+    # The rejection is saved either way; /sla shows it and its reason.
+    _try(
+        post_once,
+        client,
+        f"lead-rejected:{result.lead.id}",
+        channel=result.marketing_channel,
+        text=shown.text,
+        blocks=shown.blocks,
+    )

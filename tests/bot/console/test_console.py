@@ -197,3 +197,23 @@ def test_the_console_snooze_form_asks_again_until_it_can_save(env: Env, clock) -
     assert "⚠️ reason: Say why" in transcript
     assert "⚠️ until: A snooze ends after today" in transcript
     assert "Snoozed Globex pilot 41 until 2027-01-10: waiting for budget." in transcript
+
+
+def test_the_demo_hands_off_an_mql_that_is_rejected_with_a_reason_and_a_breach(env: Env):
+    """`make demo`'s lead hand-off: Jo's fresh MQL, rejected with a reason that reaches
+    #marketing; a breach Jo's manager hears of; a lead sent back for its missing company."""
+    load_demo(env)
+    transcript = run_console(
+        env,
+        ["/as Jo Park", "/handoff", "2", "No budget", "Student project", "/handoff", "/sla"],
+    )
+    assert "New MQL for <@U0DEMO004>: Riley Shaw. Accept or reject it." in transcript
+    assert "[2] Reject" in transcript
+    assert "Lead rejected by Jo Park: Riley Shaw: No budget (Student project)" in transcript
+    assert "[DM to U0DEMO002]\nSLA breached: <@U0DEMO004> has not followed up Casey Lin" in (
+        transcript
+    )
+    assert "Returned to marketing, not handed off: Morgan Fox has no company" in transcript
+    assert "3 lead hand-off notices sent." in transcript
+    assert "0 lead hand-off notices sent." in transcript  # the second round: nothing twice
+    assert "Hand-off SLA · " in transcript and "MQLs delivered:" in transcript
