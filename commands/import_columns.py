@@ -16,12 +16,13 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "external_id": ("Id", "OpportunityId", "Opportunity ID", "External_id__c"),
     "name": ("Name", "Opportunity Name"),
     "account": ("Account.Name", "AccountName", "Account Name", "Account"),
-    "owner": ("Owner.Name", "OwnerName", "Opportunity Owner", "Owner"),
+    "owner": ("Owner.Name", "OwnerName", "Opportunity Owner", "Owner", "Sales Agent"),
+    "owner_id": ("OwnerId", "Owner.Id"),
     "owner_email": ("Owner.Email", "OwnerEmail", "Owner Email"),
-    "stage": ("StageName", "Stage"),
-    "amount": ("Amount",),
+    "stage": ("StageName", "Stage", "Deal Stage"),
+    "amount": ("Amount", "Close Value"),
     "close": ("CloseDate", "Close Date"),
-    "created": ("CreatedDate", "Created Date"),
+    "created": ("CreatedDate", "Created Date", "Engage Date"),
     "modified": ("LastModifiedDate", "SystemModstamp", "Last Modified Date"),
     "category": ("ForecastCategoryName", "Forecast Category", "ForecastCategory"),
     "next": ("NextStep", "Next Step"),
@@ -31,6 +32,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "source": ("Source", "Pipeline Source"),
     "lead_source": ("LeadSource", "Lead Source"),
     "type": ("Type", "Opportunity Type"),
+    "is_closed": ("IsClosed", "Closed"),
+    "is_won": ("IsWon", "Won"),
+    "probability": ("Probability", "Probability (%)"),
 }
 # Where an export has no column of its own for a dimension, these stand in.
 FALLBACKS = {"source": "lead_source", "segment": "type"}

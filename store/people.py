@@ -58,6 +58,7 @@ def add_person(
     now: datetime,
     manager_id: int | None = None,
     email: str | None = None,
+    salesforce_id: str | None = None,
 ) -> Person:
     person = Person(
         workspace_id=workspace_id,
@@ -66,6 +67,7 @@ def add_person(
         role=role,
         manager_id=manager_id,
         email=email,
+        salesforce_id=salesforce_id,
         created_at=now,
     )
     session.add(person)

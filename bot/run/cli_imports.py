@@ -59,6 +59,11 @@ def print_report(path: Path, report: ImportReport, seconds: float, out: TextIO) 
             print(f"  line {line}: {reason}", file=out)
         if len(report.bad) > LISTED:
             print(f"  … and {len(report.bad) - LISTED:,} more", file=out)
+    if report.new_stages:
+        added = ", ".join(
+            f"{s.name} ({s.status}, {s.category}, {s.probability}%)" for s in report.new_stages
+        )
+        print(f"Stages added from the file: {added}.", file=out)
     if report.unknown_stages:
         pairs = " ".join(f"--stage-map '{s}=OURS'" for s in report.unknown_stages)
         counts = ", ".join(f"{s} ({n:,} rows)" for s, n in report.unknown_stages.most_common())
@@ -81,7 +86,14 @@ def _run(
         bar = Bar(count_rows(path), sys.stderr)
         started = time.monotonic()
         report = load(
-            env, actor, path, stage_map=stage_map, dry_run=args.dry_run, progress=bar, **options
+            env,
+            actor,
+            path,
+            stage_map=stage_map,
+            dry_run=args.dry_run,
+            progress=bar,
+            new_stages=not args.known_stages_only,
+            **options,
         )
         bar.close()
     except ParseError as error:
@@ -133,8 +145,9 @@ def add_parsers(
         "--map",
         action="append",
         metavar="COLUMN=field",
-        help="read COLUMN as field (name, stage, amount, close, created, owner, "
-        "account, product, region, segment, source, category, next, id)",
+        help="read COLUMN as field (name, stage, amount, close, created, owner, owner_id, "
+        "account, product, region, segment, source, category, next, id); kept for later "
+        "imports",
     )
     history = kinds.add_parser(
         "history",
@@ -147,10 +160,16 @@ def add_parsers(
             "--stage-map",
             action="append",
             metavar="'THEIRS=OURS'",
-            help="read their stage THEIRS as our stage OURS",
+            help="read their stage THEIRS as our stage OURS (kept for later imports)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="check and count everything, save nothing"
+        )
+        parser.add_argument(
+            "--known-stages-only",
+            action="store_true",
+            help="refuse rows whose stage the workspace lacks (by default such stages are "
+            "added as the file says: IsClosed, IsWon, Probability, ForecastCategoryName)",
         )
         parser.set_defaults(run=run(handler))
     targets = kinds.add_parser(
