@@ -140,6 +140,7 @@ class _Known:
     new_stages: bool
     stages: _Stages | None = None
     owners: dict[str, int] | None = None
+    regions: dict[int, str] = field(default_factory=dict)  # owner id -> their region
     values: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def forget(self) -> None:
@@ -185,6 +186,8 @@ class _Context:
             for person in people.list_people(self.session, self.workspace.id):
                 if person.salesforce_id:
                     owners.setdefault(f"sf:{person.salesforce_id}", person.id)
+                if person.region:
+                    self.known.regions[person.id] = person.region
             self.known.owners = owners
         return self.known.owners
 
@@ -406,6 +409,9 @@ def _read_row(
     }
     for dimension in DIMENSIONS:
         state[dimension] = ctx.dimension(dimension, columns.get(row, dimension)[:128])
+    if "region" not in columns.columns and owner_id in ctx.known.regions:
+        # An export without regions (Maven's): the owner's, from `council import people`.
+        state["region"] = ctx.dimension("region", ctx.known.regions[owner_id])
     external_id = _external_id(columns, row, occurrence)
     return _Row(line, external_id, state, created_given, created_at, modified_at)
 

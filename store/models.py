@@ -79,6 +79,8 @@ class Person(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The CRM's user id (Salesforce's 005...), so an export's OwnerId finds its owner.
     salesforce_id: Mapped[str | None] = mapped_column(String(32))
+    # Where the person sells: their deals' region when a deal export gives none.
+    region: Mapped[str | None] = mapped_column(String(128))
 
 
 class Stage(Base):

@@ -39,6 +39,20 @@ def people_by_name(session: Session, workspace_id: str, name: str) -> list[Perso
     )
 
 
+def has_admin_or_slack_user(session: Session, workspace_id: str) -> bool:
+    """Whether anyone here is an admin or has a Slack account (people an import added from
+    a CRM have neither until they use the bot)."""
+    found = session.scalar(
+        select(Person.id)
+        .where(
+            Person.workspace_id == workspace_id,
+            (Person.role == "admin") | Person.slack_user_id.is_not(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def count_people(session: Session, workspace_id: str) -> int:
     return (
         session.scalar(

@@ -1,4 +1,5 @@
-"""`council import deals|history|targets`: loading CRM exports from the terminal."""
+"""`council import deals|history|people|targets` (loading CRM exports from the terminal)
+and `council people admin`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from commands.admins import grant_admin
 from commands.context import Actor, Env
 from commands.import_columns import parse_mapping
+from commands.import_people import PeopleReport, SlackDirectory, import_people
 from commands.imports import ImportReport, count_rows, import_deals, import_history
 from commands.parsing import ParseError
+from commands.results import Problem
 from commands.targets import import_targets
 
 LISTED = 50
@@ -116,6 +120,76 @@ def import_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> 
     return _run(args, env, actor, import_history)
 
 
+def _slack_directory(actor: Actor, notes: list[str]) -> SlackDirectory | None:
+    """users.lookupByEmail with the workspace's bot token (OAuth) or SLACK_BOT_TOKEN;
+    None, with a note, when there is neither."""
+    from bot.slack.app import web_client
+    from bot.slack.oauth import NotInstalled, clients_for
+    from bot.slack.settings import Settings
+    from bot.webapi.directory import WebApiDirectory
+
+    settings = Settings.from_env()
+    if not settings.oauth and not settings.bot_token:
+        notes.append("No Slack token (SLACK_BOT_TOKEN): people not matched to Slack users.")
+        return None
+    from bot.run.cli import _env
+
+    try:
+        client = clients_for(_env(), settings, web_client)(actor.workspace_id)
+    except NotInstalled:
+        notes.append(f"The app is not installed in {actor.workspace_id}: no Slack matching.")
+        return None
+    return WebApiDirectory(client)
+
+
+def print_people(path: Path, report: PeopleReport, notes: list[str], out: TextIO) -> None:
+    print(
+        f"Imported {path.name}: {report.rows:,} rows: {report.created:,} people added, "
+        f"{report.updated:,} updated, {len(report.bad):,} refused; {report.in_slack:,} in "
+        f"Slack, {len(report.not_in_slack):,} active without a Slack account"
+        + (f", {report.inactive:,} inactive." if report.inactive else "."),
+        file=out,
+    )
+    if report.not_in_slack:
+        names = ", ".join(report.not_in_slack[:LISTED])
+        more = len(report.not_in_slack) - LISTED
+        print(
+            f"Not in Slack (they own deals all the same): {names}"
+            + (f" … and {more:,} more" if more > 0 else ""),
+            file=out,
+        )
+    for line, reason in report.bad[:LISTED]:
+        print(f"  line {line}: {reason}", file=out)
+    for note in [*report.notes, *notes][:LISTED]:
+        print(f"  {note}", file=out)
+
+
+def import_people_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"council: no file {path}", file=sys.stderr)
+        return 2
+    notes: list[str] = []
+    directory = None if args.no_slack else _slack_directory(actor, notes)
+    try:
+        report = import_people(env, actor, path, slack=directory)
+    except ParseError as error:
+        print(f"council: {error}", file=sys.stderr)
+        return 2
+    notes += getattr(directory, "problems", [])[:LISTED]
+    print_people(path, report, notes, sys.stdout)
+    return 1 if report.bad else 0
+
+
+def people_admin_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    result = grant_admin(env, actor, args.who)
+    if isinstance(result, Problem):
+        print(f"council: {result.message}", file=sys.stderr)
+        return 2
+    print(result.text)
+    return 0
+
+
 def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
     path = Path(args.file)
     if not path.is_file():
@@ -172,6 +246,24 @@ def add_parsers(
             "added as the file says: IsClosed, IsWon, Probability, ForecastCategoryName)",
         )
         parser.set_defaults(run=run(handler))
+    folks = kinds.add_parser(
+        "people",
+        parents=[common],
+        help="people from a Salesforce User export (Id, Name, Email, ManagerId, IsActive, "
+        "UserRole.Name) or name,email,role,manager,region; matched to Slack by email",
+    )
+    folks.add_argument("file")
+    folks.add_argument(
+        "--no-slack", action="store_true", help="do not look people up in Slack by email"
+    )
+    folks.set_defaults(run=run(import_people_command))
+    staff = sub.add_parser("people", help="the workspace's people")
+    staff_kinds = staff.add_subparsers(dest="people_kind", required=True)
+    admin = staff_kinds.add_parser(
+        "admin", parents=[common], help="make someone an admin: EMAIL or Slack user id"
+    )
+    admin.add_argument("who", metavar="EMAIL|SLACK_ID")
+    admin.set_defaults(run=run(people_admin_command))
     targets = kinds.add_parser(
         "targets", parents=[common], help="targets: period,dimension,value,metric,amount"
     )

@@ -4,8 +4,10 @@ Revision ID: 0012
 Revises: 0010
 
 `council import people` (and the Salesforce sync) know a person by their CRM user id, so
-a deal export's OwnerId finds its owner. The `--map` and `--stage-map` an admin gives once
-are kept, so the next import of the same kind of file (and the history import) needs none.
+a deal export's OwnerId finds its owner; a person's region (a people file's, or Maven's
+sales_teams regional_office) is their deals' when the deal export has none. The `--map`
+and `--stage-map` an admin gives once are kept, so the next import of the same kind of
+file (and the history import) needs none.
 """
 
 import sqlalchemy as sa
@@ -20,6 +22,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("people") as batch:
         batch.add_column(sa.Column("salesforce_id", sa.String(32), nullable=True))
+        batch.add_column(sa.Column("region", sa.String(128), nullable=True))
     op.create_index("ix_people_workspace_salesforce", "people", ["workspace_id", "salesforce_id"])
     op.create_index("ix_people_workspace_email", "people", ["workspace_id", "email"])
     op.create_table(
@@ -45,4 +48,5 @@ def downgrade() -> None:
     op.drop_index("ix_people_workspace_email", table_name="people")
     op.drop_index("ix_people_workspace_salesforce", table_name="people")
     with op.batch_alter_table("people") as batch:
+        batch.drop_column("region")
         batch.drop_column("salesforce_id")
