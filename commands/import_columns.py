@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from commands.parsing import ParseError
@@ -61,11 +62,19 @@ class ColumnMap:
 
     columns: dict[str, str]
 
+    def __post_init__(self) -> None:
+        # Each field's header, fallbacks resolved once (rows ask 100,000s of times).
+        headers = {
+            f: self.columns.get(f) or self.columns.get(FALLBACKS.get(f, "")) for f in HEADERS
+        }
+        object.__setattr__(self, "_headers", {f: h for f, h in headers.items() if h})
+
     def get(self, row: dict[str, str], field: str) -> str:
-        header = self.columns.get(field)
-        if header is None and field in FALLBACKS:
-            header = self.columns.get(FALLBACKS[field])
-        return (row.get(header) or "").strip() if header is not None else ""
+        header = self._headers.get(field)  # type: ignore[attr-defined]
+        if header is None:
+            return ""
+        value = row.get(header)
+        return value.strip() if value else ""
 
 
 def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
@@ -121,6 +130,7 @@ def export_date(text: str) -> date:
     raise ParseError(f"`{text}` is not a date (expected 2017-03-01 or 3/1/2017)")
 
 
+@lru_cache(maxsize=4096)
 def export_day(text: str, zone: ZoneInfo) -> date:
     """The date an export means where the workspace works: a timestamp (in its own zone,
     or else in `zone`) is converted to `zone` before its date is taken
@@ -135,6 +145,7 @@ def has_time(text: str) -> bool:
     return ":" in text
 
 
+@lru_cache(maxsize=4096)
 def export_moment(text: str, zone: ZoneInfo) -> datetime:
     """A timestamp as exports write it; without a zone it is in `zone`, a bare date is the
     start of that day."""

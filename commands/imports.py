@@ -42,6 +42,9 @@ from store.models import STATE_FIELDS, Deal, Person, Workspace
 from store.workspaces import StageSpec
 
 BATCH = 2000
+# Read once: an ORM attribute's type is costly to reach 100,000 times.
+NAME_LIMIT: int | None = Person.__table__.c.display_name.type.length  # type: ignore[attr-defined]
+EMAIL_LIMIT: int | None = Person.__table__.c.email.type.length  # type: ignore[attr-defined]
 UNASSIGNED = "Unassigned (import)"
 IMPORT = "import"
 HISTORY = "history"
@@ -119,11 +122,15 @@ class _Stages:
         self.by_squash = {k: v[0] for k, v in by_word.items() if len(v) == 1}
         self.by_squash |= {squash(s.name): s for s in self.stages}
         self.by_squash |= {squash(k): names[v] for k, v in mapping.items()}
+        self.by_text: dict[str, StageSpec] = {}
 
     def read(self, text: str) -> StageSpec:
-        stage = self.by_squash.get(squash(text)) if text else None
+        stage = self.by_text.get(text)
         if stage is None:
-            raise RowError(f"unknown stage `{text}`" if text else "no stage")
+            stage = self.by_squash.get(squash(text)) if text else None
+            if stage is None:
+                raise RowError(f"unknown stage `{text}`" if text else "no stage")
+            self.by_text[text] = stage  # an export spells each stage one way, 100,000 times
         return stage
 
     def knows(self, text: str) -> bool:
@@ -228,10 +235,6 @@ class _Context:
         return known[value.lower()]
 
 
-def count_rows(path: Path) -> int:
-    return sum(1 for _ in records(path))
-
-
 def _batches(path: Path, size: int, columns: ColumnMap) -> Iterator[list[tuple[int, Record, int]]]:
     """The file's records in batches, each with how many rows without an Id before it had
     the same name and account (1 for the first), which tells such rows apart."""
@@ -309,10 +312,9 @@ def _moment_or_none(text: str, what: str, zone: ZoneInfo) -> datetime | None:
         raise RowError(f"{what}: {error}") from None
 
 
-def _fits(text: str, column: Any, what: str) -> None:
+def _fits(text: str, limit: int | None, what: str) -> None:
     """Refuse the row when `text` is longer than the store's column (PostgreSQL would
     refuse the whole batch with it; SQLite would keep it whole)."""
-    limit = column.type.length
     if limit is not None and len(text) > limit:
         raise RowError(f"{what} is {len(text):,} characters long; at most {limit:,} fit")
 
@@ -391,8 +393,8 @@ def _read_row(
         elif read != stage.category:
             category, explicit = read, True
     owner_name, owner_email = columns.get(row, "owner"), columns.get(row, "owner_email")
-    _fits(owner_name, Person.display_name, "owner name")
-    _fits(owner_email, Person.email, "owner email")
+    _fits(owner_name, NAME_LIMIT, "owner name")
+    _fits(owner_email, EMAIL_LIMIT, "owner email")
     owner_id = ctx.owner(owner_name, owner_email, columns.get(row, "owner_id")[:32])
     state: dict[str, Any] = {
         "name": name[:255],
@@ -460,8 +462,10 @@ def _adopt_unknown(
     if not ctx.known.new_stages:
         return
     specs: dict[str, StageSpec] = {}
+    first_row: dict[str, dict[str, str]] = {}
     for row in rows:
-        text = columns.get(row, "stage")
+        first_row.setdefault(columns.get(row, "stage"), row)
+    for text, row in first_row.items():
         if text and not ctx.stages.knows(text) and squash(text) not in specs:
             specs[squash(text)] = stage_from_row(columns, row, text)
     if specs:

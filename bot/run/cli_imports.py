@@ -13,8 +13,9 @@ from typing import TextIO
 from commands.admins import grant_admin
 from commands.context import Actor, Env
 from commands.import_columns import parse_mapping
+from commands.import_files import estimated_rows
 from commands.import_people import PeopleReport, SlackDirectory, import_people
-from commands.imports import ImportReport, count_rows, import_deals, import_history
+from commands.imports import ImportReport, import_deals, import_history
 from commands.parsing import ParseError
 from commands.results import Problem
 from commands.targets import import_targets
@@ -25,8 +26,9 @@ LISTED = 50
 class Bar:
     """A progress bar on a terminal; nothing otherwise (the summary line says it all)."""
 
-    def __init__(self, total: int, out: TextIO) -> None:
+    def __init__(self, total: int, out: TextIO, *, estimated: bool = False) -> None:
         self.total, self.out = max(total, 1), out
+        self.about = "~" if estimated else ""
         self.live = out.isatty()
         self.shown = 0.0
 
@@ -35,8 +37,12 @@ class Bar:
         if not self.live or (now - self.shown < 0.1 and done < self.total):
             return
         self.shown = now
+        # The total is estimated from the file's size (no second pass over it).
+        self.total = max(self.total, done)
         filled = int(30 * done / self.total)
-        self.out.write(f"\r  [{'#' * filled}{' ' * (30 - filled)}] {done:,}/{self.total:,} rows")
+        self.out.write(
+            f"\r  [{'#' * filled}{' ' * (30 - filled)}] {done:,}/{self.about}{self.total:,} rows"
+        )
         self.out.flush()
 
     def close(self) -> None:
@@ -87,7 +93,7 @@ def _run(
         return 2
     try:
         stage_map = parse_mapping(args.stage_map or [], "--stage-map")
-        bar = Bar(count_rows(path), sys.stderr)
+        bar = Bar(estimated_rows(path), sys.stderr, estimated=True)
         started = time.monotonic()
         report = load(
             env,
