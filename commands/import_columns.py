@@ -69,6 +69,17 @@ class ColumnMap:
         }
         object.__setattr__(self, "_headers", {f: h for f, h in headers.items() if h})
 
+    def fields(self, row: dict[str, str]) -> dict[str, str]:
+        """Every field of HEADERS as the row gives it ("" when it does not): one pass,
+        for code that reads most of them."""
+        headers: dict[str, str] = self._headers  # type: ignore[attr-defined]
+        found = {field: "" for field in HEADERS}
+        for field, header in headers.items():
+            value = row.get(header)
+            if value:
+                found[field] = value.strip()
+        return found
+
     def get(self, row: dict[str, str], field: str) -> str:
         header = self._headers.get(field)  # type: ignore[attr-defined]
         if header is None:

@@ -201,6 +201,9 @@ class _Context:
     def owner(self, name: str, email: str, crm_id: str = "") -> int:
         """The owner's id: by CRM user id, else email, else name; a new person otherwise."""
         owners = self._owners()
+        seen = owners.get(f"row:{crm_id}\x1f{email}\x1f{name}")
+        if seen is not None:
+            return seen  # the same owner cells as a row before: one lookup
         keys = [f"sf:{crm_id}"] if crm_id else []
         keys += [f"email:{email.lower()}"] if email else []
         keys += [f"name:{name.lower()}"] if name else []
@@ -220,6 +223,7 @@ class _Context:
             ).id
         for key in keys:
             owners.setdefault(key, found)
+        owners[f"row:{crm_id}\x1f{email}\x1f{name}"] = found
         return found
 
     def dimension(self, dimension: str, value: str) -> str | None:
@@ -319,14 +323,14 @@ def _fits(text: str, limit: int | None, what: str) -> None:
         raise RowError(f"{what} is {len(text):,} characters long; at most {limit:,} fit")
 
 
-def _external_id(columns: ColumnMap, row: dict[str, str], occurrence: int) -> str:
-    given = columns.get(row, "external_id")
+def _external_id(fields: dict[str, str], occurrence: int) -> str:
+    given = fields["external_id"]
     if given:
         return given[:64]
     # Without a CRM id, the name, account and how many rows of the file had them before
     # identify the row: a second run of the same file finds what the first one loaded, and
     # two deals of the same name stay two (never merged into one, losing an amount).
-    key = f"{columns.get(row, 'name')}\x1f{columns.get(row, 'account')}"
+    key = f"{fields['name']}\x1f{fields['account']}"
     if occurrence > 1:
         key += f"\x1f{occurrence}"
     return "row:" + hashlib.sha1(key.encode()).hexdigest()[:20]
@@ -351,27 +355,28 @@ def _read_row(
     occurrence: int = 1,
 ) -> _Row:
     """A row as the deal's state now; raises RowError when it cannot be loaded."""
-    name = columns.get(row, "name")
+    f = columns.fields(row)
+    name = f["name"]
     if "name" not in columns.columns:
         # An export without names (Maven's, say): account, product and CRM id name the deal.
-        parts = [columns.get(row, "account"), columns.get(row, "product")]
-        name = " · ".join(p for p in parts if p) + f" ({columns.get(row, 'external_id')})"
+        parts = [f["account"], f["product"]]
+        name = " · ".join(p for p in parts if p) + f" ({f['external_id']})"
     if not name:
         raise RowError("no name")
-    stage_text = columns.get(row, "stage")
+    stage_text = f["stage"]
     try:
         stage = ctx.stages.read(stage_text)
     except RowError:
         if stage_text:
             report.unknown_stages[stage_text] += 1
         raise
-    amount = _amount(columns.get(row, "amount"))
+    amount = _amount(f["amount"])
     if amount is not None and amount < 0:
         raise RowError("negative amount")
-    close = _date_or_none(columns.get(row, "close"), "close date", ctx.zone)
-    created = _date_or_none(columns.get(row, "created"), "created date", ctx.zone)
-    created_at = _moment_or_none(columns.get(row, "created"), "created date", ctx.zone)
-    modified_at = _moment_or_none(columns.get(row, "modified"), "last modified", ctx.zone)
+    close = _date_or_none(f["close"], "close date", ctx.zone)
+    created = _date_or_none(f["created"], "created date", ctx.zone)
+    created_at = _moment_or_none(f["created"], "created date", ctx.zone)
+    modified_at = _moment_or_none(f["modified"], "last modified", ctx.zone)
     created_given = created is not None
     if created is None:
         created = ctx.today
@@ -385,36 +390,36 @@ def _read_row(
         close = created
         report.flag(line, "closed deal without a close date: taken as its created date")
     category, explicit = stage.category, False
-    given_category = columns.get(row, "category")
+    given_category = f["category"]
     if given_category and stage.status == "open":
         read = export_category(given_category)
         if read is None or read == "Closed":
             report.flag(line, "forecast category not understood: it follows the stage")
         elif read != stage.category:
             category, explicit = read, True
-    owner_name, owner_email = columns.get(row, "owner"), columns.get(row, "owner_email")
+    owner_name, owner_email = f["owner"], f["owner_email"]
     _fits(owner_name, NAME_LIMIT, "owner name")
     _fits(owner_email, EMAIL_LIMIT, "owner email")
-    owner_id = ctx.owner(owner_name, owner_email, columns.get(row, "owner_id")[:32])
+    owner_id = ctx.owner(owner_name, owner_email, f["owner_id"][:32])
     state: dict[str, Any] = {
         "name": name[:255],
-        "account": columns.get(row, "account")[:255] or None,
+        "account": f["account"][:255] or None,
         "owner_id": owner_id,
         "stage": stage.name,
         "status": stage.status,
         "amount": amount,
         "close_date": close,
         "created_date": created,
-        "next_step": columns.get(row, "next")[:1000] or None,
+        "next_step": f["next"][:1000] or None,
         "forecast_category": category,
         "category_is_explicit": explicit,
     }
     for dimension in DIMENSIONS:
-        state[dimension] = ctx.dimension(dimension, columns.get(row, dimension)[:128])
+        state[dimension] = ctx.dimension(dimension, f[dimension][:128])
     if "region" not in columns.columns and owner_id in ctx.known.regions:
         # An export without regions (Maven's): the owner's, from `council import people`.
         state["region"] = ctx.dimension("region", ctx.known.regions[owner_id])
-    external_id = _external_id(columns, row, occurrence)
+    external_id = _external_id(f, occurrence)
     return _Row(line, external_id, state, created_given, created_at, modified_at)
 
 

@@ -12,15 +12,40 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from store.types import Money
+
 
 def _processors(table: Table, names: Sequence[str], dialect: Any) -> list[tuple[int, Any]]:
     """(position, processor) for the columns whose values need one on this database."""
     found: list[tuple[int, Any]] = []
     for position, name in enumerate(names):
-        processor = table.columns[name].type.dialect_impl(dialect).bind_processor(dialect)
+        column_type = table.columns[name].type
+        processor = column_type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            found.append((position, processor))
+            unique = isinstance(column_type, Money)  # amounts rarely repeat; dates do
+            found.append((position, processor if unique else _remembered(processor)))
     return found
+
+
+def _remembered(processor: Any) -> Any:
+    """The processor, remembering its answers: a batch's dates, moments and empty change
+    lists repeat, and a lookup is cheaper than formatting again. Per call of insert_rows,
+    so what is remembered never outgrows a batch."""
+    answers: dict[Any, Any] = {}
+
+    def process(value: Any) -> Any:
+        key = value if not isinstance(value, dict) else (() if not value else None)
+        if key is None:
+            return processor(value)
+        try:
+            return answers[key]
+        except KeyError:
+            answer = answers[key] = processor(value)
+            return answer
+        except TypeError:  # unhashable (a list)
+            return processor(value)
+
+    return process
 
 
 def _default(table: Table, name: str) -> Any:
