@@ -147,8 +147,17 @@ def import_people(
     rows = _read(path, report)
     slack_ids: dict[str, str] = {}
     if slack is not None:
+        with env.db.transaction() as session:
+            workspace_id = ensure_workspace(session, actor, env.now()).id
+            # Someone already linked is not asked about again (a lookup is an HTTP call).
+            linked = {
+                (p.email or "").lower()
+                for p in people.list_people(session, workspace_id)
+                if p.slack_user_id and p.email
+            }
         for row in rows:
-            if row.email and row.active and row.email.lower() not in slack_ids:
+            email = row.email.lower()
+            if email and row.active and email not in slack_ids and email not in linked:
                 found = slack.user_id_by_email(row.email)
                 if found:
                     slack_ids[row.email.lower()] = found

@@ -83,6 +83,9 @@ def test_salesforce_users_own_deals_by_owner_id_and_meet_slack_by_email(
     assert report.not_in_slack == ["Ben Ortiz"]  # Cy is inactive: no one to invite
     lookups = [c.params["email"] for c in slack.calls_to("users.lookupByEmail")]
     assert sorted(lookups) == ["ada@acme.io", "ben@acme.io"]
+    import_people(env, CLI, users, slack=directory(slack))  # Ada is linked: not asked again
+    lookups = [c.params["email"] for c in slack.calls_to("users.lookupByEmail")]
+    assert sorted(lookups) == ["ada@acme.io", "ben@acme.io", "ben@acme.io"]
     found = everyone(env)
     assert found["Ada Vance"].slack_user_id == "U0ADA0001"
     assert found["Ben Ortiz"].manager_id == found["Ada Vance"].id
