@@ -169,11 +169,6 @@ def _plain_insert(kind: str, cursor: object, table: str, names: list[str], rows:
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
             for row in rows:
                 copy.write_row(row)
-        if "id" in names:
-            cursor.execute(  # type: ignore[attr-defined]
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                f"(SELECT max(id) FROM {table}))"
-            )
     else:
         marks = ", ".join("?" for _ in names)
         cursor.executemany(  # type: ignore[attr-defined]
