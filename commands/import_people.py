@@ -53,6 +53,7 @@ class PeopleReport:
     not_in_slack: list[str] = field(default_factory=list)  # names, for someone to invite
     inactive: int = 0
     notes: list[str] = field(default_factory=list)
+    looked_up: bool = False  # whether Slack was asked (a directory was given)
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def import_people(
     """Add or update the people a file lists, with their managers; matched to people
     already here by Salesforce user id, then email, then Slack account, then name. An
     admin stays an admin whatever the file says."""
-    report = PeopleReport()
+    report = PeopleReport(looked_up=slack is not None)
     rows = _read(path, report)
     slack_ids: dict[str, str] = {}
     if slack is not None:
@@ -207,7 +208,7 @@ def import_people(
                 )
             if person.slack_user_id:
                 report.in_slack += 1
-            elif row.active:
+            elif row.active and slack is not None:
                 report.not_in_slack.append(row.name or row.email)
             session.flush()
             remember(person)

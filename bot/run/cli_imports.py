@@ -149,10 +149,15 @@ def _slack_directory(actor: Actor, notes: list[str]) -> SlackDirectory | None:
 
 
 def print_people(path: Path, report: PeopleReport, notes: list[str], out: TextIO) -> None:
+    slack = (
+        f"; {report.in_slack:,} in Slack, {len(report.not_in_slack):,} active without a "
+        "Slack account"
+        if report.looked_up
+        else ""
+    )
     print(
         f"Imported {path.name}: {report.rows:,} rows: {report.created:,} people added, "
-        f"{report.updated:,} updated, {len(report.bad):,} refused; {report.in_slack:,} in "
-        f"Slack, {len(report.not_in_slack):,} active without a Slack account"
+        f"{report.updated:,} updated, {len(report.bad):,} refused{slack}"
         + (f", {report.inactive:,} inactive." if report.inactive else "."),
         file=out,
     )
