@@ -6,6 +6,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from commands.parsing import ParseError
@@ -16,12 +17,13 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "external_id": ("Id", "OpportunityId", "Opportunity ID", "External_id__c"),
     "name": ("Name", "Opportunity Name"),
     "account": ("Account.Name", "AccountName", "Account Name", "Account"),
-    "owner": ("Owner.Name", "OwnerName", "Opportunity Owner", "Owner"),
+    "owner": ("Owner.Name", "OwnerName", "Opportunity Owner", "Owner", "Sales Agent"),
+    "owner_id": ("OwnerId", "Owner.Id"),
     "owner_email": ("Owner.Email", "OwnerEmail", "Owner Email"),
-    "stage": ("StageName", "Stage"),
-    "amount": ("Amount",),
+    "stage": ("StageName", "Stage", "Deal Stage"),
+    "amount": ("Amount", "Close Value"),
     "close": ("CloseDate", "Close Date"),
-    "created": ("CreatedDate", "Created Date"),
+    "created": ("CreatedDate", "Created Date", "Engage Date"),
     "modified": ("LastModifiedDate", "SystemModstamp", "Last Modified Date"),
     "category": ("ForecastCategoryName", "Forecast Category", "ForecastCategory"),
     "next": ("NextStep", "Next Step"),
@@ -31,6 +33,9 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "source": ("Source", "Pipeline Source"),
     "lead_source": ("LeadSource", "Lead Source"),
     "type": ("Type", "Opportunity Type"),
+    "is_closed": ("IsClosed", "Closed"),
+    "is_won": ("IsWon", "Won"),
+    "probability": ("Probability", "Probability (%)"),
 }
 # Where an export has no column of its own for a dimension, these stand in.
 FALLBACKS = {"source": "lead_source", "segment": "type"}
@@ -57,11 +62,30 @@ class ColumnMap:
 
     columns: dict[str, str]
 
+    def __post_init__(self) -> None:
+        # Each field's header, fallbacks resolved once (rows ask 100,000s of times).
+        headers = {
+            f: self.columns.get(f) or self.columns.get(FALLBACKS.get(f, "")) for f in HEADERS
+        }
+        object.__setattr__(self, "_headers", {f: h for f, h in headers.items() if h})
+
+    def fields(self, row: dict[str, str]) -> dict[str, str]:
+        """Every field of HEADERS as the row gives it ("" when it does not): one pass,
+        for code that reads most of them."""
+        headers: dict[str, str] = self._headers  # type: ignore[attr-defined]
+        found = {field: "" for field in HEADERS}
+        for field, header in headers.items():
+            value = row.get(header)
+            if value:
+                found[field] = value.strip()
+        return found
+
     def get(self, row: dict[str, str], field: str) -> str:
-        header = self.columns.get(field)
-        if header is None and field in FALLBACKS:
-            header = self.columns.get(FALLBACKS[field])
-        return (row.get(header) or "").strip() if header is not None else ""
+        header = self._headers.get(field)  # type: ignore[attr-defined]
+        if header is None:
+            return ""
+        value = row.get(header)
+        return value.strip() if value else ""
 
 
 def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
@@ -117,6 +141,7 @@ def export_date(text: str) -> date:
     raise ParseError(f"`{text}` is not a date (expected 2017-03-01 or 3/1/2017)")
 
 
+@lru_cache(maxsize=4096)
 def export_day(text: str, zone: ZoneInfo) -> date:
     """The date an export means where the workspace works: a timestamp (in its own zone,
     or else in `zone`) is converted to `zone` before its date is taken
@@ -131,6 +156,7 @@ def has_time(text: str) -> bool:
     return ":" in text
 
 
+@lru_cache(maxsize=4096)
 def export_moment(text: str, zone: ZoneInfo) -> datetime:
     """A timestamp as exports write it; without a zone it is in `zone`, a bare date is the
     start of that day."""

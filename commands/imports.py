@@ -7,7 +7,6 @@ recognised by their CRM id and change nothing.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -31,16 +30,21 @@ from commands.import_columns import (
     squash,
 )
 from commands.import_columns import map_columns as read_columns
-from commands.parsing import ParseError, clean, parse_amount
+from commands.import_files import Record, Unreadable, headers_of, records
+from commands.import_stages import spec_of, stage_from_row, with_new
+from commands.parsing import ParseError, parse_amount
 from commands.periods import midnight
 from commands.workspace import DIMENSIONS, ensure_workspace, local_today
 from store import deals as store_deals
-from store import people, workspaces
+from store import import_maps, people, workspaces
 from store.deals import NewDeal
-from store.models import STATE_FIELDS, Deal, Person, Stage, Workspace
+from store.models import STATE_FIELDS, Deal, Person, Workspace
+from store.workspaces import StageSpec
 
 BATCH = 2000
-FIELD_LIMIT = 1 << 20  # 1 MiB
+# Read once: an ORM attribute's type is costly to reach 100,000 times.
+NAME_LIMIT: int | None = Person.__table__.c.display_name.type.length  # type: ignore[attr-defined]
+EMAIL_LIMIT: int | None = Person.__table__.c.email.type.length  # type: ignore[attr-defined]
 UNASSIGNED = "Unassigned (import)"
 IMPORT = "import"
 HISTORY = "history"
@@ -59,6 +63,7 @@ class ImportReport:
     flags: Counter[str] = field(default_factory=Counter)
     flag_lines: dict[str, list[int]] = field(default_factory=dict)
     unknown_stages: Counter[str] = field(default_factory=Counter)
+    new_stages: list[StageSpec] = field(default_factory=list)
     dry_run: bool = False
 
     def absorb(self, part: ImportReport) -> None:
@@ -69,6 +74,7 @@ class ImportReport:
         self.unchanged += part.unchanged
         self.bad.extend(part.bad)
         self.unknown_stages.update(part.unknown_stages)
+        self.new_stages.extend(part.new_stages)
         for what, count in part.flags.items():
             self.flags[what] += count
             lines = self.flag_lines.setdefault(what, [])
@@ -87,14 +93,17 @@ class RowError(ValueError):
 
 @dataclass
 class _Stages:
-    """The workspace's stages and `--stage-map`, to read what exports call a stage."""
+    """The workspace's stages and the stage map, to read what exports call a stage."""
 
-    stages: list[Stage]
+    stages: list[StageSpec]
     mapping: dict[str, str]
+    saved: dict[str, str] = field(default_factory=dict)  # kept from earlier imports
 
     def __post_init__(self) -> None:
         names = {s.name: s for s in self.stages}
-        for theirs, ours in self.mapping.items():
+        # A kept entry whose stage was since removed is no longer meant.
+        mapping = {k: v for k, v in self.saved.items() if v in names} | self.mapping
+        for theirs, ours in list(mapping.items()):
             if ours not in names:
                 matches = [s for s in self.stages if squash(s.name) == squash(ours)]
                 if len(matches) != 1:
@@ -102,22 +111,47 @@ class _Stages:
                     raise ParseError(
                         f"--stage-map {theirs}={ours}: `{ours}` is not a stage ({listed})"
                     )
-                self.mapping[theirs] = matches[0].name
+                mapping[theirs] = matches[0].name
+        self.mapping = {k: mapping[k] for k in self.mapping}
         self.first_open = next(s for s in self.stages if s.status == "open")
         # Exports say `Closed/Won`, `closed won`, or just `Won` and `Lost`.
-        by_word: dict[str, list[Stage]] = {}
+        by_word: dict[str, list[StageSpec]] = {}
         for stage in self.stages:
             for word in stage.name.split()[1:]:
                 by_word.setdefault(squash(word), []).append(stage)
         self.by_squash = {k: v[0] for k, v in by_word.items() if len(v) == 1}
         self.by_squash |= {squash(s.name): s for s in self.stages}
-        self.by_squash |= {squash(k): names[v] for k, v in self.mapping.items()}
+        self.by_squash |= {squash(k): names[v] for k, v in mapping.items()}
+        self.by_text: dict[str, StageSpec] = {}
 
-    def read(self, text: str) -> Stage:
-        stage = self.by_squash.get(squash(text)) if text else None
+    def read(self, text: str) -> StageSpec:
+        stage = self.by_text.get(text)
         if stage is None:
-            raise RowError(f"unknown stage `{text}`" if text else "no stage")
+            stage = self.by_squash.get(squash(text)) if text else None
+            if stage is None:
+                raise RowError(f"unknown stage `{text}`" if text else "no stage")
+            self.by_text[text] = stage  # an export spells each stage one way, 100,000 times
         return stage
+
+    def knows(self, text: str) -> bool:
+        return squash(text) in self.by_squash
+
+
+@dataclass
+class _Known:
+    """What earlier batches of the same file learnt (stages, owners, dimension values),
+    kept so each batch does not ask again. Forgotten when a batch is rolled back, since
+    what it added went with it."""
+
+    stage_map: dict[str, str]
+    new_stages: bool
+    stages: _Stages | None = None
+    owners: dict[str, int] | None = None
+    regions: dict[int, str] = field(default_factory=dict)  # owner id -> their region
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    def forget(self) -> None:
+        self.stages, self.owners, self.values = None, None, {}
 
 
 @dataclass
@@ -127,91 +161,96 @@ class _Context:
     session: Session
     workspace: Workspace
     zone: ZoneInfo
-    stages: _Stages
+    known: _Known
     today: date
     now: datetime
-    people_by_key: dict[str, Person] = field(default_factory=dict)
-    known: dict[str, dict[str, str]] = field(default_factory=dict)
 
-    def owner(self, name: str, email: str) -> Person:
-        key = (email or name or UNASSIGNED).lower()
-        if key in self.people_by_key:
-            return self.people_by_key[key]
-        found = people.people_by_name(self.session, self.workspace.id, email) if email else []
-        found = found or people.people_by_name(self.session, self.workspace.id, name or UNASSIGNED)
-        person = (
-            found[0]
-            if found
-            else people.add_person(
+    @property
+    def stages(self) -> _Stages:
+        if self.known.stages is None:
+            self.known.stages = _Stages(
+                [spec_of(s) for s in workspaces.list_stages(self.session, self.workspace.id)],
+                dict(self.known.stage_map),
+                import_maps.saved_map(self.session, self.workspace.id, import_maps.STAGES),
+            )
+        return self.known.stages
+
+    def adopt(self, specs: list[StageSpec], report: ImportReport) -> None:
+        """Add stages the file uses and the workspace lacks, each slotted where it belongs."""
+        merged = with_new(self.stages.stages, specs)
+        workspaces.adopt_stages(self.session, self.workspace.id, merged)
+        report.new_stages.extend(specs)
+        self.known.stages = None
+
+    def _owners(self) -> dict[str, int]:
+        if self.known.owners is None:
+            # Everyone once per file: by CRM user id, email and name (first one wins).
+            owners: dict[str, int] = {}
+            for person in reversed(people.list_people(self.session, self.workspace.id)):
+                owners[f"name:{person.display_name.lower()}"] = person.id
+                if person.email:
+                    owners[f"email:{person.email.lower()}"] = person.id
+            for person in people.list_people(self.session, self.workspace.id):
+                if person.salesforce_id:
+                    owners.setdefault(f"sf:{person.salesforce_id}", person.id)
+                if person.region:
+                    self.known.regions[person.id] = person.region
+            self.known.owners = owners
+        return self.known.owners
+
+    def owner(self, name: str, email: str, crm_id: str = "") -> int:
+        """The owner's id: by CRM user id, else email, else name; a new person otherwise."""
+        owners = self._owners()
+        seen = owners.get(f"row:{crm_id}\x1f{email}\x1f{name}")
+        if seen is not None:
+            return seen  # the same owner cells as a row before: one lookup
+        keys = [f"sf:{crm_id}"] if crm_id else []
+        keys += [f"email:{email.lower()}"] if email else []
+        keys += [f"name:{name.lower()}"] if name else []
+        keys = keys or [f"name:{UNASSIGNED.lower()}"]
+        found = next((owners[key] for key in keys if key in owners), None)
+        if found is None:
+            shown = name or email or (f"Salesforce user {crm_id}" if crm_id else UNASSIGNED)
+            found = people.add_person(
                 self.session,
                 self.workspace.id,
-                display_name=name or email or UNASSIGNED,
+                display_name=shown,
                 slack_user_id=None,
                 role="rep",
                 now=self.now,
                 email=email or None,
-            )
-        )
-        self.people_by_key[key] = person
-        return person
+                salesforce_id=crm_id or None,
+            ).id
+        for key in keys:
+            owners.setdefault(key, found)
+        owners[f"row:{crm_id}\x1f{email}\x1f{name}"] = found
+        return found
 
     def dimension(self, dimension: str, value: str) -> str | None:
         if not value:
             return None
-        if dimension not in self.known:
+        if dimension not in self.known.values:
             listed = workspaces.list_dimension_values(self.session, self.workspace.id, dimension)
-            self.known[dimension] = {v.lower(): v for v in listed}
-        known = self.known[dimension]
+            self.known.values[dimension] = {v.lower(): v for v in listed}
+        known = self.known.values[dimension]
         if value.lower() not in known:
             workspaces.add_dimension_value(self.session, self.workspace.id, dimension, value)
             known[value.lower()] = value
         return known[value.lower()]
 
 
-@dataclass(frozen=True)
-class Unreadable:
-    """A record the csv module refused (a field past FIELD_LIMIT): listed, never loaded."""
-
-    reason: str
-
-
-Record = dict[str, str] | Unreadable
-
-
-def _rows(path: Path) -> Iterator[tuple[int, list[str], Record]]:
-    """(line, headers, row) for each record; BOM, CRLF and quoted commas and newlines. A
-    record the csv module refuses comes as `Unreadable`, and reading goes on after it."""
-    # Exports carry long notes (the csv module's default stops at 128 KiB); past this
-    # limit a field is no note, and its row is refused rather than read into memory.
-    csv.field_size_limit(FIELD_LIMIT)
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        headers = list(reader.fieldnames or [])
-        line = 2
-        while True:
-            try:
-                row = next(reader)
-            except StopIteration:
-                return
-            except csv.Error as error:
-                yield line, headers, Unreadable(f"unreadable: {error}")
-            else:
-                yield line, headers, _cleaned(row)
-            line = reader.line_num + 1
-
-
-def _cleaned(row: dict[str, Any]) -> dict[str, str]:
-    return {k: clean(v) if isinstance(v, str) else v for k, v in row.items()}
-
-
-def count_rows(path: Path) -> int:
-    return sum(1 for _ in _rows(path))
-
-
-def _batches(path: Path, size: int) -> Iterator[list[tuple[int, Record]]]:
-    batch: list[tuple[int, Record]] = []
-    for line, _headers, row in _rows(path):
-        batch.append((line, row))
+def _batches(path: Path, size: int, columns: ColumnMap) -> Iterator[list[tuple[int, Record, int]]]:
+    """The file's records in batches, each with how many rows without an Id before it had
+    the same name and account (1 for the first), which tells such rows apart."""
+    batch: list[tuple[int, Record, int]] = []
+    seen: Counter[tuple[str, str]] = Counter()
+    for line, _headers, row in records(path):
+        occurrence = 1
+        if not isinstance(row, Unreadable) and not columns.get(row, "external_id"):
+            key = (columns.get(row, "name"), columns.get(row, "account"))
+            seen[key] += 1
+            occurrence = seen[key]
+        batch.append((line, row, occurrence))
         if len(batch) == size:
             yield batch
             batch = []
@@ -219,9 +258,33 @@ def _batches(path: Path, size: int) -> Iterator[list[tuple[int, Record]]]:
         yield batch
 
 
-def headers_of(path: Path) -> list[str]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        return next(csv.reader(handle), [])
+def _with_saved(
+    env: Env, actor: Actor, headers: list[str], column_map: dict[str, str]
+) -> dict[str, str]:
+    """The column map kept from earlier imports, for the columns this file has, with the
+    one given now winning."""
+    with env.db.transaction() as session:
+        workspace = ensure_workspace(session, actor, env.now())
+        saved = import_maps.saved_map(session, workspace.id, import_maps.COLUMNS)
+    present = {squash(h) for h in headers}
+    given = {squash(k) for k in column_map}
+    kept = {k: v for k, v in saved.items() if squash(k) in present and squash(k) not in given}
+    return kept | column_map
+
+
+def _save_maps(
+    env: Env, actor: Actor, column_map: dict[str, str], stage_map: dict[str, str]
+) -> None:
+    """Keep the maps given, so later imports (and the history import) need none."""
+    if not column_map and not stage_map:
+        return
+    with env.db.transaction() as session:
+        now = env.now()
+        workspace = ensure_workspace(session, actor, now)
+        stages = [spec_of(s) for s in workspaces.list_stages(session, workspace.id)]
+        resolved = _Stages(stages, dict(stage_map)).mapping
+        import_maps.save_map(session, workspace.id, import_maps.COLUMNS, column_map, now)
+        import_maps.save_map(session, workspace.id, import_maps.STAGES, resolved, now)
 
 
 def _amount(text: str) -> Decimal | None:
@@ -253,21 +316,23 @@ def _moment_or_none(text: str, what: str, zone: ZoneInfo) -> datetime | None:
         raise RowError(f"{what}: {error}") from None
 
 
-def _fits(text: str, column: Any, what: str) -> None:
+def _fits(text: str, limit: int | None, what: str) -> None:
     """Refuse the row when `text` is longer than the store's column (PostgreSQL would
     refuse the whole batch with it; SQLite would keep it whole)."""
-    limit = column.type.length
     if limit is not None and len(text) > limit:
         raise RowError(f"{what} is {len(text):,} characters long; at most {limit:,} fit")
 
 
-def _external_id(columns: ColumnMap, row: dict[str, str]) -> str:
-    given = columns.get(row, "external_id")
+def _external_id(fields: dict[str, str], occurrence: int) -> str:
+    given = fields["external_id"]
     if given:
         return given[:64]
-    # Without a CRM id, the name and account identify the row, so a second run of the
-    # same file finds what the first one loaded.
-    key = f"{columns.get(row, 'name')}\x1f{columns.get(row, 'account')}"
+    # Without a CRM id, the name, account and how many rows of the file had them before
+    # identify the row: a second run of the same file finds what the first one loaded, and
+    # two deals of the same name stay two (never merged into one, losing an amount).
+    key = f"{fields['name']}\x1f{fields['account']}"
+    if occurrence > 1:
+        key += f"\x1f{occurrence}"
     return "row:" + hashlib.sha1(key.encode()).hexdigest()[:20]
 
 
@@ -282,30 +347,36 @@ class _Row:
 
 
 def _read_row(
-    ctx: _Context, columns: ColumnMap, line: int, row: dict[str, str], report: ImportReport
+    ctx: _Context,
+    columns: ColumnMap,
+    line: int,
+    row: dict[str, str],
+    report: ImportReport,
+    occurrence: int = 1,
 ) -> _Row:
     """A row as the deal's state now; raises RowError when it cannot be loaded."""
-    name = columns.get(row, "name")
+    f = columns.fields(row)
+    name = f["name"]
     if "name" not in columns.columns:
         # An export without names (Maven's, say): account, product and CRM id name the deal.
-        parts = [columns.get(row, "account"), columns.get(row, "product")]
-        name = " · ".join(p for p in parts if p) + f" ({columns.get(row, 'external_id')})"
+        parts = [f["account"], f["product"]]
+        name = " · ".join(p for p in parts if p) + f" ({f['external_id']})"
     if not name:
         raise RowError("no name")
-    stage_text = columns.get(row, "stage")
+    stage_text = f["stage"]
     try:
         stage = ctx.stages.read(stage_text)
     except RowError:
         if stage_text:
             report.unknown_stages[stage_text] += 1
         raise
-    amount = _amount(columns.get(row, "amount"))
+    amount = _amount(f["amount"])
     if amount is not None and amount < 0:
         raise RowError("negative amount")
-    close = _date_or_none(columns.get(row, "close"), "close date", ctx.zone)
-    created = _date_or_none(columns.get(row, "created"), "created date", ctx.zone)
-    created_at = _moment_or_none(columns.get(row, "created"), "created date", ctx.zone)
-    modified_at = _moment_or_none(columns.get(row, "modified"), "last modified", ctx.zone)
+    close = _date_or_none(f["close"], "close date", ctx.zone)
+    created = _date_or_none(f["created"], "created date", ctx.zone)
+    created_at = _moment_or_none(f["created"], "created date", ctx.zone)
+    modified_at = _moment_or_none(f["modified"], "last modified", ctx.zone)
     created_given = created is not None
     if created is None:
         created = ctx.today
@@ -319,33 +390,37 @@ def _read_row(
         close = created
         report.flag(line, "closed deal without a close date: taken as its created date")
     category, explicit = stage.category, False
-    given_category = columns.get(row, "category")
+    given_category = f["category"]
     if given_category and stage.status == "open":
         read = export_category(given_category)
         if read is None or read == "Closed":
             report.flag(line, "forecast category not understood: it follows the stage")
         elif read != stage.category:
             category, explicit = read, True
-    owner_name, owner_email = columns.get(row, "owner"), columns.get(row, "owner_email")
-    _fits(owner_name, Person.display_name, "owner name")
-    _fits(owner_email, Person.email, "owner email")
-    owner = ctx.owner(owner_name, owner_email)
+    owner_name, owner_email = f["owner"], f["owner_email"]
+    _fits(owner_name, NAME_LIMIT, "owner name")
+    _fits(owner_email, EMAIL_LIMIT, "owner email")
+    owner_id = ctx.owner(owner_name, owner_email, f["owner_id"][:32])
     state: dict[str, Any] = {
         "name": name[:255],
-        "account": columns.get(row, "account")[:255] or None,
-        "owner_id": owner.id,
+        "account": f["account"][:255] or None,
+        "owner_id": owner_id,
         "stage": stage.name,
         "status": stage.status,
         "amount": amount,
         "close_date": close,
         "created_date": created,
-        "next_step": columns.get(row, "next")[:1000] or None,
+        "next_step": f["next"][:1000] or None,
         "forecast_category": category,
         "category_is_explicit": explicit,
     }
     for dimension in DIMENSIONS:
-        state[dimension] = ctx.dimension(dimension, columns.get(row, dimension)[:128])
-    return _Row(line, _external_id(columns, row), state, created_given, created_at, modified_at)
+        state[dimension] = ctx.dimension(dimension, f[dimension][:128])
+    if "region" not in columns.columns and owner_id in ctx.known.regions:
+        # An export without regions (Maven's): the owner's, from `council import people`.
+        state["region"] = ctx.dimension("region", ctx.known.regions[owner_id])
+    external_id = _external_id(f, occurrence)
+    return _Row(line, external_id, state, created_given, created_at, modified_at)
 
 
 def assumed_history(
@@ -377,27 +452,46 @@ def assumed_history(
     return [(created_at, opened), (close_at, state)]
 
 
-def _context(session: Session, env: Env, actor: Actor, stage_map: dict[str, str]) -> _Context:
+def _context(session: Session, env: Env, actor: Actor, known: _Known) -> _Context:
     now = env.now()
     workspace = ensure_workspace(session, actor, now)
     zone = ZoneInfo(workspace.timezone)
-    stages = _Stages(workspaces.list_stages(session, workspace.id), dict(stage_map))
-    return _Context(session, workspace, zone, stages, local_today(workspace, now), now)
+    return _Context(session, workspace, zone, known, local_today(workspace, now), now)
+
+
+def _adopt_unknown(
+    ctx: _Context, columns: ColumnMap, rows: list[dict[str, str]], report: ImportReport
+) -> None:
+    """Add the stages these rows use that the workspace does not know, as the rows say
+    they are (or as Salesforce's defaults are), unless told to refuse them."""
+    if not ctx.known.new_stages:
+        return
+    specs: dict[str, StageSpec] = {}
+    first_row: dict[str, dict[str, str]] = {}
+    for row in rows:
+        first_row.setdefault(columns.get(row, "stage"), row)
+    for text, row in first_row.items():
+        if text and not ctx.stages.knows(text) and squash(text) not in specs:
+            specs[squash(text)] = stage_from_row(columns, row, text)
+    if specs:
+        ctx.adopt(list(specs.values()), report)
 
 
 def _load_batch(
     ctx: _Context,
     columns: ColumnMap,
-    batch: list[tuple[int, Record]],
+    batch: list[tuple[int, Record, int]],
     report: ImportReport,
 ) -> None:
+    readable = [row for _line, row, _n in batch if not isinstance(row, Unreadable)]
+    _adopt_unknown(ctx, columns, readable, report)
     read: dict[str, _Row] = {}
-    for line, row in batch:
+    for line, row, occurrence in batch:
         if isinstance(row, Unreadable):
             report.bad.append((line, row.reason))
             continue
         try:
-            found = _read_row(ctx, columns, line, row, report)
+            found = _read_row(ctx, columns, line, row, report, occurrence)
         except RowError as error:
             report.bad.append((line, str(error)))
             continue
@@ -437,29 +531,34 @@ def import_deals(
     stage_map: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    new_stages: bool = True,
 ) -> ImportReport:
-    """Upsert deals from an Opportunity export; raises ParseError for a bad mapping."""
+    """Upsert deals from an Opportunity export; raises ParseError for a bad mapping.
+    Stages the workspace lacks are added as the file says they are (`new_stages`), or
+    else its rows are refused; the maps given are kept for later imports."""
     report = ImportReport(dry_run=dry_run)
-    columns = read_columns(headers_of(path), column_map or {})
+    headers = headers_of(path)
+    columns = read_columns(headers, _with_saved(env, actor, headers, column_map or {}))
     if "name" not in columns.columns and "external_id" not in columns.columns:
         raise ParseError(
             "the file has neither a Name nor an Id column; name one with --map COLUMN=name"
         )
     if "stage" not in columns.columns:
         raise ParseError("the file has no StageName column; name it with --map COLUMN=stage")
+    known = _Known(dict(stage_map or {}), new_stages)
     if dry_run:
         # One transaction, rolled back: the counts are exact and nothing is kept.
         with env.db.transaction(commit=False) as session:
-            ctx = _context(session, env, actor, stage_map or {})
-            for batch in _batches(path, BATCH):
+            ctx = _context(session, env, actor, known)
+            for batch in _batches(path, BATCH, columns):
                 _load_batch(ctx, columns, batch, report)
                 report.rows += len(batch)
                 if progress:
                     progress(report.rows)
         return report
     next_statistics = BATCH
-    for batch in _batches(path, BATCH):
-        _load_or_split(env, actor, stage_map or {}, columns, batch, report)
+    for batch in _batches(path, BATCH, columns):
+        _load_or_split(env, actor, known, columns, batch, report)
         if report.created >= next_statistics:
             with env.db.transaction() as session:
                 store_deals.refresh_statistics(session)
@@ -469,15 +568,16 @@ def import_deals(
             progress(report.rows)
     if report.created >= BATCH:
         env.db.tidy_after_load()
+    _save_maps(env, actor, column_map or {}, stage_map or {})
     return report
 
 
 def _load_or_split(
     env: Env,
     actor: Actor,
-    stage_map: dict[str, str],
+    known: _Known,
     columns: ColumnMap,
-    batch: list[tuple[int, Record]],
+    batch: list[tuple[int, Record, int]],
     report: ImportReport,
 ) -> None:
     """Load a batch in one transaction. When the store refuses it (a value no check here
@@ -486,15 +586,16 @@ def _load_or_split(
     part = ImportReport()
     try:
         with env.db.transaction() as session:
-            _load_batch(_context(session, env, actor, stage_map), columns, batch, part)
+            _load_batch(_context(session, env, actor, known), columns, batch, part)
     except DataError as error:
+        known.forget()  # what the batch added to the store was rolled back
         if len(batch) == 1:
             reason = str(error.orig).splitlines()[0] if error.orig else type(error).__name__
             report.bad.append((batch[0][0], f"the database refused it: {reason}"[:300]))
             return
         middle = len(batch) // 2
         for half in (batch[:middle], batch[middle:]):
-            _load_or_split(env, actor, stage_map, columns, half, report)
+            _load_or_split(env, actor, known, columns, half, report)
         return
     report.absorb(part)
 
@@ -515,20 +616,22 @@ def import_history(
     stage_map: dict[str, str] | None = None,
     dry_run: bool = False,
     progress: Progress | None = None,
+    new_stages: bool = True,
 ) -> ImportReport:
-    """Backfill deals' change history from an OpportunityHistory export."""
+    """Backfill deals' change history from an OpportunityHistory export, with the maps
+    kept from earlier imports."""
     report = ImportReport(dry_run=dry_run)
     headers = headers_of(path)
     # A history row has an Id of its own; the deal's is OpportunityId.
     prefer = {"OpportunityId": "external_id"} if "opportunityid" in map(squash, headers) else {}
-    columns = read_columns(headers, prefer)
+    columns = read_columns(headers, _with_saved(env, actor, headers, prefer))
     if "created" not in columns.columns or "external_id" not in columns.columns:
         raise ParseError("a history export needs OpportunityId and CreatedDate columns")
     with env.db.transaction() as session:
         zone = ZoneInfo(ensure_workspace(session, actor, env.now()).timezone)
     own_id = next((h for h in headers if squash(h) == "id"), None) if prefer else None
     by_deal: dict[str, list[_Snapshot]] = {}
-    for line, _headers, row in _rows(path):
+    for line, _headers, row in records(path):
         report.rows += 1
         if isinstance(row, Unreadable):
             report.bad.append((line, row.reason))
@@ -545,10 +648,13 @@ def import_history(
         by_deal.setdefault(columns.get(row, "external_id"), []).append(snapshot)
     done = 0
     ids = sorted(by_deal)
+    known = _Known(dict(stage_map or {}), new_stages)
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
         with env.db.transaction(commit=not dry_run) as session:
-            ctx = _context(session, env, actor, stage_map or {})
+            ctx = _context(session, env, actor, known)
+            rows = [snap.row for external_id in chunk for snap in by_deal[external_id]]
+            _adopt_unknown(ctx, columns, rows, report)
             deals = store_deals.deals_by_external_ids(session, ctx.workspace.id, chunk)
             for external_id in chunk:
                 snapshots = by_deal[external_id]
@@ -561,8 +667,12 @@ def import_history(
                     continue
                 _rebuild(ctx, columns, deal, snapshots, report)
                 done += len(snapshots)
+        if dry_run:
+            known.forget()  # the stages it added were rolled back
         if progress:
             progress(done)
+    if not dry_run:
+        _save_maps(env, actor, {}, stage_map or {})
     return report
 
 

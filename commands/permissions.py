@@ -7,6 +7,12 @@ from sqlalchemy.orm import Session
 from store import people
 from store.models import Deal, Person
 
+# Who can, when a workspace has no admin yet (a refusal never names nobody).
+NO_ADMIN = (
+    "an admin (this workspace has none yet: `council people admin EMAIL` names one from "
+    "the terminal)"
+)
+
 
 def is_manager(person: Person) -> bool:
     return person.role in ("manager", "admin")

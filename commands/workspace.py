@@ -73,8 +73,10 @@ def ensure_person(session: Session, actor: Actor, now: datetime) -> Person:
     # The workspace's row is locked first (PostgreSQL; SQLite's writers already queue), so
     # of many first commands at once only one counts no one and becomes the admin.
     session.get(Workspace, actor.workspace_id, with_for_update=True, populate_existing=True)
-    role = "admin" if people.count_people(session, actor.workspace_id) == 0 else "rep"
-    return _add(session, actor, name or actor.user_id, role, now)
+    # People an import added (no Slack account) do not count: the first Slack user is still
+    # the first, so a workspace whose admin imported the org first is not left without one.
+    first = not people.has_admin_or_slack_user(session, actor.workspace_id)
+    return _add(session, actor, name or actor.user_id, "admin" if first else "rep", now)
 
 
 def ensure_admin(session: Session, actor: Actor, now: datetime) -> Person:

@@ -64,6 +64,8 @@ class Person(Base):
     __table_args__ = (
         UniqueConstraint("workspace_id", "slack_user_id", name="uq_people_workspace_user"),
         Index("ix_people_workspace_name", "workspace_id", "display_name"),
+        Index("ix_people_workspace_salesforce", "workspace_id", "salesforce_id"),
+        Index("ix_people_workspace_email", "workspace_id", "email"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -75,6 +77,10 @@ class Person(Base):
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     timezone: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The CRM's user id (Salesforce's 005...), so an export's OwnerId finds its owner.
+    salesforce_id: Mapped[str | None] = mapped_column(String(32))
+    # Where the person sells: their deals' region when a deal export gives none.
+    region: Mapped[str | None] = mapped_column(String(128))
 
 
 class Stage(Base):
@@ -631,3 +637,21 @@ class CouncilDaily(Base):
     workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
     kind: Mapped[str] = mapped_column(String(16))  # pipegen
     at_time: Mapped[str] = mapped_column(String(5), default="08:00")  # HH:MM, local
+
+
+class ImportMap(Base):
+    """A column (`kind` columns) or stage (`kind` stages) map an admin gave an import once:
+    what the export calls it (`theirs`) and what it is here (`ours`), reused by later
+    imports of the workspace."""
+
+    __tablename__ = "import_maps"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "kind", "theirs", name="uq_import_maps_entry"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    kind: Mapped[str] = mapped_column(String(8))
+    theirs: Mapped[str] = mapped_column(String(255))
+    ours: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

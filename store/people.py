@@ -39,6 +39,20 @@ def people_by_name(session: Session, workspace_id: str, name: str) -> list[Perso
     )
 
 
+def has_admin_or_slack_user(session: Session, workspace_id: str) -> bool:
+    """Whether anyone here is an admin or has a Slack account (people an import added from
+    a CRM have neither until they use the bot)."""
+    found = session.scalar(
+        select(Person.id)
+        .where(
+            Person.workspace_id == workspace_id,
+            (Person.role == "admin") | Person.slack_user_id.is_not(None),
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
 def count_people(session: Session, workspace_id: str) -> int:
     return (
         session.scalar(
@@ -58,6 +72,7 @@ def add_person(
     now: datetime,
     manager_id: int | None = None,
     email: str | None = None,
+    salesforce_id: str | None = None,
 ) -> Person:
     person = Person(
         workspace_id=workspace_id,
@@ -66,6 +81,7 @@ def add_person(
         role=role,
         manager_id=manager_id,
         email=email,
+        salesforce_id=salesforce_id,
         created_at=now,
     )
     session.add(person)

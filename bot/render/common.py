@@ -18,6 +18,8 @@ def _(result: Problem) -> Message:
 @render.register
 def _(result: Refused) -> Message:
     text = f":no_entry: {esc(result.message)}"
+    if not result.who_can.strip():
+        return Message(result.message, [section(text)])  # never "Who can: " and nobody
     return Message(result.message, [section(text), context(f"Who can: {esc(result.who_can)}")])
 
 

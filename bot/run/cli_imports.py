@@ -1,4 +1,5 @@
-"""`council import deals|history|targets`: loading CRM exports from the terminal."""
+"""`council import deals|history|people|targets` (loading CRM exports from the terminal)
+and `council people admin`."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from commands.admins import grant_admin
 from commands.context import Actor, Env
 from commands.import_columns import parse_mapping
-from commands.imports import ImportReport, count_rows, import_deals, import_history
+from commands.import_files import estimated_rows
+from commands.import_people import PeopleReport, SlackDirectory, import_people
+from commands.imports import ImportReport, import_deals, import_history
 from commands.parsing import ParseError
+from commands.results import Problem
 from commands.sla.imports import import_lead_history, import_leads
 from commands.targets import import_targets
 
@@ -22,8 +27,9 @@ LISTED = 50
 class Bar:
     """A progress bar on a terminal; nothing otherwise (the summary line says it all)."""
 
-    def __init__(self, total: int, out: TextIO) -> None:
+    def __init__(self, total: int, out: TextIO, *, estimated: bool = False) -> None:
         self.total, self.out = max(total, 1), out
+        self.about = "~" if estimated else ""
         self.live = out.isatty()
         self.shown = 0.0
 
@@ -32,8 +38,12 @@ class Bar:
         if not self.live or (now - self.shown < 0.1 and done < self.total):
             return
         self.shown = now
+        # The total is estimated from the file's size (no second pass over it).
+        self.total = max(self.total, done)
         filled = int(30 * done / self.total)
-        self.out.write(f"\r  [{'#' * filled}{' ' * (30 - filled)}] {done:,}/{self.total:,} rows")
+        self.out.write(
+            f"\r  [{'#' * filled}{' ' * (30 - filled)}] {done:,}/{self.about}{self.total:,} rows"
+        )
         self.out.flush()
 
     def close(self) -> None:
@@ -60,6 +70,11 @@ def print_report(path: Path, report: ImportReport, seconds: float, out: TextIO) 
             print(f"  line {line}: {reason}", file=out)
         if len(report.bad) > LISTED:
             print(f"  … and {len(report.bad) - LISTED:,} more", file=out)
+    if report.new_stages:
+        added = ", ".join(
+            f"{s.name} ({s.status}, {s.category}, {s.probability}%)" for s in report.new_stages
+        )
+        print(f"Stages added from the file: {added}.", file=out)
     if report.unknown_stages:
         pairs = " ".join(f"--stage-map '{s}=OURS'" for s in report.unknown_stages)
         counts = ", ".join(f"{s} ({n:,} rows)" for s, n in report.unknown_stages.most_common())
@@ -79,10 +94,17 @@ def _run(
         return 2
     try:
         stage_map = parse_mapping(args.stage_map or [], "--stage-map")
-        bar = Bar(count_rows(path), sys.stderr)
+        bar = Bar(estimated_rows(path), sys.stderr, estimated=True)
         started = time.monotonic()
         report = load(
-            env, actor, path, stage_map=stage_map, dry_run=args.dry_run, progress=bar, **options
+            env,
+            actor,
+            path,
+            stage_map=stage_map,
+            dry_run=args.dry_run,
+            progress=bar,
+            new_stages=not args.known_stages_only,
+            **options,
         )
         bar.close()
     except ParseError as error:
@@ -103,6 +125,81 @@ def import_deals_command(args: argparse.Namespace, env: Env, actor: Actor) -> in
 
 def import_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
     return _run(args, env, actor, import_history)
+
+
+def _slack_directory(actor: Actor, notes: list[str]) -> SlackDirectory | None:
+    """users.lookupByEmail with the workspace's bot token (OAuth) or SLACK_BOT_TOKEN;
+    None, with a note, when there is neither."""
+    from bot.slack.app import web_client
+    from bot.slack.oauth import NotInstalled, clients_for
+    from bot.slack.settings import Settings
+    from bot.webapi.directory import WebApiDirectory
+
+    settings = Settings.from_env()
+    if not settings.oauth and not settings.bot_token:
+        notes.append("No Slack token (SLACK_BOT_TOKEN): people not matched to Slack users.")
+        return None
+    from bot.run.cli import _env
+
+    try:
+        client = clients_for(_env(), settings, web_client)(actor.workspace_id)
+    except NotInstalled:
+        notes.append(f"The app is not installed in {actor.workspace_id}: no Slack matching.")
+        return None
+    return WebApiDirectory(client)
+
+
+def print_people(path: Path, report: PeopleReport, notes: list[str], out: TextIO) -> None:
+    slack = (
+        f"; {report.in_slack:,} in Slack, {len(report.not_in_slack):,} active without a "
+        "Slack account"
+        if report.looked_up
+        else ""
+    )
+    print(
+        f"Imported {path.name}: {report.rows:,} rows: {report.created:,} people added, "
+        f"{report.updated:,} updated, {len(report.bad):,} refused{slack}"
+        + (f", {report.inactive:,} inactive." if report.inactive else "."),
+        file=out,
+    )
+    if report.not_in_slack:
+        names = ", ".join(report.not_in_slack[:LISTED])
+        more = len(report.not_in_slack) - LISTED
+        print(
+            f"Not in Slack (they own deals all the same): {names}"
+            + (f" … and {more:,} more" if more > 0 else ""),
+            file=out,
+        )
+    for line, reason in report.bad[:LISTED]:
+        print(f"  line {line}: {reason}", file=out)
+    for note in [*report.notes, *notes][:LISTED]:
+        print(f"  {note}", file=out)
+
+
+def import_people_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    path = Path(args.file)
+    if not path.is_file():
+        print(f"council: no file {path}", file=sys.stderr)
+        return 2
+    notes: list[str] = []
+    directory = None if args.no_slack else _slack_directory(actor, notes)
+    try:
+        report = import_people(env, actor, path, slack=directory)
+    except ParseError as error:
+        print(f"council: {error}", file=sys.stderr)
+        return 2
+    notes += getattr(directory, "problems", [])[:LISTED]
+    print_people(path, report, notes, sys.stdout)
+    return 1 if report.bad else 0
+
+
+def people_admin_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    result = grant_admin(env, actor, args.who)
+    if isinstance(result, Problem):
+        print(f"council: {result.message}", file=sys.stderr)
+        return 2
+    print(result.text)
+    return 0
 
 
 def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
@@ -152,8 +249,9 @@ def add_parsers(
         "--map",
         action="append",
         metavar="COLUMN=field",
-        help="read COLUMN as field (name, stage, amount, close, created, owner, "
-        "account, product, region, segment, source, category, next, id)",
+        help="read COLUMN as field (name, stage, amount, close, created, owner, owner_id, "
+        "account, product, region, segment, source, category, next, id); kept for later "
+        "imports",
     )
     history = kinds.add_parser(
         "history",
@@ -166,12 +264,36 @@ def add_parsers(
             "--stage-map",
             action="append",
             metavar="'THEIRS=OURS'",
-            help="read their stage THEIRS as our stage OURS",
+            help="read their stage THEIRS as our stage OURS (kept for later imports)",
         )
         parser.add_argument(
             "--dry-run", action="store_true", help="check and count everything, save nothing"
         )
+        parser.add_argument(
+            "--known-stages-only",
+            action="store_true",
+            help="refuse rows whose stage the workspace lacks (by default such stages are "
+            "added as the file says: IsClosed, IsWon, Probability, ForecastCategoryName)",
+        )
         parser.set_defaults(run=run(handler))
+    folks = kinds.add_parser(
+        "people",
+        parents=[common],
+        help="people from a Salesforce User export (Id, Name, Email, ManagerId, IsActive, "
+        "UserRole.Name) or name,email,role,manager,region; matched to Slack by email",
+    )
+    folks.add_argument("file")
+    folks.add_argument(
+        "--no-slack", action="store_true", help="do not look people up in Slack by email"
+    )
+    folks.set_defaults(run=run(import_people_command))
+    staff = sub.add_parser("people", help="the workspace's people")
+    staff_kinds = staff.add_subparsers(dest="people_kind", required=True)
+    admin = staff_kinds.add_parser(
+        "admin", parents=[common], help="make someone an admin: EMAIL or Slack user id"
+    )
+    admin.add_argument("who", metavar="EMAIL|SLACK_ID")
+    admin.set_defaults(run=run(people_admin_command))
     targets = kinds.add_parser(
         "targets", parents=[common], help="targets: period,dimension,value,metric,amount"
     )
@@ -196,7 +318,7 @@ def add_parsers(
     leads.add_argument(
         "--dry-run", action="store_true", help="check and count everything, save nothing"
     )
-    leads.set_defaults(run=run(import_leads_command), stage_map=None)
+    leads.set_defaults(run=run(import_leads_command), stage_map=None, known_stages_only=False)
     lead_history = kinds.add_parser(
         "lead-history",
         parents=[common],
@@ -212,4 +334,6 @@ def add_parsers(
     lead_history.add_argument(
         "--dry-run", action="store_true", help="check and count everything, save nothing"
     )
-    lead_history.set_defaults(run=run(import_lead_history_command), stage_map=None)
+    lead_history.set_defaults(
+        run=run(import_lead_history_command), stage_map=None, known_stages_only=False
+    )

@@ -17,6 +17,7 @@ from commands.councils.daily import set_daily
 from commands.deals.fields import find_person
 from commands.parsing import ParseError
 from commands.periods import parse_period
+from commands.permissions import NO_ADMIN
 from commands.results import (
     CommandError,
     Duplicate,
@@ -375,7 +376,9 @@ def _require_admin(session: Session, me: Person) -> None:
             if p.role == "admin"
         ]
         raise CommandError(
-            Refused("Only admins can change roles and teams.", who_can=", ".join(admins))
+            Refused(
+                "Only admins can change roles and teams.", who_can=", ".join(admins) or NO_ADMIN
+            )
         )
 
 

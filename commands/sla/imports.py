@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.import_columns import export_moment, squash
-from commands.imports import ImportReport, Record, RowError, Unreadable, _rows
+from commands.import_files import Record, Unreadable, records
+from commands.imports import ImportReport, RowError
 from commands.parsing import ParseError, clean
 from commands.unit import run_job
 from commands.workspace import ensure_workspace
@@ -199,7 +200,7 @@ def import_leads(
         report.absorb(part)
         batch.clear()
 
-    for line, _h, row in _rows(path):
+    for line, _h, row in records(path):
         report.rows += 1
         batch.append((line, row))
         if len(batch) == BATCH:
@@ -380,7 +381,7 @@ def import_lead_history(
         words[theirs.strip().lower()] = ours
     report = ImportReport(dry_run=dry_run)
     rows: list[tuple[int, Record]] = []
-    for line, _h, row in _rows(path):
+    for line, _h, row in records(path):
         report.rows += 1
         rows.append((line, row))
     for first in range(0, len(rows), BATCH):

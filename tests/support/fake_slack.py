@@ -60,6 +60,7 @@ class FakeSlack:
     def __init__(self) -> None:
         self.calls: list[Call] = []
         self.users: dict[str, str] = {}  # user id -> display name, for users.info
+        self.emails: dict[str, str] = {}  # email -> user id, for users.lookupByEmail
         self.uploads: dict[str, bytes] = {}  # file id -> bytes uploaded
         self.filenames: dict[str, str] = {}  # file id -> the name it was uploaded under
         # conversation id -> its messages, oldest first, as conversations.history reads them
@@ -133,6 +134,7 @@ class FakeSlack:
         self._failures.clear()
         self.uploads.clear()
         self.conversations.clear()
+        self.emails.clear()
         self.oauth_team, self.rotation, self.refreshes = "T0NEW0001", False, 0
         self.oauth_user = "U0NEWADM1"
 
@@ -317,6 +319,18 @@ class FakeSlack:
             return self._history(method, params)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": self._conversation(str(params.get("users")))}}
+        if method == "users.lookupByEmail":
+            # As Slack answers it: the user object, or `users_not_found`.
+            email = str(params.get("email", "")).lower()
+            found = next((u for e, u in self.emails.items() if e.lower() == email), None)
+            if found is None:
+                return {"ok": False, "error": "users_not_found"}
+            name = self.users.get(found, found)
+            profile = {"display_name": name, "real_name": name.title(), "email": email}
+            return {
+                "ok": True,
+                "user": {"id": found, "name": name, "deleted": False, "profile": profile},
+            }
         if method == "users.info":
             user_id = params.get("user", "")
             if user_id not in self.users:

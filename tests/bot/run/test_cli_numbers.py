@@ -93,7 +93,8 @@ def test_import_apm_and_coverage_on_maven(store_url: str, capsys, tmp_path: Path
 
 def test_import_reports_refusals_and_exits_1(store_url: str, capsys):
     path = crm_file("maven_crm_sales_opportunities", "sales_pipeline.csv")
-    code, out, _ = council(["import", "deals", str(path), *MAVEN_ARGS[:-1], "--dry-run"], capsys)
+    args = ["import", "deals", str(path), *MAVEN_ARGS[:-1], "--dry-run", "--known-stages-only"]
+    code, out, _ = council(args, capsys)
     assert code == 1
     assert out.startswith("Checked (dry run, nothing saved) sales_pipeline.csv: 8,800 rows")
     assert "line 11: unknown stage `Engaging`" in out

@@ -1,0 +1,55 @@
+"""store/bulk.py writes what an ORM insert writes, and fails as SQLAlchemy would."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.exc import DataError
+
+from store import deals
+from store.db import Database
+from store.models import Deal, DealVersion, DimensionValue
+from tests.store.test_deals import setup_workspace, state
+
+PARIS = timezone(timedelta(hours=1))
+
+
+def test_bulk_deals_read_back_as_written(database: Database):
+    owner = setup_workspace(database)
+    opened = datetime(2026, 1, 5, 10, 30, 15, 123456, tzinfo=PARIS)
+    closed = datetime(2026, 2, 1, tzinfo=UTC)
+    won = {**state(owner, stage="Won", status="won"), "amount": Decimal("1234567.89")}
+    won |= {"close_date": date(2026, 2, 1), "category_is_explicit": True}
+    new = [
+        deals.NewDeal("A", [(opened, state(owner)), (closed, won)], None, "import", closed),
+        deals.NewDeal("B", [(opened, state(owner, name="Ünïcode ✓"))], owner, "import"),
+    ]
+    with database.transaction() as session:
+        ids = deals.insert_deals(session, "T1", new)
+    with database.transaction() as session:
+        a, b = (session.get(Deal, i) for i in ids)
+        assert a is not None and b is not None
+        assert (a.external_id, a.amount, a.status, a.version) == ("A", won["amount"], "won", 2)
+        assert a.crm_modified_at == closed and a.category_is_explicit is True
+        assert (b.name, b.updated_by_id, b.updated_at) == ("Ünïcode ✓", owner, opened)
+        versions = session.scalars(
+            select(DealVersion).where(DealVersion.deal_id == a.id).order_by(DealVersion.version)
+        ).all()
+    assert [(v.valid_from, v.valid_to) for v in versions] == [(opened, closed), (closed, None)]
+    assert versions[0].valid_from.tzinfo is not None
+    assert versions[1].changes["amount"] == ["0.10", "1234567.89"]  # JSON, not a string
+    assert versions[1].changes["stage"] == ["Open", "Won"]
+
+
+def test_a_value_the_store_refuses_raises_sqlalchemys_error(database: Database):
+    setup_workspace(database)
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite keeps a string of any length")
+    from store import bulk
+
+    row = {"workspace_id": "T1", "dimension": "product", "value": "x" * 300}
+    with pytest.raises(DataError), database.transaction() as session:
+        bulk.insert_rows(session, DimensionValue.__table__, [row])  # type: ignore[arg-type]
