@@ -20,7 +20,15 @@ from commands.cleanup import SNOOZE_FORM
 from commands.context import Actor, Env, Pressed, Submitted
 from commands.councils import command as council
 from commands.deals import command as deal
-from commands.deals.results import DEAL_CREATE, DEAL_FORM, DEAL_PICK, DEAL_SNOOZE
+from commands.deals import drill
+from commands.deals.results import (
+    DEAL_CREATE,
+    DEAL_DRILL,
+    DEAL_DRILL_BACK,
+    DEAL_FORM,
+    DEAL_PICK,
+    DEAL_SNOOZE,
+)
 
 
 class Run(Protocol):
@@ -106,6 +114,8 @@ BUTTONS: dict[str, Button] = {
     CELL_ASSIGN: Button(assign.press_assign),
     ACTION_DONE: Button(actions.press_done),
     CHECKLIST_ANSWER: Button(checklist.press_tick, "problems"),
+    DEAL_DRILL: Button(drill.press, "replace"),
+    DEAL_DRILL_BACK: Button(drill.press, "replace"),
 }
 
 FORMS: dict[str, Form] = {

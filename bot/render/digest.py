@@ -11,6 +11,7 @@ from bot.render.apm import HEADERS, apm_table, call_notes, cell_text, dot, total
 from bot.render.blocks import Block, button, chunks, context, esc, fenced, inert, section
 from bot.render.forecast import summary_lines
 from commands.actions.results import CELL_ASSIGN
+from commands.deals.results import DEAL_DRILL
 from commands.digest import CellRef, Digest
 from commands.formatting import short_money
 from commands.metrics import COLUMNS
@@ -79,10 +80,14 @@ def main_blocks(digest: Digest) -> list[Block]:
             blocks.extend(section(inert(piece)) for piece in chunks(notes))
         # Ours, with the command to run in code style; nothing typed is in it.
         blocks.extend(section(esc(piece)) for piece in chunks(total_notes(part.apm)))
-        moved = [moves_line(v, m, digest.currency) for v, m in sorted(part.changes.items()) if m]
+        moved = [(v, m) for v, m in sorted(part.changes.items()) if m]
         title = f"*What changed since last week, by {part.apm.dimension}*"
-        for piece in chunks([title, *(moved or ["Nothing moved."])]):
-            blocks.append(section(piece))
+        blocks.append(section(title if moved else f"{title}\nNothing moved."))
+        for value, moves in moved:
+            line = section(moves_line(value, moves, digest.currency))
+            deals = {"where": {part.apm.dimension: value}, "period": digest.period.label}
+            line["accessory"] = button("Deals", DEAL_DRILL, json.dumps(deals))
+            blocks.append(line)
     if digest.actions or digest.loop_line:
         lines = ["*Actions*"]
         for a in digest.actions:
@@ -122,12 +127,16 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
             "period": digest.period.label,
         }
     )
+    deals = {"where": {ref.dimension: ref.value}, "period": digest.period.label}
     blocks = [
         section(text),
         {
             "type": "actions",
             "block_id": f"cell-{ref.label}",
-            "elements": [button("Assign owner", CELL_ASSIGN, value, primary=True)],
+            "elements": [
+                button("Assign owner", CELL_ASSIGN, value, primary=True),
+                button("Deals", DEAL_DRILL, json.dumps(deals)),
+            ],
         },
     ]
     return {"kind": "thread", "text": text.replace("*", ""), "blocks": blocks}
