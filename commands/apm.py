@@ -25,8 +25,9 @@ from commands.metrics import (
     needed_coverage,
     with_calls,
 )
-from commands.parsing import ParseError, match_known_value
+from commands.parsing import ParseError, did_you_mean, match_known_value
 from commands.periods import (
+    RELATIVE,
     as_of_day,
     looks_like_period,
     parse_as_of,
@@ -57,11 +58,22 @@ def apm_help() -> str:
     `/apm region EMEA [period]`: the deals behind that row, with how each moved this
     week (also `/deal list region=EMEA stage=Decision closing=this`).
 
-    `/coverage [dimension value] [period]`: open pipeline over what remains of the closed
-    target, with its parts. `/coverage`, `/coverage region EMEA`, `/coverage product
-    "Data Cloud" next`.
+    `/coverage` shows one row's coverage with its parts (`/coverage help`).
     """
     return inspect.cleandoc(apm_help.__doc__ or "")
+
+
+def coverage_help() -> str:
+    """*Pipe coverage, with its parts.*
+
+    `/coverage [dimension value] [period]`: open pipeline closing in the period over what
+    remains of its closed target (the target less what is already won), and the coverage
+    its win rate needs. `/coverage` is the total; `/coverage region EMEA`, `/coverage
+    product "Data Cloud" next`, `/coverage region=EMEA 2026-Q4`.
+    Periods: a label like `2026-Q4`, `this` (the default), `next`, `last`, or `Q1`-`Q4`.
+    `/apm region EMEA` lists the deals behind it.
+    """
+    return inspect.cleandoc(coverage_help.__doc__ or "")
 
 
 @dataclass(frozen=True)
@@ -369,6 +381,24 @@ def _value_hint(env: Env, actor: Actor, word: str, command: str) -> Problem | No
     return Problem(f"`{word}` is a {found[0]} value: `{example}`", example=example)
 
 
+def _misread(
+    env: Env, actor: Actor, word: str, command: str, after_dimension: bool
+) -> Problem | None:
+    """What a word that is neither a dimension nor a period was probably meant as: a value
+    of a dimension (`EMEA`), or a misspelt dimension or period word (`regoin`)."""
+    hint = _value_hint(env, actor, word, command)
+    if hint is not None:
+        return hint
+    words = [*RELATIVE] if after_dimension else [*DIMENSIONS, *RELATIVE]
+    meant = did_you_mean(word, words)
+    if meant is not None:
+        return Problem(
+            f"`{word}` is not a dimension or a period: did you mean `{meant}`?",
+            example=f"{command} {meant}",
+        )
+    return None
+
+
 def run_apm(env: Env, actor: Actor, text: str) -> Apm | DealDrill | Help | Stop | Duplicate:
     """Carry out `/apm [dimension] [period]`, or `/apm dimension VALUE [period]`: the deals
     behind that row."""
@@ -390,7 +420,7 @@ def run_apm(env: Env, actor: Actor, text: str) -> Apm | DealDrill | Help | Stop 
         ask = DrillAsk({dimension: words[0]}, period=words[1] if len(words) > 1 else None)
         return run_drill(env, actor, ask)
     if words and not looks_like_period(words[0]):
-        hint = _value_hint(env, actor, words[0], "/apm")
+        hint = _misread(env, actor, words[0], "/apm", explicit)
         if hint is not None:
             return hint
     if len(words) > 1:
@@ -404,12 +434,16 @@ def run_coverage(env: Env, actor: Actor, text: str) -> Coverage | Help | Stop | 
     if isinstance(words, Problem):
         return words
     if words and words[0].lower() == "help":
-        return Help("/coverage", apm_help())
+        return Help("/coverage", coverage_help())
     if words and "=" in words[0]:
         key, _, typed = words.pop(0).partition("=")
         words[:0] = [key, typed]
     dimension: str | None
     value: str | None
+    if words and words[0].lower() not in DIMENSIONS and not looks_like_period(words[0]):
+        hint = _misread(env, actor, words[0], "/coverage", False)
+        if hint is not None:
+            return hint
     if words and words[0].lower() in DIMENSIONS:
         if len(words) < 2:
             return Problem(f"Which {words[0]}?", example=f"/coverage {words[0].lower()} EMEA")

@@ -273,3 +273,20 @@ def match_known_value(text: str, known: Iterable[str]) -> ValueMatch | list[str]
         if len(near) > 1:
             return near
     return ValueMatch(text, "new")
+
+
+# How alike (rapidfuzz's 0-100 ratio) a typo must be to a word to be offered as meant:
+# `regoin` is 83 from `region`, `segmnt` 92 from `segment`, `EMEA` 0 from any of them.
+SUGGEST_SCORE = 70
+
+
+def did_you_mean(text: str, choices: Iterable[str]) -> str | None:
+    """The one choice `text` most likely misspells, or None when nothing is close."""
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extractOne(
+        text, list(choices), scorer=fuzz.ratio, processor=utils.default_process
+    )
+    if found is None or found[1] < SUGGEST_SCORE:
+        return None
+    return str(found[0])

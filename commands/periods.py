@@ -26,10 +26,13 @@ _LABEL_QUARTER_FIRST = re.compile(r"^q([1-4])\s*[-/ ]?\s*(fy)?(\d{4})$")
 def _as_label(word: str, start_month: int) -> str | None:
     """`word` in the workspace's label form, when it names a quarter and a year."""
     if match := _LABEL.match(word):
-        year, quarter = match[2], match[3]
+        fiscal, year, quarter = match[1], match[2], match[3]
     elif match := _LABEL_QUARTER_FIRST.match(word):
-        year, quarter = match[3], match[1]
+        fiscal, year, quarter = match[2], match[3], match[1]
     else:
+        return None
+    if start_month != 1 and not fiscal:
+        # A calendar quarter is not one of this workspace's: its label says so.
         return None
     return f"{year}-Q{quarter}" if start_month == 1 else f"FY{year}-Q{quarter}"
 

@@ -11,8 +11,8 @@ from commands.context import Actor, Env, Pressed
 from commands.deals.results import DealDrill, DealResult, DrillLine
 from commands.deals.scope import Scope
 from commands.metrics import NONE_LABEL
-from commands.parsing import ParseError, match_by_prefix, match_known_value
-from commands.periods import parse_period
+from commands.parsing import ParseError, did_you_mean, match_by_prefix, match_known_value
+from commands.periods import RELATIVE, parse_period
 from commands.permissions import is_manager
 from commands.results import CommandError, Duplicate, Problem, Refused, Stop
 from commands.unit import run_unit
@@ -78,14 +78,32 @@ def _value(s: Scope, dimension: str, typed: str) -> str | None:
     known = workspaces.list_dimension_values(s.session, s.workspace.id, dimension)
     match = match_known_value(typed, known)
     if isinstance(match, list) or match.how == "new":
+        _elsewhere(s, dimension, typed)
         listed = ", ".join(known) or "none yet"
+        meant = did_you_mean(typed, [*known, *RELATIVE])
+        guess = f" Did you mean `{meant}`?" if meant else ""
         raise CommandError(
             Problem(
-                f"`{typed}` is not a known {dimension}. Known: {listed}",
-                example=f"/apm {dimension} {known[0] if known else 'EMEA'}",
+                f"`{typed}` is neither a known {dimension} nor a period.{guess} "
+                f"Known: {listed}; periods: `2026-Q4`, `this`, `next`, `last`, `Q1`",
+                example=f"/apm {dimension} {meant or (known[0] if known else 'EMEA')}",
             )
         )
     return match.value
+
+
+def _elsewhere(s: Scope, dimension: str, typed: str) -> None:
+    """Refuses a value of another dimension (`/apm product EMEA`) by naming its own."""
+    for other in DIMENSIONS:
+        if other == dimension:
+            continue
+        known = workspaces.list_dimension_values(s.session, s.workspace.id, other)
+        match = match_known_value(typed, known)
+        if not isinstance(match, list) and match.how in ("exact", "case"):
+            example = f"/apm {other} {match.value}"
+            raise CommandError(
+                Problem(f"`{typed}` is a {other} value, not a {dimension}: `{example}`", example)
+            )
 
 
 def _stages(s: Scope, typed: list[str]) -> list[str] | None:

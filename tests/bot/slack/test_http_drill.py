@@ -135,7 +135,10 @@ def test_stage_and_period_narrow_the_list(http_app: RunningApp, slack: FakeSlack
         "• #4 *Globex* · jo · Consideration · $50k · closes 2027-02-01 · _pulled in_"
     ]
     unknown = ask(http_app, slack, "/apm", "region Mars")
-    assert "`Mars` is not a known region. Known: AMER, EMEA" in unknown.params["text"]
+    assert (
+        "`Mars` is neither a known region nor a period. Known: AMER, EMEA;"
+        in unknown.params["text"]
+    )
 
 
 def test_pages_turn_with_next_and_previous(
