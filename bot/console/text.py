@@ -37,6 +37,10 @@ def blocks_text(blocks: list[Block], first: int = 1) -> tuple[str, list[Block]]:
             if "text" in block:
                 lines.append(plain(block["text"]["text"]))
             lines.extend("  " + plain(f["text"]) for f in block.get("fields", []))
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":
+                buttons.append(accessory)
+                lines.append(f"  [{first + len(buttons) - 1}] {accessory['text']['text']}")
         elif kind == "context":
             lines.extend("  " + plain(e.get("text", "")) for e in block["elements"])
         elif kind == "header":

@@ -152,18 +152,18 @@ def _carry_out(unit: Unit, verb: str, args: list[str]) -> CouncilResult:
     if verb == "targets":
         return _targets(session, workspace_id, args, now)
     if verb == "target":
-        _require_admin(session, me)
+        _require_admin(session, me, verb)
         return _target(session, workspace_id, args, now)
     if verb == "questions":
         if args:
-            _require_admin(session, me)
+            _require_admin(session, me, verb)
         workspace, _ = _today(session, workspace_id, now)
         return checklist.configure(workspace, args)
     if verb == "settings":
         if args:
-            _require_admin(session, me)
+            _require_admin(session, me, verb)
         return _settings(session, workspace_id, args)
-    _require_admin(session, me)
+    _require_admin(session, me, verb)
     if verb == "role":
         return _role(session, me, args, now)
     return _manager(session, workspace_id, args, now)
@@ -180,7 +180,7 @@ def _councils(
         return councils.CouncilList(
             [councils.view(c, now) for c in store_councils.councils(session, me.workspace_id)]
         )
-    _require_admin(session, me)
+    _require_admin(session, me, verb)
     words = [a for a in args if "=" not in a]
     fields = {}
     for arg in args:
@@ -349,7 +349,22 @@ def _nudge_summary(workspace: Workspace) -> str:
     )
 
 
-def _require_admin(session: Session, me: Person) -> None:
+# What each admin-only verb does, for a refusal that names what was refused.
+ADMIN_ONLY = {
+    "create": "create councils",
+    "edit": "edit councils",
+    "pause": "pause councils",
+    "resume": "resume councils",
+    "delete": "delete councils",
+    "target": "set targets",
+    "questions": "change the forecast questions",
+    "settings": "change the workspace's settings",
+    "role": "change roles",
+    "manager": "change teams",
+}
+
+
+def _require_admin(session: Session, me: Person, verb: str) -> None:
     if me.role != "admin":
         admins = [
             p.display_name
@@ -357,7 +372,7 @@ def _require_admin(session: Session, me: Person) -> None:
             if p.role == "admin"
         ]
         raise CommandError(
-            Refused("Only admins can change roles and teams.", who_can=", ".join(admins))
+            Refused(f"Only admins can {ADMIN_ONLY[verb]}.", who_can=", ".join(admins))
         )
 
 

@@ -107,7 +107,7 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
             "/council create #pipeline dimensions=region tz=UTC",
             "/time 2026-11-23T09:05",
             "/digest pipeline",
-            "1",
+            "3",  # R1's Assign owner: 1 and 2 are the "what changed" lines' Deals
             "@Jo Park",
             "SPIFF",
             "SPIFF for AMER reps",
