@@ -23,6 +23,7 @@ def plain(mrkdwn: str) -> str:
     """mrkdwn as a terminal shows it: entities decoded, emoji drawn, bold and fences dropped."""
     text = re.sub(r":[a-z_]+:", lambda m: EMOJI.get(m.group(0), m.group(0)), mrkdwn)
     text = re.sub(r"\*([^*\n]+)\*", r"\1", text).replace("```", "\n").strip("\n")
+    text = re.sub(r"<#([A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m[2] or m[1]), text)
     return html.unescape(text)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from tabulate import tabulate
 
-from bot.render.blocks import Message, chunks, context, esc, fenced, render, section
+from bot.render.blocks import Message, channel_link, chunks, context, esc, fenced, render, section
 from commands.apm import Apm, Coverage
 from commands.councils.command import TargetList
 from commands.councils.meeting import CouncilList
@@ -213,7 +213,7 @@ def _(result: CouncilList) -> Message:
             else (f"next {c.next_digest:%a %Y-%m-%d %H:%M %Z}" if c.next_digest else "")
         )
         lines.append(
-            f"• *{esc(c.name)}* in {esc(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
+            f"• *{esc(c.name)}* in {channel_link(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
             f"{', '.join(c.dimensions)}, owners for {c.owners_for}; {esc(when)}"
         )
     return Message(f"{len(result.councils)} councils", [section(p) for p in chunks(lines)])

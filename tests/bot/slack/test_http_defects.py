@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from commands.context import Actor, Env
+from store.models import Council
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import FORM, JO, MAYA, User, post, slash_command
@@ -35,3 +37,29 @@ def test_each_refusal_names_what_was_refused(
     ask(http_app, slack, "/council", "people")  # Maya first: the workspace's admin
     reply = ask(http_app, slack, "/council", text, JO)
     assert refusal in reply.params["text"]
+
+
+def test_a_channel_typed_as_text_is_resolved_to_its_id_through_pages_of_the_list(
+    http_app: RunningApp, slack: FakeSlack, env: Env
+):
+    slack.channels = {f"C0FILL{n:04}": f"fill-{n}" for n in range(250)}
+    slack.channels["C9DEALS01"] = "deals"  # on the second page of 200
+    created = ask(http_app, slack, "/council", "create #deals dimensions=region")
+    assert "Council deals created" in created.params["text"]
+    pages = slack.calls_to("conversations.list")
+    assert len(pages) == 2 and pages[1].params["cursor"] == "200"
+    listed = ask(http_app, slack, "/council", "list")
+    assert "• *deals* in <#C9DEALS01>:" in listed.blocks()[0]["text"]["text"]
+    with env.db.transaction() as session:
+        assert session.scalar(select(Council.channel_id)) == "C9DEALS01"
+
+
+def test_an_unknown_channel_name_is_refused_with_the_way_to_write_it(
+    http_app: RunningApp, slack: FakeSlack, env: Env
+):
+    slack.channels = {"C0SALES01": "sales"}
+    reply = ask(http_app, slack, "/council", "create #dealz")
+    assert "I cannot find a channel named #dealz" in reply.params["text"]
+    assert "/invite @Pipeline Council" in reply.params["text"]
+    with env.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(Council)) == 0
