@@ -280,6 +280,8 @@ def find_person(
     if match := _MENTION.match(text):
         user_id, label = match[1], match[2]
         person = people.person_by_slack_id(session, workspace_id, user_id)
+        if person is not None and label and person.display_name == user_id:
+            person.display_name = label  # known until now only by their id
         if person is None and now is not None:
             person = people.add_person(
                 session,

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from commands.context import Actor, Env
-from store.models import Council
+from store.models import Council, Person
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import FORM, JO, MAYA, User, post, slash_command
@@ -63,3 +63,21 @@ def test_an_unknown_channel_name_is_refused_with_the_way_to_write_it(
     assert "/invite @Pipeline Council" in reply.params["text"]
     with env.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Council)) == 0
+
+
+def person_named(env: Env, user_id: str) -> str | None:
+    with env.db.transaction() as session:
+        return session.scalar(select(Person.display_name).where(Person.slack_user_id == user_id))
+
+
+def test_names_come_from_users_info_never_from_a_commands_user_name(
+    http_app: RunningApp, slack: FakeSlack, env: Env
+):
+    vera = User("U0VERA001", "vera")
+    slack.users[vera.id] = "Vera Sales"
+    ask(http_app, slack, "/deal", "new Acme amount=5k", vera)
+    assert person_named(env, vera.id) == "Vera Sales"
+    slack.users.pop(vera.id)  # users.info fails: the name known is kept, not the handle
+    reply = ask(http_app, slack, "/deal", "show Acme", vera)
+    assert person_named(env, vera.id) == "Vera Sales"
+    assert "*Owner:* Vera Sales" in str(reply.params["blocks"])
