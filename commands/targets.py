@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
+from commands.locales import reading_of
 from commands.parsing import ParseError, match_by_prefix, match_known_value, parse_amount
 from commands.periods import label_example, parse_period
 from commands.unit import run_job
@@ -63,7 +64,8 @@ def read_target(
         raise ParseError(f"a {dim} target needs the {dim}'s value")
     else:
         value, note, new = _known_value(session, workspace, dim, value, allow_new)
-    return TargetSpec(found.label, dim, value, metrics[0], parse_amount(amount), note, new)
+    money = parse_amount(amount, workspace.currency_symbol, reading_of(workspace).decimal_comma)
+    return TargetSpec(found.label, dim, value, metrics[0], money, note, new)
 
 
 def _known_value(

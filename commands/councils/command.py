@@ -15,7 +15,8 @@ from commands.context import Actor, Env
 from commands.councils import meeting as councils
 from commands.deals.fields import find_person
 from commands.formatting import money
-from commands.parsing import ParseError
+from commands.locales import DEFAULT_LOCALE, read_locale
+from commands.parsing import ParseError, join_amount
 from commands.periods import parse_period
 from commands.results import (
     CommandError,
@@ -57,6 +58,8 @@ def council_help() -> str:
     `/council settings` shows the workspace's settings and stages;
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
     changes them (fiscal_start is the month the fiscal year starts, 1-12);
+    `/council settings locale=de_DE` reads dates and amounts as that locale writes them
+    (`31.12.2026`, `15/01/2027` day first; `1,5M` with a decimal comma);
     `/council settings actions="SPIFF,Enablement,Webinar series,Other"` sets the actions
     a cell's owner can be given; `nudge_day=mon nudge_time=09:00 nudges=on|off` when
     reps get their weekly forecast questions and clean-your-room DMs.
@@ -97,6 +100,7 @@ class WorkspaceSettings:
     changed: list[str]
     actions: list[str]
     nudges: str
+    locale: str = "en_US"
 
 
 @dataclass(frozen=True)
@@ -213,6 +217,7 @@ def _target(session: Session, workspace_id: str, args: list[str], now: datetime)
     allow_new = bool(args) and args[-1].lower() == "new"
     if allow_new:
         args = args[:-1]
+    args = join_amount(args)
     if len(args) == 4 and args[1].lower() == "total":
         args = [args[0], "total", "", args[2], args[3]]
     if len(args) != 5:
@@ -293,6 +298,12 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
             if problem:
                 problems.append(problem)
                 continue
+        elif key == "locale":
+            try:
+                workspace.locale = read_locale(value)
+            except ParseError as error:
+                problems.append(str(error))
+                continue
         elif key == "stale_days":
             if not (value.isdigit() and 1 <= int(value) <= 365):
                 problems.append(f"stale_days is a number of days from 1 to 365, not `{value}`")
@@ -300,7 +311,7 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
             workspace.stale_after_days = int(value)
         else:
             problems.append(
-                f"`{key}` is not a setting: fiscal_start, currency, timezone, stale_days, "
+                f"`{key}` is not a setting: fiscal_start, currency, timezone, locale, stale_days, "
                 "actions, nudge_day, nudge_time, nudges"
             )
             continue
@@ -320,6 +331,7 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
         changed,
         kinds_of(session, workspace_id),
         _nudge_summary(workspace),
+        workspace.locale or DEFAULT_LOCALE,
     )
 
 

@@ -4,13 +4,17 @@ command's own."""
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from commands.context import Actor, Env
 from commands.deals import command as deal
 from commands.registry import SLASH_COMMANDS
+from store.models import Deal
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 from tests.support.slack_requests import FORM, post, slash_command
@@ -55,3 +59,31 @@ def test_help_is_each_commands_own(http_app: RunningApp, slack: FakeSlack, comma
     reply = ask(http_app, slack, command, "help")
     assert reply.params["text"] == f"{command} help"
     assert f"`{command}" in str(reply.params["blocks"])
+
+
+def saved(env: Env, name: str) -> tuple[object, object]:
+    with env.db.transaction() as session:
+        found = session.scalars(select(Deal).where(Deal.name == name)).one()
+        return found.amount, found.close_date
+
+
+def test_every_command_shares_one_reading_of_amounts_dates_and_the_locale(
+    http_app: RunningApp, slack: FakeSlack, env: Env
+):
+    refused = ask(http_app, slack, "/deal", "new Acme amount=€50k")
+    assert "`€50k` is in EUR, but this workspace counts in $" in refused.params["text"]
+    ask(http_app, slack, "/deal", "new Acme amount=1.2m close=Q1")
+    assert saved(env, "Acme") == (Decimal("1200000.00"), date(2027, 3, 31))
+    ask(http_app, slack, "/deal", 'new Globex amount="120 k" close="in two weeks"')
+    assert saved(env, "Globex") == (Decimal("120000.00"), date(2026, 12, 7))
+    target = ask(http_app, slack, "/council", "target this total closed 300 k")
+    assert "$300,000" in target.params["text"]
+    us = ask(http_app, slack, "/deal", "new Hooli close=15/01/2027")
+    assert "`15/01/2027` is not a date in en_US" in us.params["text"]
+    ask(http_app, slack, "/council", "settings locale=de_DE")
+    ask(http_app, slack, "/deal", "new Hooli close=15/01/2027 amount=$1,5M")
+    assert saved(env, "Hooli") == (Decimal("1500000.00"), date(2027, 1, 15))
+    ask(http_app, slack, "/deal", "new Initech close=31.12.2026")
+    assert saved(env, "Initech")[1] == date(2026, 12, 31)
+    shown = ask(http_app, slack, "/council", "settings")
+    assert "locale `de_DE`" in str(shown.params["blocks"])
