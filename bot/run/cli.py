@@ -44,7 +44,8 @@ def _need(settings: Settings, *names: str) -> None:
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Run the local console against the store (the embedded SQLite file by default)."""
-    from bot.console.repl import Console
+    from bot.console.prompt import terminal_ask
+    from bot.console.repl import CONSOLE_WORDS, Console
     from commands.demo import load_demo
 
     if args.reset:
@@ -60,7 +61,8 @@ def cmd_console(args: argparse.Namespace) -> int:
         print(f"{what} demo organisation: {summary.people} people, {summary.deals} deals.")
     if args.demo:
         print(f"Its data lives in {_where()}; `council console --demo --reset` starts afresh.")
-    ask = input if sys.stdin.isatty() else _read_line
+    # At a terminal: history and completion; piped (tests, scripts): plain lines, echoed.
+    ask = terminal_ask(CONSOLE_WORDS) if sys.stdin.isatty() else _read_line
     Console(env, workspace, sys.stdout, ask).loop()
     return 0
 

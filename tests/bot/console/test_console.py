@@ -188,3 +188,55 @@ def test_the_console_snooze_form_asks_again_until_it_can_save(env: Env, clock) -
     assert "⚠️ reason: Say why" in transcript
     assert "⚠️ until: A snooze ends after today" in transcript
     assert "Snoozed Globex pilot 41 until 2027-01-10: waiting for budget." in transcript
+
+
+def test_a_missing_council_is_said_without_a_traceback(env: Env, caplog) -> None:
+    load_demo(env)
+    transcript = run_console(env, ["/digest nosuch"])
+    assert "nosuch" in transcript and "Traceback" not in transcript
+    assert not [r for r in caplog.records if r.exc_info]  # nothing logged a stack
+
+
+def test_cancel_and_ctrl_c_leave_a_form_with_nothing_saved(env: Env) -> None:
+    load_demo(env)
+    transcript = run_console(env, ["/deal", "Zeta", "cancel", "/deal find Zeta"])
+    assert "Cancelled; nothing was saved." in transcript
+    assert "No deal matches “Zeta”." in transcript
+    out = io.StringIO()
+    answers: Iterator[str] = iter(["Zeta"])
+
+    def ask(prompt: str) -> str:
+        for answer in answers:
+            return answer
+        raise KeyboardInterrupt  # Ctrl-C at the second field
+
+    console = Console(env, "local", out, ask)
+    console.handle("/deal")
+    console.handle("/deal find Zeta")
+    assert "Cancelled; nothing was saved." in out.getvalue()
+    assert "No deal matches “Zeta”." in out.getvalue()
+
+
+def test_a_thread_reply_assigns_and_a_posted_digests_buttons_can_be_pressed_later(
+    env: Env, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    load_demo(env)
+    transcript = run_console(
+        env,
+        [
+            "/council create #pipeline dimensions=region tz=UTC",
+            "/time 2026-11-23T09:05",
+            "/digest pipeline",
+            '/reply assign R1 "@Jo Park" SPIFF for AMER reps due 2026-11-27',
+            "/deal list",
+            "/posted",
+            "2",  # the second posted button: EMEA's "what changed" Deals
+        ],
+    )
+    assert "✅ R1 (region AMER · Open pipe) → <@U0DEMO004>: SPIFF: SPIFF for AMER reps" in (
+        transcript
+    )
+    after = transcript.rsplit("> /posted", 1)[1]
+    assert "[1] Deals\n" in after and "[2] Deals\n" in after
+    assert "Deals · region EMEA · 2026-Q4 (everyone's;" in after.rsplit("> 2", 1)[1]
