@@ -38,6 +38,9 @@ class DrillAsk:
     period: str | None = None
     scope: str | None = None
     page: int = 0
+    # From a button: values exactly as the digest or an earlier page had them, which a
+    # deal may carry without the workspace's list of known values having them.
+    exact: bool = False
 
 
 def is_drill(words: list[str]) -> bool:
@@ -72,9 +75,11 @@ def read_drill(words: list[str]) -> DrillAsk:
     return DrillAsk(where, stages, period, scope)
 
 
-def _value(s: Scope, dimension: str, typed: str) -> str | None:
-    if typed.lower() in NONE_WORDS:
+def _value(s: Scope, dimension: str, typed: str, exact: bool = False) -> str | None:
+    if typed == NONE_LABEL or (not exact and typed.lower() in NONE_WORDS):
         return None
+    if exact:
+        return typed
     known = workspaces.list_dimension_values(s.session, s.workspace.id, dimension)
     match = match_known_value(typed, known)
     if isinstance(match, list) or match.how == "new":
@@ -141,7 +146,7 @@ def _owners(s: Scope, scope: str | None) -> tuple[list[int] | None, str]:
 
 
 def drill(s: Scope, ask: DrillAsk) -> DealDrill:
-    where = {dim: _value(s, dim, typed) for dim, typed in ask.where.items()}
+    where = {dim: _value(s, dim, typed, ask.exact) for dim, typed in ask.where.items()}
     stages = _stages(s, ask.stages)
     try:
         period = parse_period(ask.period, s.today, s.workspace.fiscal_year_start_month)
@@ -204,7 +209,10 @@ def press(env: Env, actor: Actor, pressed: Pressed) -> DealResult:
             period=str(data["period"]) if data.get("period") else None,
             scope=str(data["scope"]) if data.get("scope") else None,
             page=int(data.get("page") or 0),
+            exact=True,
         )
+        if any(dim not in DIMENSIONS for dim in ask.where):
+            raise ValueError("not a dimension")
     except (ValueError, KeyError, TypeError, AttributeError):
         return Problem("That button no longer works; type the command again.")
     return run_drill(env, actor, ask)
