@@ -38,7 +38,7 @@ def _(result: DealDrill) -> Message:
         f"*Deals · {inert(result.title)} · {esc(result.period)}* ({esc(result.seen_as)}; {count})"
     )
     if not result.lines:
-        empty = f"No deals of {esc(result.seen_as)} close in {esc(result.period)} here."
+        empty = f"No deals here close in {esc(result.period)} ({esc(result.seen_as)})."
         return Message(f"Deals {result.title}: none", [section(f"{title}\n{empty}")])
     lines = [title, *(drill_line(line) for line in result.lines)]
     blocks: list[Block] = [section(piece) for piece in chunks(lines)]

@@ -138,7 +138,7 @@ def _owners(s: Scope, scope: str | None) -> tuple[list[int] | None, str]:
     if scope == "team" and not is_manager(person):
         raise CommandError(Problem("Only managers have a team list; yours is `mine`."))
     if scope == "mine" or not is_manager(person):
-        return [person.id], "your"
+        return [person.id], "yours"
     if person.role == "admin" and scope != "team":
         return None, "everyone's"
     team = people.team_ids(s.session, s.workspace.id, person.id) | {person.id}

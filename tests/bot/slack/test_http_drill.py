@@ -114,7 +114,7 @@ def test_a_rep_sees_their_own_and_a_manager_their_teams(
         "• #4 *Globex*",
         "• #7 *Hooli*",
     ]
-    assert "(your; 3 deals)" in text_of(mine)
+    assert "(yours; 3 deals)" in text_of(mine)
     team = ask(http_app, slack, "/deal", "list region=EMEA", SAM)
     assert [line.split(" · ")[0] for line in lines_of(team)] == [
         "• #3 *Acme*",
