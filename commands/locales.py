@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 from babel import Locale, UnknownLocaleError
 
-from commands.parsing import ParseError
+from commands.parsing import ParseError, parse_date
 from store.models import Workspace
 
 DEFAULT_LOCALE = "en_US"
@@ -46,3 +47,10 @@ def read_locale(text: str) -> str:
         raise ParseError(
             f"`{text}` is not a locale; write one like `en_US`, `en_GB`, `de_DE`, `fr_FR`"
         ) from None
+
+
+def read_date(text: str, today: date, workspace: Workspace) -> date:
+    """A date typed in `workspace`, read as its locale writes dates, with its fiscal
+    quarters: the one reading every command shares."""
+    rules = reading_of(workspace)
+    return parse_date(text, today, workspace.fiscal_year_start_month, rules.day_first, rules.locale)

@@ -85,5 +85,7 @@ def test_every_command_shares_one_reading_of_amounts_dates_and_the_locale(
     assert saved(env, "Hooli") == (Decimal("1500000.00"), date(2027, 1, 15))
     ask(http_app, slack, "/deal", "new Initech close=31.12.2026")
     assert saved(env, "Initech")[1] == date(2026, 12, 31)
+    snoozed = ask(http_app, slack, "/deal", 'snooze Hooli until=15/01/2027 reason="on leave"')
+    assert "2027-01-15" in snoozed.params["text"] + str(snoozed.params.get("blocks"))
     shown = ask(http_app, slack, "/council", "settings")
     assert "locale `de_DE`" in str(shown.params["blocks"])
