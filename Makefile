@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo console test lint format bench bench-1m clean
+.PHONY: demo demo-reset console test lint format bench bench-1m clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## the console on the embedded SQLite store, with a demo organisation
+demo: $(STAMP)  ## the console on the embedded SQLite store (./council.db), with a demo organisation
+	@echo "The demo's data lives in $${DATABASE_URL:-./council.db}; 'make demo-reset' starts afresh."
 	$(BIN)/council console --demo
+
+demo-reset: $(STAMP)  ## the demo on a fresh ./council.db (the old file is removed)
+	$(BIN)/council console --demo --reset
 
 console: $(STAMP)  ## the console on DATABASE_URL (default: ./council.db), no demo data
 	$(BIN)/council console

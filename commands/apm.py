@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
+from commands.deals.drill import DrillAsk, run_drill
+from commands.deals.results import DealDrill
 from commands.fiscal import Period, shift_quarters
 from commands.metrics import (
     NONE_LABEL,
@@ -23,8 +25,16 @@ from commands.metrics import (
     needed_coverage,
     with_calls,
 )
-from commands.parsing import ParseError, match_known_value
-from commands.periods import as_of_day, parse_as_of, parse_period, place, year_earlier
+from commands.parsing import ParseError, did_you_mean, match_known_value
+from commands.periods import (
+    RELATIVE,
+    as_of_day,
+    looks_like_period,
+    parse_as_of,
+    parse_period,
+    place,
+    year_earlier,
+)
 from commands.results import CommandError, Duplicate, Help, Problem, Stop, read_words
 from commands.unit import Unit, run_unit
 from commands.workspace import DIMENSIONS, ensure_workspace
@@ -45,11 +55,25 @@ def apm_help() -> str:
     from the same point of the quarter a year ago, and 🟢🟡🔴 by pacing against target.
     Periods: a label like `2026-Q4`, `this` (the default), `next`, `last`, or `Q1`-`Q4`.
 
-    `/coverage [dimension value] [period]`: open pipeline over what remains of the closed
-    target, with its parts. `/coverage`, `/coverage region EMEA`, `/coverage product
-    "Data Cloud" next`.
+    `/apm region EMEA [period]`: the deals behind that row, with how each moved this
+    week (also `/deal list region=EMEA stage=Decision closing=this`).
+
+    `/coverage` shows one row's coverage with its parts (`/coverage help`).
     """
     return inspect.cleandoc(apm_help.__doc__ or "")
+
+
+def coverage_help() -> str:
+    """*Pipe coverage, with its parts.*
+
+    `/coverage [dimension value] [period]`: open pipeline closing in the period over what
+    remains of its closed target (the target less what is already won), and the coverage
+    its win rate needs. `/coverage` is the total; `/coverage region EMEA`, `/coverage
+    product "Data Cloud" next`, `/coverage region=EMEA 2026-Q4`.
+    Periods: a label like `2026-Q4`, `this` (the default), `next`, `last`, or `Q1`-`Q4`.
+    `/apm region EMEA` lists the deals behind it.
+    """
+    return inspect.cleandoc(coverage_help.__doc__ or "")
 
 
 @dataclass(frozen=True)
@@ -337,16 +361,68 @@ def _pick_row(
     return empty
 
 
-def run_apm(env: Env, actor: Actor, text: str) -> Apm | Help | Stop | Duplicate:
-    """Carry out `/apm [dimension] [period]`."""
+def _value_hint(env: Env, actor: Actor, word: str, command: str) -> Problem | None:
+    """When `word` is a known value of a dimension (typed where a period goes): the
+    command that means it."""
+
+    def work(unit: Unit) -> tuple[str, str] | None:
+        workspace = ensure_workspace(unit.session, actor, env.now())
+        for dimension in DIMENSIONS:
+            known = workspaces.list_dimension_values(unit.session, workspace.id, dimension)
+            match = match_known_value(word, known)
+            if not isinstance(match, list) and match.how in ("exact", "case"):
+                return dimension, match.value
+        return None
+
+    found = run_unit(env, actor, work)
+    if not isinstance(found, tuple):
+        return None
+    example = f"{command} {found[0]} {found[1]}"
+    return Problem(f"`{word}` is a {found[0]} value: `{example}`", example=example)
+
+
+def _misread(
+    env: Env, actor: Actor, word: str, command: str, after_dimension: bool
+) -> Problem | None:
+    """What a word that is neither a dimension nor a period was probably meant as: a value
+    of a dimension (`EMEA`), or a misspelt dimension or period word (`regoin`)."""
+    hint = _value_hint(env, actor, word, command)
+    if hint is not None:
+        return hint
+    words = [*RELATIVE] if after_dimension else [*DIMENSIONS, *RELATIVE]
+    meant = did_you_mean(word, words)
+    if meant is not None:
+        return Problem(
+            f"`{word}` is not a dimension or a period: did you mean `{meant}`?",
+            example=f"{command} {meant}",
+        )
+    return None
+
+
+def run_apm(env: Env, actor: Actor, text: str) -> Apm | DealDrill | Help | Stop | Duplicate:
+    """Carry out `/apm [dimension] [period]`, or `/apm dimension VALUE [period]`: the deals
+    behind that row."""
     words = read_words(text)
     if isinstance(words, Problem):
         return words
     if words and words[0].lower() == "help":
         return Help("/apm", apm_help())
     dimension = DEFAULT_DIMENSION
-    if words and words[0].lower() in DIMENSIONS:
+    explicit = bool(words) and words[0].lower() in DIMENSIONS
+    if explicit:
         dimension = words.pop(0).lower()
+    if explicit and words and not looks_like_period(words[0]):
+        if len(words) > 2:
+            return Problem(
+                f"`{' '.join(words[1:])}` is more than a period.",
+                example=f"/apm {dimension} {words[0]} this",
+            )
+        ask = DrillAsk({dimension: words[0]}, period=words[1] if len(words) > 1 else None)
+        return run_drill(env, actor, ask)
+    if words and not looks_like_period(words[0]):
+        hint = _misread(env, actor, words[0], "/apm", explicit)
+        if hint is not None:
+            return hint
     if len(words) > 1:
         return Problem(f"`{' '.join(words)}` is more than a period.", example="/apm region 2026-Q4")
     return build_apm(env, actor, dimension, words[0] if words else None)
@@ -358,12 +434,16 @@ def run_coverage(env: Env, actor: Actor, text: str) -> Coverage | Help | Stop | 
     if isinstance(words, Problem):
         return words
     if words and words[0].lower() == "help":
-        return Help("/coverage", apm_help())
+        return Help("/coverage", coverage_help())
     if words and "=" in words[0]:
         key, _, typed = words.pop(0).partition("=")
         words[:0] = [key, typed]
     dimension: str | None
     value: str | None
+    if words and words[0].lower() not in DIMENSIONS and not looks_like_period(words[0]):
+        hint = _misread(env, actor, words[0], "/coverage", False)
+        if hint is not None:
+            return hint
     if words and words[0].lower() in DIMENSIONS:
         if len(words) < 2:
             return Problem(f"Which {words[0]}?", example=f"/coverage {words[0].lower()} EMEA")

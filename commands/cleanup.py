@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env, Submitted
-from commands.parsing import ParseError, clean, parse_date
+from commands.locales import read_date
+from commands.parsing import ParseError, clean
 from commands.permissions import acts_for, who_can_change
 from commands.results import CommandError, Duplicate, FormErrors, Notice, Problem, Refused, Stop
 from commands.stale import deal_label, stale_reasons
@@ -176,7 +177,7 @@ def snooze_deal(
         errors["reason"] = f"Keep the reason under {MAX_REASON} characters"
     until: date | None = None
     try:
-        until = parse_date(until_text, today) if until_text.strip() else None
+        until = read_date(until_text, today, workspace) if until_text.strip() else None
     except ParseError as error:
         errors["until"] = f"{error}; write a date like 1/10 or next friday"
     if until is None and "until" not in errors:

@@ -16,8 +16,9 @@ from commands.accuracy import BOOK, TOTAL
 from commands.context import Actor, Env
 from commands.fiscal import Period
 from commands.formatting import money
+from commands.locales import reading_of
 from commands.metrics import NONE_LABEL
-from commands.parsing import ParseError, match_known_value, parse_amount
+from commands.parsing import ParseError, join_amount, match_known_value, parse_amount
 from commands.periods import parse_period, place
 from commands.permissions import is_manager
 from commands.results import CommandError, Duplicate, Help, Problem, Refused, Stop, read_words
@@ -137,7 +138,7 @@ def run(env: Env, actor: Actor, text: str, key: str | None = None) -> ForecastRe
 
 
 def _read(session: Session, workspace: Workspace, words: list[str], today: date) -> _Request:
-    words = list(words)
+    words = join_amount(list(words))
     amount: Decimal | None = None
     clear = False
     if words and words[-1].lower() in ("clear", "withdraw"):
@@ -145,7 +146,8 @@ def _read(session: Session, workspace: Workspace, words: list[str], today: date)
         words.pop()
     elif words:
         try:
-            amount = parse_amount(words[-1])
+            comma = reading_of(workspace).decimal_comma
+            amount = parse_amount(words[-1], workspace.currency_symbol, comma)
             words.pop()
         except ParseError as error:
             if words[-1][:1] in "-−(":

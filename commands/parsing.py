@@ -69,29 +69,69 @@ def tokenize(text: str) -> list[Token]:
 
 _AMOUNT = re.compile(
     r"""^(?P<sign>[-−])?\s*
-        (?:[$€£¥₹]|usd|eur|gbp)?\s*
+        (?P<before>[$€£¥₹]|usd|eur|gbp|chf|jpy|inr)?\s*
         (?P<number>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+)\s*
         (?P<unit>k|thousand|m|mm|mn|mil|million|b|bn|billion)?\s*
-        (?:usd|eur|gbp)?$""",
+        (?P<after>[$€£¥₹]|usd|eur|gbp|chf|jpy|inr)?$""",
     re.IGNORECASE | re.VERBOSE,
 )
-_UNITS = {"k": 3, "thousand": 3, "m": 6, "mm": 6, "mn": 6, "mil": 6, "million": 6}
-_UNITS |= {"b": 9, "bn": 9, "billion": 9}
+# The same amount written with a decimal comma (`1,5M`, `1.250,50`), as de_DE and fr_FR do.
+_COMMA_AMOUNT = re.compile(
+    r"""^(?P<sign>[-−])?\s*
+        (?P<before>[$€£¥₹]|usd|eur|gbp|chf|jpy|inr)?\s*
+        (?P<number>\d{1,3}(?:[.\s\u00a0\u202f]\d{3})+(?:,\d+)?|\d+(?:,\d+)?|,\d+)\s*
+        (?P<unit>k|thousand|m|mm|mn|mio|mil|million|b|bn|billion|mrd)?\s*
+        (?P<after>[$€£¥₹]|usd|eur|gbp|chf|jpy|inr)?$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_UNITS = {"k": 3, "thousand": 3, "m": 6, "mm": 6, "mn": 6, "mil": 6, "million": 6, "mio": 6}
+_UNITS |= {"b": 9, "bn": 9, "billion": 9, "mrd": 9}
 AMOUNT_LIMIT = Decimal("1e13")
+# A currency as a sign or a code, by its ISO code.
+CURRENCIES = {"$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR"}
+CURRENCIES |= {code: code.upper() for code in ("usd", "eur", "gbp", "chf", "jpy", "inr")}
+# A comma before one or two digits is a decimal comma, not a thousands separator.
+_DECIMAL_COMMA = re.compile(r"\d,\d{1,2}(?!\d)")
 
 
-def parse_amount(text: str) -> Decimal:
-    """An amount as people write it: `120k`, `$1.2M`, `1,200,000`, `1.5mm`, `0`."""
-    cleaned = text.strip()
+def currency_code(symbol: str) -> str:
+    """`USD` for `$`, `EUR` for `€` or `eur`; any other symbol as it is written."""
+    cleaned = symbol.strip()
+    return CURRENCIES.get(cleaned.lower(), CURRENCIES.get(cleaned, cleaned.upper()))
+
+
+def parse_amount(text: str, currency: str | None = None, decimal_comma: bool = False) -> Decimal:
+    """An amount as people write it: `120k`, `120 k`, `$1.2M`, `1.2 million`, `50K USD`,
+    `1,200,000`, `1.5mm`, `0`; with `decimal_comma` (a locale such as de_DE) `1,5M` and
+    `1.250.000`. An amount in a currency other than `currency` (the workspace's symbol)
+    is refused: it is never converted silently."""
+    cleaned = " ".join(text.strip().split())
     if cleaned.startswith("(") and cleaned.endswith(")"):
         raise ParseError("amounts cannot be negative")
-    match = _AMOUNT.match(cleaned)
+    match = (_COMMA_AMOUNT if decimal_comma else _AMOUNT).match(cleaned)
     if not match:
+        if not decimal_comma and _DECIMAL_COMMA.search(cleaned):
+            raise ParseError(
+                f"`{text}` has a decimal comma: write it with a point (`1.5M`), or set the "
+                "workspace's locale to one that writes decimal commas "
+                "(`/council settings locale=de_DE`)"
+            )
         raise ParseError(f"`{text}` is not an amount")
     if match["sign"]:
         raise ParseError("amounts cannot be negative")
+    written = match["before"] or match["after"]
+    if written and currency is not None and currency_code(written) != currency_code(currency):
+        raise ParseError(
+            f"`{text}` is in {currency_code(written)}, but this workspace counts in "
+            f"{currency.strip()}; write the amount in {currency.strip()}"
+        )
+    number = match["number"]
+    if decimal_comma:
+        number = re.sub(r"[.\s\u00a0\u202f]", "", number).replace(",", ".")
+    else:
+        number = number.replace(",", "")
     try:
-        value = Decimal(match["number"].replace(",", ""))
+        value = Decimal(number)
     except InvalidOperation as error:  # pragma: no cover - the pattern admits only numbers
         raise ParseError(f"`{text}` is not an amount") from error
     unit = (match["unit"] or "").lower()
@@ -101,6 +141,19 @@ def parse_amount(text: str) -> Decimal:
     return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+_AMOUNT_TAILS = {*_UNITS, *CURRENCIES}
+
+
+def join_amount(words: list[str]) -> list[str]:
+    """Words with an amount's trailing unit or currency (`300 k`, `1.2 million`, `50K
+    USD`) joined to its number, so an amount is one word wherever commands read one."""
+    joined = list(words)
+    while len(joined) >= 2 and joined[-1].lower() in _AMOUNT_TAILS and joined[-2][-1:].isalnum():
+        tail = joined.pop()
+        joined[-1] = f"{joined[-1]} {tail}"
+    return joined
+
+
 _WEEKDAYS = {name.lower(): i for i, name in enumerate(calendar.day_name)}
 _WEEKDAYS |= {name.lower(): i for i, name in enumerate(calendar.day_abbr)}
 _WEEKDAYS |= {"tues": 1, "thur": 3, "thurs": 3}
@@ -108,10 +161,16 @@ _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name
 _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
 _MONTHS |= {"sept": 9}
 _RELATIVE = re.compile(
-    r"^(?:in\s+|\+)(\d{1,3})\s*(d|day|days|w|wk|wks|week|weeks|m|mo|month|months)$"
+    r"^(?:in\s+|\+)(\d{1,3}|[a-z]+)\s*(d|day|days|w|wk|wks|week|weeks|m|mo|month|months)$"
 )
+_NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5}
+_NUMBER_WORDS |= {"six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11}
+_NUMBER_WORDS |= {"twelve": 12}
+_DOTTED = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{2}|\d{4})?$")
+# `Q1`, `end of Q1`, `Q1 end`, `eoq1`, `end of Q1 2027`: the last day of that quarter.
+_QUARTER_END = re.compile(r"^(?:end of |eo)?q([1-4])(?: end)?(?:\s+(?:fy)?(\d{4}))?$")
 _ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})$")
-_US = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?$")
+_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})(?:/(\d{2}|\d{4}))?$")
 _WORDY = re.compile(r"^([a-z]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
 _WORDY_DAY_FIRST = re.compile(r"^(\d{1,2})(?:st|nd|rd|th)?\s+([a-z]+)\.?(?:,?\s+(\d{4}))?$")
 
@@ -169,12 +228,50 @@ def _named(phrase: str, today: date, fiscal_start_month: int) -> date | None:
     return named.get(phrase)
 
 
-def parse_date(text: str, today: date, fiscal_start_month: int = 1) -> date:
+def _quarter_end(quarter: int, year: str | None, today: date, fiscal_start_month: int) -> date:
+    """The last day of fiscal quarter `quarter`: of fiscal year `year` when given, else the
+    next such quarter not yet over."""
+    current = quarter_containing(today, fiscal_start_month)
+    target = shift_quarters(current, quarter - int(current.label[-1]), fiscal_start_month)
+    if year is not None:
+        fiscal_year = int(current.label.removeprefix("FY")[:4])
+        target = shift_quarters(target, 4 * (int(year) - fiscal_year), fiscal_start_month)
+    elif target.last_day < today:
+        target = shift_quarters(target, 4, fiscal_start_month)
+    return target.last_day
+
+
+def _slashed(match: re.Match[str], today: date, text: str, day_first: bool, locale: str) -> date:
+    first, second = int(match[1]), int(match[2])
+    month, day = (second, first) if day_first else (first, second)
+    order = "day/month/year" if day_first else "month/day/year"
+    if month > 12 and day <= 12:
+        other = "en_US" if day_first else "en_GB"
+        raise ParseError(
+            f"`{text}` is not a date in {locale}, which writes {order}; write it as "
+            f"YYYY-MM-DD, or set the workspace's locale (`/council settings locale={other}`)"
+        )
+    if match[3] is None:
+        return _without_year(month, day, today, text)
+    year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
+    return _make_date(year, month, day, text)
+
+
+def parse_date(
+    text: str,
+    today: date,
+    fiscal_start_month: int = 1,
+    day_first: bool = False,
+    locale: str = "en_US",
+) -> date:
     """A date as people write it; relative words are read against `today`.
 
-    Accepts ISO dates, `12/15`, `12/15/2026`, `Dec 15`, `15 December 2026`, `today`,
-    `tomorrow`, `friday`, `next friday` (the first Friday after today), `end of quarter`
-    (`eoq`, the fiscal quarter), `end of month`, `end of year`, `in 3 days`, `+2w`.
+    Accepts ISO dates, `12/15`, `12/15/2026` (`15/12/2026` where the workspace's locale
+    writes the day first), `31.12.2026` (dots are always day first), `Dec 15`, `Dec 31st`,
+    `15 December 2026`, `today`, `tomorrow`, `friday`, `next friday` (the first Friday
+    after today), `end of quarter` (`eoq`, the fiscal quarter), `Q1` or `end of Q1` (the
+    last day of that fiscal quarter), `end of month`, `end of year`, `in 3 days`,
+    `in two weeks`, `+2w`.
     """
     phrase = " ".join(text.lower().replace(",", ", ").split()).replace(" ,", ",")
     phrase = phrase.removeprefix("the ")
@@ -183,12 +280,16 @@ def parse_date(text: str, today: date, fiscal_start_month: int = 1) -> date:
         return named
     if match := _ISO.match(phrase):
         return _make_date(int(match[1]), int(match[2]), int(match[3]), text)
-    if match := _US.match(phrase):
-        month, day = int(match[1]), int(match[2])
+    if match := _SLASHED.match(phrase):
+        return _slashed(match, today, text, day_first, locale)
+    if match := _DOTTED.match(phrase):
+        day, month = int(match[1]), int(match[2])
         if match[3] is None:
             return _without_year(month, day, today, text)
         year = int(match[3]) + (2000 if len(match[3]) == 2 else 0)
         return _make_date(year, month, day, text)
+    if match := _QUARTER_END.match(phrase):
+        return _quarter_end(int(match[1]), match[2], today, fiscal_start_month)
     words = phrase.split()
     if words and words[0] in ("next", "this") and len(words) == 2:
         words = words[1:]
@@ -196,7 +297,10 @@ def parse_date(text: str, today: date, fiscal_start_month: int = 1) -> date:
         ahead = (_WEEKDAYS[words[0]] - today.weekday() - 1) % 7 + 1
         return today + timedelta(days=ahead)
     if match := _RELATIVE.match(phrase):
-        return _relative(int(match[1]), match[2], today)
+        count = match[1]
+        amount = int(count) if count.isdigit() else _NUMBER_WORDS.get(count)
+        if amount is not None:
+            return _relative(amount, match[2], today)
     for pattern, month_group, day_group in ((_WORDY, 1, 2), (_WORDY_DAY_FIRST, 2, 1)):
         match = pattern.match(phrase)
         if match and match[month_group] in _MONTHS:
@@ -273,3 +377,20 @@ def match_known_value(text: str, known: Iterable[str]) -> ValueMatch | list[str]
         if len(near) > 1:
             return near
     return ValueMatch(text, "new")
+
+
+# How alike (rapidfuzz's 0-100 ratio) a typo must be to a word to be offered as meant:
+# `regoin` is 83 from `region`, `segmnt` 92 from `segment`, `EMEA` 0 from any of them.
+SUGGEST_SCORE = 70
+
+
+def did_you_mean(text: str, choices: Iterable[str]) -> str | None:
+    """The one choice `text` most likely misspells, or None when nothing is close."""
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extractOne(
+        text, list(choices), scorer=fuzz.ratio, processor=utils.default_process
+    )
+    if found is None or found[1] < SUGGEST_SCORE:
+        return None
+    return str(found[0])

@@ -18,13 +18,43 @@ def label_example(start_month: int) -> str:
     return "2026-Q4" if start_month == 1 else "FY2027-Q1"
 
 
+# A quarter as people write it: `2026-Q4`, `2026Q4`, `2026 Q4`, `Q4 2026`, `FY2027-Q1`.
+_LABEL = re.compile(r"^(fy)?(\d{4})\s*-?\s*q([1-4])$")
+_LABEL_QUARTER_FIRST = re.compile(r"^q([1-4])\s*[-/ ]?\s*(fy)?(\d{4})$")
+
+
+def _as_label(word: str, start_month: int) -> str | None:
+    """`word` in the workspace's label form, when it names a quarter and a year."""
+    if match := _LABEL.match(word):
+        fiscal, year, quarter = match[1], match[2], match[3]
+    elif match := _LABEL_QUARTER_FIRST.match(word):
+        fiscal, year, quarter = match[2], match[3], match[1]
+    else:
+        return None
+    if start_month != 1 and not fiscal:
+        # A calendar quarter is not one of this workspace's: its label says so.
+        return None
+    return f"{year}-Q{quarter}" if start_month == 1 else f"FY{year}-Q{quarter}"
+
+
+def looks_like_period(text: str) -> bool:
+    """Whether `text` is meant as a period (rather than, say, a region)."""
+    word = " ".join(text.strip().lower().split())
+    return (
+        word in RELATIVE
+        or re.fullmatch(r"q[1-4]", word) is not None
+        or _as_label(word, 1) is not None
+    )
+
+
 def parse_period(text: str | None, today: date, start_month: int) -> Period:
-    """A fiscal quarter: its label, `this`, `next`, `last`, or `Q1`..`Q4` of this fiscal
-    year; the current quarter when `text` is empty."""
+    """A fiscal quarter: its label (`2026-Q4`, also `2026Q4` or `Q4 2026`), `this`, `next`,
+    `last`, or `Q1`..`Q4` of this fiscal year; the current quarter when `text` is empty."""
     current = quarter_containing(today, start_month)
     if not text:
         return current
-    word = text.strip().lower()
+    word = " ".join(text.strip().lower().split())
+    text = _as_label(word, start_month) or text
     if word in RELATIVE:
         return shift_quarters(current, RELATIVE[word], start_month)
     if re.fullmatch(r"q[1-4]", word):

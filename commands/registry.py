@@ -20,7 +20,15 @@ from commands.cleanup import SNOOZE_FORM
 from commands.context import Actor, Env, Pressed, Submitted
 from commands.councils import command as council
 from commands.deals import command as deal
-from commands.deals.results import DEAL_CREATE, DEAL_FORM, DEAL_PICK, DEAL_SNOOZE
+from commands.deals import drill
+from commands.deals.results import (
+    DEAL_CREATE,
+    DEAL_DRILL,
+    DEAL_DRILL_BACK,
+    DEAL_FORM,
+    DEAL_PICK,
+    DEAL_SNOOZE,
+)
 from commands.sla import command as sla
 from commands.sla import handoff
 from commands.sla.handoff import LEAD_ACCEPT, LEAD_REJECT, LEAD_REJECT_FORM
@@ -121,6 +129,8 @@ BUTTONS: dict[str, Button] = {
     CHECKLIST_ANSWER: Button(checklist.press_tick, "problems"),
     LEAD_ACCEPT: Button(handoff.press_accept),
     LEAD_REJECT: Button(handoff.press_reject),
+    DEAL_DRILL: Button(drill.press, "replace"),
+    DEAL_DRILL_BACK: Button(drill.press, "replace"),
 }
 
 FORMS: dict[str, Form] = {

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
 from commands.formatting import money
+from commands.locales import reading_of
 from commands.parsing import ParseError, match_by_prefix, match_known_value, parse_amount
 from commands.periods import label_example, parse_period
 from commands.unit import run_job
@@ -70,12 +71,14 @@ def read_target(
         raise ParseError(f"a {dim} target needs the {dim}'s value")
     else:
         value, note, new = _known_value(session, workspace, dim, value, allow_new)
-    return TargetSpec(found.label, dim, value, metrics[0], _amount(metrics[0], amount), note, new)
+    amount_read = _amount(workspace, metrics[0], amount)
+    return TargetSpec(found.label, dim, value, metrics[0], amount_read, note, new)
 
 
-def _amount(metric: str, typed: str) -> Decimal:
-    """Money for closed and pipegen; a whole count of leads for mqls."""
-    amount = parse_amount(typed)
+def _amount(workspace: Workspace, metric: str, typed: str) -> Decimal:
+    """Money for closed and pipegen (in the workspace's reading); a whole count of leads
+    for mqls."""
+    amount = parse_amount(typed, workspace.currency_symbol, reading_of(workspace).decimal_comma)
     if metric in COUNT_METRICS and amount != amount.to_integral_value():
         raise ParseError(f"an mqls target is a number of leads, not `{typed}`")
     return amount

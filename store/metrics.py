@@ -243,29 +243,15 @@ def _versions_at(workspace_id: str, at: datetime, deal_ids: Any) -> Any:
 MOVES = ("new", "pulled_in", "pushed_out", "won", "lost", "grown", "shrunk")
 
 
-def changes_by_dimensions(
-    session: Session,
-    workspace_id: str,
-    dimensions: Sequence[str],
-    then: datetime,
-    now: datetime,
-    start: date,
-    end: date,
-) -> dict[str, dict[str | None, dict[str, Movement]]]:
-    """Per dimension and value (as the deal stands now): the period's deals that are new
-    since `then`, pulled into or pushed out of `[start, end)`, won, lost, grown or shrunk.
-    Each deal's move is worked out once and grouped once per dimension."""
-    if not dimensions:
-        return {}
-    deal_ids = _period_deals(workspace_id, then, now, start, end).subquery()
-    ids = select(deal_ids.c.deal_id)
-    cur, prev = _versions_at(workspace_id, now, ids), _versions_at(workspace_id, then, ids)
+def _move_kinds(cur: Any, prev: Any, start: date, end: date) -> dict[str, tuple[Any, Any]]:
+    """Each move a deal of the period can make between `prev` (its version then) and `cur`
+    (now): the condition, and the amount it moved. At most one holds for a deal."""
     cur_in = and_(cur.c.close_date >= start, cur.c.close_date < end)
     prev_in = and_(prev.c.close_date >= start, prev.c.close_date < end)
     cur_open, prev_open = cur.c.status == "open", prev.c.status == "open"
     existed = prev.c.deal_id.is_not(None)
     zero = func.coalesce(prev.c.amount, 0)
-    kinds = {
+    return {
         "new": (and_(~existed, cur_open, cur_in), cur.c.amount),
         "pulled_in": (
             and_(existed, cur_open, cur_in, ~func.coalesce(prev_in, False)),
@@ -286,6 +272,80 @@ def changes_by_dimensions(
             zero - cur.c.amount,
         ),
     }
+
+
+def _then_and_now(
+    workspace_id: str, then: datetime, now: datetime, start: date, end: date
+) -> tuple[Any, Any, Any]:
+    """The period's deals as they stand now and as they stood then, joined, and whether
+    either closes in the period."""
+    deal_ids = _period_deals(workspace_id, then, now, start, end).subquery()
+    ids = select(deal_ids.c.deal_id)
+    cur, prev = _versions_at(workspace_id, now, ids), _versions_at(workspace_id, then, ids)
+    cur_in = and_(cur.c.close_date >= start, cur.c.close_date < end)
+    prev_in = and_(prev.c.close_date >= start, prev.c.close_date < end)
+    return cur, prev, or_(cur_in, prev_in)
+
+
+@dataclass(frozen=True)
+class DealMove:
+    """One deal of a period and how it moved between then and now (None: it did not)."""
+
+    deal_id: int
+    move: str | None
+
+
+def deal_moves(
+    session: Session,
+    workspace_id: str,
+    then: datetime,
+    now: datetime,
+    start: date,
+    end: date,
+    where: dict[str, str | None],
+    owner_ids: Sequence[int] | None = None,
+    stages: Sequence[str] | None = None,
+) -> list[DealMove]:
+    """The deals behind a cell: every deal that closes in `[start, end)` now or did then,
+    whose dimensions (as it stands now) equal `where`, owned by one of `owner_ids` and in
+    one of `stages` (None: any), biggest first, each with the same move
+    `changes_by_dimensions` counts it under."""
+    cur, prev, in_period = _then_and_now(workspace_id, then, now, start, end)
+    kinds = _move_kinds(cur, prev, start, end)
+    move = case(*((condition, literal(kind)) for kind, (condition, _) in kinds.items()))
+    conditions = [in_period]
+    for dimension, value in where.items():
+        column = cur.c[DIMENSION_COLUMNS[dimension].key]
+        conditions.append(column.is_(None) if value is None else column == value)
+    if owner_ids is not None:
+        conditions.append(cur.c.owner_id.in_(owner_ids))
+    if stages is not None:
+        conditions.append(cur.c.stage.in_(stages))
+    query = (
+        select(cur.c.deal_id, move)
+        .select_from(cur.outerjoin(prev, prev.c.deal_id == cur.c.deal_id))
+        .where(*conditions)
+        .order_by(func.coalesce(cur.c.amount, 0).desc(), cur.c.name, cur.c.deal_id)
+    )
+    return [DealMove(int(deal_id), kind) for deal_id, kind in session.execute(query)]
+
+
+def changes_by_dimensions(
+    session: Session,
+    workspace_id: str,
+    dimensions: Sequence[str],
+    then: datetime,
+    now: datetime,
+    start: date,
+    end: date,
+) -> dict[str, dict[str | None, dict[str, Movement]]]:
+    """Per dimension and value (as the deal stands now): the period's deals that are new
+    since `then`, pulled into or pushed out of `[start, end)`, won, lost, grown or shrunk.
+    Each deal's move is worked out once and grouped once per dimension."""
+    if not dimensions:
+        return {}
+    cur, prev, in_period = _then_and_now(workspace_id, then, now, start, end)
+    kinds = _move_kinds(cur, prev, start, end)
     columns = []
     for kind, (condition, amount) in kinds.items():
         columns.append(case((condition, 1), else_=0).label(f"{kind}_count"))
@@ -293,7 +353,7 @@ def changes_by_dimensions(
     moves = (
         select(*(cur.c[d].label(d) for d in DIMENSION_COLUMNS), *columns)
         .select_from(cur.outerjoin(prev, prev.c.deal_id == cur.c.deal_id))
-        .where(or_(cur_in, prev_in))
+        .where(in_period)
         .cte("moves")
         .prefix_with("MATERIALIZED")
     )

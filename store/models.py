@@ -55,6 +55,8 @@ class Workspace(Base):
     # Set when the app is uninstalled (OAuth mode): its jobs stop, its data stays.
     uninstalled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # How its people write dates and amounts (a CLDR locale such as de_DE); None: en_US.
+    locale: Mapped[str | None] = mapped_column(String(16))
 
 
 class Person(Base):

@@ -17,12 +17,13 @@ from bot.render.failures import reply_on_failure
 from bot.render.home import home_blocks
 from bot.webapi.notices import announce, tell_marketing
 from bot.webapi.outlet import WebApiOutlet
+from commands.actions.assign import assign_from_thread
 from commands.actions.results import ActionAssigned
 from commands.context import Actor, Env, Place, Pressed, Submitted
 from commands.councils import meeting as councils
 from commands.home import build_home
 from commands.registry import BUTTONS, FORMS, SLASH_COMMANDS
-from commands.results import FormErrors, Problem, Refused
+from commands.results import CommandError, FormErrors, Problem, Refused
 from commands.sla.handoff import LeadDecided
 from commands.workspace import identity
 from schedules.digests import deliver
@@ -38,9 +39,24 @@ CONSOLE_HELP = f"""Type commands as in Slack: {", ".join(SLASH_COMMANDS)}
 A number presses that button in the last reply.
 /as NAME acts as someone else (e.g. /as Jo Park); /whoami; quit or Ctrl-D leaves.
 /home shows your App Home; /digest COUNCIL [force] posts this week's digest here;
+/reply TEXT replies in the last digest's thread, e.g. /reply assign R1 "@Jo Park" SPIFF due friday;
+/posted shows the buttons of the messages posted so far again, to press them;
+in a form, `cancel` or Ctrl-C leaves it with nothing saved;
 /remind sends due reminders; /nudge sends the weekly DMs that are due;
 /handoff sends the lead hand-off's due notices (new MQLs, reminders, breaches);
 /time 2026-12-01T09:00 sets the console's clock (/time now resets it)."""
+
+
+# What the console completes at a terminal: every command, its own and Slack's.
+CONSOLE_WORDS = [
+    *SLASH_COMMANDS,
+    *("/as", "/whoami", "/home", "/digest", "/reply", "/posted", "/remind", "/nudge", "/time"),
+    *("/help", "quit", "cancel"),
+]
+
+
+class _Cancelled(Exception):
+    """`cancel` typed in a form."""
 
 
 class Console:
@@ -64,6 +80,8 @@ class Console:
         with env.db.transaction() as session:
             self.user = user or identity(session, workspace_id, None) or LOCAL_USER
         self.buttons: list[tuple[dict[str, Any], dict[str, Any]]] = []
+        # Messages posted to channels (a digest, its thread), to press their buttons later.
+        self.posted: list[tuple[str, list[dict[str, Any]], dict[str, Any]]] = []
         # Images go to a folder of their own, never the working directory (a checkout).
         folder = image_dir or Path(tempfile.mkdtemp(prefix="council-images-"))
         self.slack = ConsoleSlack(self.print_message, folder)
@@ -110,6 +128,10 @@ class Console:
             self.switch(text.strip())
         elif name == "/digest":
             self.digest(text.strip())
+        elif name == "/reply":
+            self.reply(text.strip())
+        elif name == "/posted":
+            self.show_posted()
         elif name == "/remind":
             sent = send_reminders(self.env, self.outlet_for, self.workspace_id)
             self.say(f"{len(sent)} reminders sent.")
@@ -153,8 +175,12 @@ class Console:
 
     def digest(self, text: str) -> None:
         name, _, force = text.partition(" ")
-        with self.env.db.transaction() as session:
-            council_id = councils.find(session, self.workspace_id, name).id
+        try:
+            with self.env.db.transaction() as session:
+                council_id = councils.find(session, self.workspace_id, name).id
+        except CommandError as error:  # no such council: said, not a stack trace
+            self.show(error.result)
+            return
         kind = f"forced:{uuid.uuid4().hex[:12]}" if force.strip() == "force" else "scheduled"
         delivery = deliver(self.env, self.outlet_for, council_id, kind)
         if delivery.status != "posted":
@@ -163,9 +189,45 @@ class Console:
                 f"`/digest {name} force` posts another."
             )
 
+    def reply(self, text: str) -> None:
+        """A reply in the thread of the last digest posted, as a mention there: `assign R1
+        "@Jo Park" SPIFF due friday`."""
+        # The digest's thread: the one its cells were last posted in.
+        threads = [m for m in self.slack.posted if m["thread_ts"] and m["channel"][:1] != "U"]
+        if not threads:
+            self.say("No digest with a thread has been posted yet: /digest COUNCIL posts one.")
+            return
+        parent = {"channel": threads[-1]["channel"], "ts": threads[-1]["thread_ts"]}
+        if not text.lower().startswith("assign"):
+            self.say('In a digest\'s thread: /reply assign R1 "@Jo Park" SPIFF due friday')
+            return
+        key = f"console-reply:{uuid.uuid4().hex}"
+        result = assign_from_thread(
+            self.env, self.actor("mention"), parent["channel"], parent["ts"], text, key
+        )
+        if isinstance(result, ActionAssigned):
+            announce(self.slack, result)
+        else:
+            self.show(result)
+
+    def show_posted(self) -> None:
+        """The posted messages that have buttons, numbered afresh, so they can be pressed."""
+        self.buttons = []
+        with_buttons = [p for p in self.posted if blocks_text(p[1])[1]]
+        if not with_buttons:
+            self.say("Nothing posted here has buttons yet.")
+        for title, blocks, where in with_buttons:
+            self.print_message(title, blocks, where, record=False)
+
     def print_message(
-        self, title: str, blocks: list[dict[str, Any]], where: dict[str, Any]
+        self,
+        title: str,
+        blocks: list[dict[str, Any]],
+        where: dict[str, Any],
+        record: bool = True,
     ) -> None:
+        if record and where.get("channel"):
+            self.posted.append((title, blocks, where))
         text, found = blocks_text(blocks, first=len(self.buttons) + 1)
         self.buttons += [(button, where) for button in found]
         self.say(f"{title}\n{text}".strip() if title else text)
@@ -209,26 +271,36 @@ class Console:
         view = modal.view
         form = FORMS[view["callback_id"]]
         metadata = json.loads(view["private_metadata"])
-        self.say(f"{view['title']['text']} (Enter keeps [the value shown], - clears it)")
-        values = {block["block_id"]: self._ask_field(block) for block in input_blocks(view)}
+        self.say(
+            f"{view['title']['text']} (Enter keeps [the value shown], - clears it, cancel leaves)"
+        )
         key = f"console-form:{uuid.uuid4().hex}"
-        while True:
-            result = form.submit(self.env, self.actor("modal"), Submitted(values, metadata, key))
-            if not isinstance(result, FormErrors):
-                break
-            for field, message in result.errors.items():
-                self.say(f"⚠️ {field}: {message}")
-                entered = self.ask(f"  {field}: ").strip()
-                if entered.lower() in ("quit", "cancel"):
-                    self.say("Cancelled; nothing was saved.")
-                    return
-                values[field] = entered
+        try:
+            values = {block["block_id"]: self._ask_field(block) for block in input_blocks(view)}
+            while True:
+                submitted = Submitted(values, metadata, key)
+                result = form.submit(self.env, self.actor("modal"), submitted)
+                if not isinstance(result, FormErrors):
+                    break
+                for field, message in result.errors.items():
+                    self.say(f"⚠️ {field}: {message}")
+                    values[field] = self._typed(f"  {field}: ")
+        except (_Cancelled, KeyboardInterrupt, EOFError):
+            self.say("Cancelled; nothing was saved.")
+            return
         if isinstance(result, ActionAssigned):
             announce(self.slack, result)
         else:
             if isinstance(result, LeadDecided) and result.marketing_channel:
                 tell_marketing(self.slack, result)
             self.show(result)
+
+    def _typed(self, prompt: str) -> str:
+        """One answer in a form; `cancel` (or `quit`) leaves the form."""
+        typed = self.ask(prompt).strip()
+        if typed.lower() in ("cancel", "quit", "/cancel"):
+            raise _Cancelled()
+        return typed
 
     def _ask_field(self, block: dict[str, Any]) -> str:
         """One field's answer as the form's text: a choice by its first letters."""
@@ -238,7 +310,7 @@ class Console:
             options = element["options"]
             initial = element.get("initial_option", options[0])
             names = ", ".join(o["text"]["text"] for o in options)
-            typed = self.ask(f"  {label} ({names}) [{initial['text']['text']}]: ").strip()
+            typed = self._typed(f"  {label} ({names}) [{initial['text']['text']}]: ")
             if not typed:
                 return str(initial["value"])
             chosen = next(
@@ -248,6 +320,6 @@ class Console:
         initial = element.get("initial_value") or element.get("initial_date") or ""
         if element["type"] == "users_select":
             initial = f"<@{element['initial_user']}>" if element.get("initial_user") else ""
-        typed = self.ask(f"  {label} [{initial}]: ").strip()
+        typed = self._typed(f"  {label} [{initial}]: ")
         # Typed text goes to the command as typed: `next friday` is as good as a picked date.
         return "" if typed == "-" else (typed or initial)

@@ -23,6 +23,8 @@ def plain(mrkdwn: str) -> str:
     """mrkdwn as a terminal shows it: entities decoded, emoji drawn, bold and fences dropped."""
     text = re.sub(r":[a-z_]+:", lambda m: EMOJI.get(m.group(0), m.group(0)), mrkdwn)
     text = re.sub(r"\*([^*\n]+)\*", r"\1", text).replace("```", "\n").strip("\n")
+    text = re.sub(r"(?<![\w`])_([^_\n]+)_(?![\w`])", r"\1", text)
+    text = re.sub(r"<#([A-Z0-9]+)(?:\|([^>]*))?>", lambda m: "#" + (m[2] or m[1]), text)
     return html.unescape(text)
 
 
@@ -37,6 +39,15 @@ def blocks_text(blocks: list[Block], first: int = 1) -> tuple[str, list[Block]]:
             if "text" in block:
                 lines.append(plain(block["text"]["text"]))
             lines.extend("  " + plain(f["text"]) for f in block.get("fields", []))
+            accessory = block.get("accessory") or {}
+            if accessory.get("type") == "button":
+                buttons.append(accessory)
+                pressed = f"[{first + len(buttons) - 1}] {accessory['text']['text']}"
+                # A one-line section and its button read as one line, as in Slack.
+                if lines and "\n" not in lines[-1] and "text" in block:
+                    lines[-1] += f"  {pressed}"
+                else:
+                    lines.append(f"  {pressed}")
         elif kind == "context":
             lines.extend("  " + plain(e.get("text", "")) for e in block["elements"])
         elif kind == "table":

@@ -10,6 +10,7 @@ from tabulate import tabulate
 from bot.render.blocks import (
     Block,
     Message,
+    channel_link,
     chunks,
     context,
     esc,
@@ -284,7 +285,7 @@ def _(result: CouncilList) -> Message:
             else (f"next {c.next_digest:%a %Y-%m-%d %H:%M %Z}" if c.next_digest else "")
         )
         lines.append(
-            f"• *{esc(c.name)}* in {esc(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
+            f"• *{esc(c.name)}* in {channel_link(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
             f"{', '.join(c.dimensions)}, owners for {c.owners_for} "
             f"(at most {c.owners_max} rows); {esc(when)}"
         )

@@ -3,6 +3,7 @@ piece of user text is escaped here (`esc`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import singledispatch
 from typing import Any
@@ -22,6 +23,17 @@ def inert(text: object) -> str:
     traded for a look-alike: Slack has no escape for a backtick, and one typed in
     ``EMEA``` *x*`` would open or close a code block around the bot's own text."""
     return esc(text).replace("`", "\u02cb")
+
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{6,}$")
+
+
+def channel_link(channel: str) -> str:
+    """A channel as Slack shows it, `<#C0123>` (its current name, clickable), when it is an
+    id; a name stored before names were resolved, escaped, as it is."""
+    if _CHANNEL_ID.match(channel):
+        return f"<#{channel}>"
+    return esc(channel)
 
 
 def fenced(text: object) -> str:

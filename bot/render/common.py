@@ -44,7 +44,15 @@ def _(result: Help) -> Message:
 @render.register
 def _(result: Choice) -> Message:
     blocks = [section(f":mag: {esc(result.prompt)}")]
-    if result.options:
+    if len(result.options) > 1 and len({o.action for o in result.options}) == 1:
+        # Alike choices (deals a name matches): each its own line, whole, with its own
+        # button, so no label is cut and no two buttons share an id within a block.
+        for index, o in enumerate(result.options):
+            line = section(esc(o.label))
+            line["block_id"] = f"pick-{index}"
+            line["accessory"] = button("Pick", o.action, o.value)
+            blocks.append(line)
+    elif result.options:
         blocks.append(
             {
                 "type": "actions",

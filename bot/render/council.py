@@ -25,7 +25,8 @@ def _(result: WorkspaceSettings) -> Message:
     lines = [
         head,
         f"Fiscal year starts in {month} (`fiscal_start={result.fiscal_start}`)",
-        f"Currency `{esc(result.currency)}`, time zone `{esc(result.timezone)}`",
+        f"Currency `{esc(result.currency)}`, time zone `{esc(result.timezone)}`, "
+        f"locale `{esc(result.locale)}` (how dates and amounts are read)",
         f"A deal is stale after {result.stale_days} days without an update",
         "Actions for red cells: " + esc(", ".join(result.actions)),
         esc(result.nudges),

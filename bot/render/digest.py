@@ -23,6 +23,7 @@ from bot.render.forecast import summary_lines
 from bot.render.pictures import apm_image, pacing_image
 from bot.render.sla import marketing_blocks
 from commands.actions.results import CELL_ASSIGN
+from commands.deals.results import DEAL_DRILL
 from commands.digest import CellRef, Digest, DimensionDigest, cell_value_text
 from commands.formatting import short_money
 from commands.metrics import COLUMNS
@@ -95,10 +96,15 @@ def dimension_blocks(digest: Digest, part: DimensionDigest) -> list[Block]:
         blocks.extend(section(inert(piece)) for piece in chunks(notes))
     # Ours, with the command to run in code style; nothing typed is in it.
     blocks.extend(section(esc(piece)) for piece in chunks(total_notes(part.apm)))
-    moved = [moves_line(v, m, digest.currency) for v, m in sorted(part.changes.items()) if m]
+    moved = [(v, m) for v, m in sorted(part.changes.items()) if m]
     title = f"*What changed since last week, by {part.apm.dimension}*"
-    for piece in chunks([title, *(moved or ["Nothing moved."])]):
-        blocks.append(section(piece))
+    blocks.append(section(title if moved else f"{title}\nNothing moved."))
+    for value, moves in moved:
+        # Each line leads to the deals that moved it.
+        line = section(moves_line(value, moves, digest.currency))
+        deals = {"where": {part.apm.dimension: value}, "period": digest.period.label}
+        line["accessory"] = button("Deals", DEAL_DRILL, json.dumps(deals))
+        blocks.append(line)
     # Last: Slack shows a table below the message's other blocks, and a table ends a message.
     blocks.extend(apm_tables(part.apm))
     return blocks
@@ -181,12 +187,16 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
             "shown": cell_value_text(ref.column, ref.cell, digest.currency)[:64],
         }
     )
+    deals = {"where": {ref.dimension: ref.value}, "period": digest.period.label}
     blocks = [
         section(text),
         {
             "type": "actions",
             "block_id": f"cell-{ref.label}",
-            "elements": [button("Assign owner", CELL_ASSIGN, value, primary=True)],
+            "elements": [
+                button("Assign owner", CELL_ASSIGN, value, primary=True),
+                button("Deals", DEAL_DRILL, json.dumps(deals)),
+            ],
         },
     ]
     return {"kind": "thread", "text": text.replace("*", ""), "blocks": blocks}

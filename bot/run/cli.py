@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
 
 from bot.console.text import blocks_text
 from bot.render import Message, render
@@ -44,9 +45,12 @@ def _need(settings: Settings, *names: str) -> None:
 
 def cmd_console(args: argparse.Namespace) -> int:
     """Run the local console against the store (the embedded SQLite file by default)."""
-    from bot.console.repl import Console
+    from bot.console.prompt import terminal_ask
+    from bot.console.repl import CONSOLE_WORDS, Console
     from commands.demo import load_demo
 
+    if args.reset:
+        _reset_store()
     env = _env()
     workspace = _workspace(env, args)
     if args.demo and args.deals:
@@ -56,9 +60,35 @@ def cmd_console(args: argparse.Namespace) -> int:
         summary = load_demo(env, workspace)
         what = "Loaded" if summary.loaded else "Using the already loaded"
         print(f"{what} demo organisation: {summary.people} people, {summary.deals} deals.")
-    ask = input if sys.stdin.isatty() else _read_line
+    if args.demo:
+        print(f"Its data lives in {_where()}; `council console --demo --reset` starts afresh.")
+    # At a terminal: history and completion; piped (tests, scripts): plain lines, echoed.
+    ask = terminal_ask(CONSOLE_WORDS) if sys.stdin.isatty() else _read_line
     Console(env, workspace, sys.stdout, ask).loop()
     return 0
+
+
+def _where() -> str:
+    """Where the store is, as a person finds it: a file's full path, or the URL without
+    its password."""
+    url = make_url(database_url())
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return str(Path(url.database).resolve())
+    return url.render_as_string(hide_password=True)
+
+
+def _reset_store() -> None:
+    """Remove the embedded SQLite file, so the demo starts afresh; a server database is
+    never dropped from here."""
+    url = make_url(database_url())
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise SystemExit(
+            f"council: --reset only removes an SQLite file; {_where()} is left as it is."
+        )
+    path = Path(url.database)
+    for stale in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        stale.unlink(missing_ok=True)
+    print(f"Removed {path.resolve()}: starting afresh.")
 
 
 def _generated(env: Env, workspace: str, deals: int) -> Any:
@@ -287,6 +317,9 @@ def parser() -> argparse.ArgumentParser:
 
     console = sub.add_parser("console", parents=[common], help=cmd_console.__doc__)
     console.add_argument("--demo", action="store_true", help="load a demo organisation first")
+    console.add_argument(
+        "--reset", action="store_true", help="remove the SQLite file first, to start afresh"
+    )
     console.add_argument(
         "--deals", type=int, help="with --demo: a generated organisation of this many deals"
     )

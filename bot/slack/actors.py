@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import BoltContext
@@ -29,10 +30,12 @@ def workspace_of(context: BoltContext) -> str:
 
 
 def from_command(command: dict[str, Any], context: BoltContext) -> Actor:
+    # `user_name` is a handle Slack says not to rely on: it never renames anyone (the name
+    # comes from users.info, `named`).
     return Actor(
         workspace_id=workspace_of(context),
         user_id=command["user_id"],
-        display_name=command.get("user_name") or command["user_id"],
+        display_name="",
         via="slash_command",
         workspace_name=command.get("team_domain") or "",
     )
@@ -44,7 +47,7 @@ def from_interaction(body: dict[str, Any], context: BoltContext, via: str) -> Ac
     return Actor(
         workspace_id=workspace_of(context),
         user_id=user["id"],
-        display_name=user.get("username") or user.get("name") or user["id"],
+        display_name="",  # a handle, like a command's user_name: keep the name we know
         via=via,
         workspace_name=team.get("domain") or "",
     )
@@ -65,6 +68,21 @@ def slack_user(client: WebClient, user_id: str) -> dict[str, Any] | None:
         return dict(client.users_info(user=user_id)["user"])
     except SlackApiError:
         return None
+
+
+def person_name(user: dict[str, Any]) -> str:
+    """The name Slack shows for a person: their display name, else their full name."""
+    profile = user.get("profile") or {}
+    return str(
+        profile.get("display_name") or profile.get("real_name") or user.get("real_name") or ""
+    )
+
+
+def named(client: WebClient, actor: Actor) -> Actor:
+    """The actor with the name Slack shows for them (users.info); with none when Slack
+    cannot say, so the name already known is kept."""
+    user = slack_user(client, actor.user_id)
+    return replace(actor, display_name=person_name(user) if user else "")
 
 
 def slack_timezone(client: WebClient, user_id: str) -> str | None:

@@ -14,6 +14,7 @@ URL = "https://council.example.com"
 SCOPE_NOTES = {
     "channels:history": "Read back only to make sure a message whose answer Slack lost is not "
     "posted twice.",
+    "channels:read": "A council channel typed as #name, not picked, is looked up to its id.",
 }
 
 HEAD = """# Slack app manifest: https://api.slack.com/reference/manifests

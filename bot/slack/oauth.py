@@ -33,6 +33,8 @@ BOT_SCOPES = (
     "channels:history",
     "groups:history",
     "im:history",
+    "channels:read",
+    "groups:read",
 )
 STATE_SECONDS = 600
 ROTATE_MINUTES_BEFORE = 120  # as bolt does for requests

@@ -12,11 +12,13 @@ from commands.actions.results import ActionAssigned, ActionForm, Cell
 from commands.actions.views import DEFAULT_DUE, kinds_of, managers_only, view_of
 from commands.context import Actor, Env, Place, Pressed, Submitted
 from commands.deals.fields import find_person
-from commands.parsing import DATE_EXAMPLES, ParseError, clean, match_by_prefix, parse_date
+from commands.locales import read_date
+from commands.parsing import DATE_EXAMPLES, ParseError, clean, match_by_prefix
 from commands.results import CommandError, Duplicate, FormErrors, Problem, Stop, read_words
 from commands.unit import Unit, run_unit
 from store import actions as store_actions
 from store import councils as store_councils
+from store import workspaces
 from store.deals import MAX_ID
 from store.models import Council, DigestCell, Person
 
@@ -101,7 +103,9 @@ def assign(
         if len(kinds) != 1:
             errors["kind"] = f"an action is one of {', '.join(known)}"
         try:
-            due_date = parse_date(due, today) if due else today + DEFAULT_DUE
+            workspace = workspaces.get_workspace(session, me.workspace_id)
+            assert workspace is not None
+            due_date = read_date(due, today, workspace) if due else today + DEFAULT_DUE
             if due_date < today:
                 errors["due"] = "the due date has passed; pick today or later"
         except ParseError as error:

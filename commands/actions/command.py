@@ -12,8 +12,9 @@ from commands.actions.views import today_of, view_of
 from commands.context import Actor, Env, Pressed
 from commands.councils.meeting import find
 from commands.deals.fields import find_person
+from commands.locales import read_date
 from commands.metrics import COLUMN_NAMES
-from commands.parsing import ParseError, parse_date
+from commands.parsing import ParseError
 from commands.permissions import acts_for
 from commands.results import (
     CommandError,
@@ -28,7 +29,7 @@ from commands.results import (
 from commands.unit import Unit, run_unit
 from store import actions as store_actions
 from store import councils as store_councils
-from store import people
+from store import people, workspaces
 from store.models import Action, ActionEvent, Person
 
 ActionsResult = ActionList | ActionChanged | CellHistory | Notice | Help | Stop | Duplicate
@@ -142,7 +143,9 @@ def _change(
         # `/actions snooze 12 1/10 champion on leave`; a date of several words is quoted.
         when, reason = (args[1], " ".join(args[2:]).strip()) if len(args) > 2 else ("", "")
         try:
-            until = parse_date(when, today)
+            workspace = workspaces.get_workspace(session, me.workspace_id)
+            assert workspace is not None
+            until = read_date(when, today, workspace)
         except ParseError:
             raise CommandError(
                 Problem(

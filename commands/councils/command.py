@@ -15,7 +15,8 @@ from commands.context import Actor, Env
 from commands.councils import meeting as councils
 from commands.councils.daily import set_daily
 from commands.deals.fields import find_person
-from commands.parsing import ParseError
+from commands.locales import DEFAULT_LOCALE, read_locale
+from commands.parsing import ParseError, join_amount
 from commands.periods import parse_period
 from commands.permissions import NO_ADMIN
 from commands.results import (
@@ -63,6 +64,8 @@ def council_help() -> str:
     `/council settings` shows the workspace's settings and stages;
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
     changes them (fiscal_start is the month the fiscal year starts, 1-12);
+    `/council settings locale=de_DE` reads dates and amounts as that locale writes them
+    (`31.12.2026`, `15/01/2027` day first; `1,5M` with a decimal comma);
     `/council settings actions="SPIFF,Enablement,Webinar series,Other"` sets the actions
     a cell's owner can be given; `nudge_day=mon nudge_time=09:00 nudges=on|off` when
     reps get their weekly forecast questions and clean-your-room DMs.
@@ -103,6 +106,7 @@ class WorkspaceSettings:
     changed: list[str]
     actions: list[str]
     nudges: str
+    locale: str = "en_US"
 
 
 @dataclass(frozen=True)
@@ -158,18 +162,18 @@ def _carry_out(unit: Unit, verb: str, args: list[str]) -> CouncilResult:
     if verb == "targets":
         return _targets(session, workspace_id, args, now)
     if verb == "target":
-        _require_admin(session, me)
+        _require_admin(session, me, verb)
         return _target(session, workspace_id, args, now)
     if verb == "questions":
         if args:
-            _require_admin(session, me)
+            _require_admin(session, me, verb)
         workspace, _ = _today(session, workspace_id, now)
         return checklist.configure(workspace, args)
     if verb == "settings":
         if args:
-            _require_admin(session, me)
+            _require_admin(session, me, verb)
         return _settings(session, workspace_id, args)
-    _require_admin(session, me)
+    _require_admin(session, me, verb)
     if verb == "role":
         return _role(session, me, args, now)
     return _manager(session, workspace_id, args, now)
@@ -186,7 +190,7 @@ def _councils(
         return councils.CouncilList(
             [councils.view(c, now) for c in store_councils.councils(session, me.workspace_id)]
         )
-    _require_admin(session, me)
+    _require_admin(session, me, verb)
     words = [a for a in args if "=" not in a]
     fields = {}
     for arg in args:
@@ -226,6 +230,7 @@ def _target(session: Session, workspace_id: str, args: list[str], now: datetime)
     allow_new = bool(args) and args[-1].lower() == "new"
     if allow_new:
         args = args[:-1]
+    args = join_amount(args)
     if len(args) == 4 and args[1].lower() == "total":
         args = [args[0], "total", "", args[2], args[3]]
     if len(args) != 5:
@@ -312,6 +317,12 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
             if problem:
                 problems.append(problem)
                 continue
+        elif key == "locale":
+            try:
+                workspace.locale = read_locale(value)
+            except ParseError as error:
+                problems.append(str(error))
+                continue
         elif key == "stale_days":
             if not (value.isdigit() and 1 <= int(value) <= 365):
                 problems.append(f"stale_days is a number of days from 1 to 365, not `{value}`")
@@ -319,7 +330,7 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
             workspace.stale_after_days = int(value)
         else:
             problems.append(
-                f"`{key}` is not a setting: fiscal_start, currency, timezone, stale_days, "
+                f"`{key}` is not a setting: fiscal_start, currency, timezone, locale, stale_days, "
                 "actions, nudge_day, nudge_time, nudges"
             )
             continue
@@ -339,6 +350,7 @@ def _settings(session: Session, workspace_id: str, args: list[str]) -> Workspace
         changed,
         kinds_of(session, workspace_id),
         _nudge_summary(workspace),
+        workspace.locale or DEFAULT_LOCALE,
     )
 
 
@@ -368,7 +380,22 @@ def _nudge_summary(workspace: Workspace) -> str:
     )
 
 
-def _require_admin(session: Session, me: Person) -> None:
+# What each admin-only verb does, for a refusal that names what was refused.
+ADMIN_ONLY = {
+    "create": "create councils",
+    "edit": "edit councils",
+    "pause": "pause councils",
+    "resume": "resume councils",
+    "delete": "delete councils",
+    "target": "set targets",
+    "questions": "change the forecast questions",
+    "settings": "change the workspace's settings",
+    "role": "change roles",
+    "manager": "change teams",
+}
+
+
+def _require_admin(session: Session, me: Person, verb: str) -> None:
     if me.role != "admin":
         admins = [
             p.display_name
@@ -376,9 +403,7 @@ def _require_admin(session: Session, me: Person) -> None:
             if p.role == "admin"
         ]
         raise CommandError(
-            Refused(
-                "Only admins can change roles and teams.", who_can=", ".join(admins) or NO_ADMIN
-            )
+            Refused(f"Only admins can {ADMIN_ONLY[verb]}.", who_can=", ".join(admins) or NO_ADMIN)
         )
 
 

@@ -127,9 +127,11 @@ def resolve(s: Scope, target: str) -> list[Deal]:
 
 
 def choose(s: Scope, target: str, found: list[Deal], op: str, fields: dict[str, str]) -> Choice:
+    # The asker most likely means one of their own open deals; closed ones come last.
+    found = sorted(found, key=lambda d: (d.status != "open", d.owner_id != s.person.id))
     options = [
         Option(
-            s.view(deal).label[:75],
+            s.view(deal).label,
             DEAL_PICK,
             json.dumps({"deal": deal.id, "op": op, "fields": serialize(fields)}),
         )

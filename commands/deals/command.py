@@ -15,6 +15,7 @@ from commands.deals.changes import (
     snooze_typed,
     update_by_name,
 )
+from commands.deals.drill import drill, is_drill, read_drill
 from commands.deals.fields import KEYS, FieldErrors
 from commands.deals.reading import find_deals, list_deals, show_or_edit
 from commands.deals.results import (
@@ -42,6 +43,9 @@ def deal_help() -> str:
     `/deal NAME key=value ...` updates the one deal NAME matches.
     `/deal show NAME`, `/deal edit NAME` (a form), `/deal` alone (a form for a new deal).
     `/deal list [mine|team|all] [stale]` lists open deals; `/deal find TEXT` searches.
+    `/deal list region=EMEA stage=Decision closing=this` lists the deals behind a cell of
+    the APM (any of `product=`, `region=`, `segment=`, `source=`, `stage=`, `closing=`),
+    with how each moved this week.
     `/deal snooze NAME until=1/10 reason="champion on leave"` stops the weekly
     clean-your-room nudge about a stale deal until that day.
 
@@ -79,6 +83,9 @@ def run(env: Env, actor: Actor, text: str, key: str | None = None) -> DealResult
     rest = tokens[1:]
     if word == "help":
         return Help("/deal", deal_help())
+    if word == "list" and is_drill([t.text for t in rest]):
+        words = [t.text for t in rest]
+        return _run(env, actor, lambda s: drill(s, read_drill(words)), key)
     if word == "list":
         return _run(env, actor, lambda s: list_deals(s, [t.text.lower() for t in rest]), key)
     if word == "find":

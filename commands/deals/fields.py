@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from commands.locales import reading_of
 from commands.parsing import (
     DATE_EXAMPLES,
     ParseError,
@@ -161,7 +162,10 @@ class _Reader:
             self.read.state["amount"] = None
             return
         try:
-            self.read.state["amount"] = parse_amount(raw)
+            rules = reading_of(self.workspace)
+            self.read.state["amount"] = parse_amount(
+                raw, self.workspace.currency_symbol, rules.decimal_comma
+            )
         except ParseError as error:
             self.fail("amount", f"{error}; for example `amount=120k`, `amount=$1.2M`")
 
@@ -170,8 +174,13 @@ class _Reader:
             self.read.state["close_date"] = None
             return
         try:
+            rules = reading_of(self.workspace)
             self.read.state["close_date"] = parse_date(
-                raw, self.today, self.workspace.fiscal_year_start_month
+                raw,
+                self.today,
+                self.workspace.fiscal_year_start_month,
+                rules.day_first,
+                rules.locale,
             )
         except ParseError as error:
             self.fail("close", f"{error}; write it like {DATE_EXAMPLES}")
@@ -280,6 +289,8 @@ def find_person(
     if match := _MENTION.match(text):
         user_id, label = match[1], match[2]
         person = people.person_by_slack_id(session, workspace_id, user_id)
+        if person is not None and label and person.display_name == user_id:
+            person.display_name = label  # known until now only by their id
         if person is None and now is not None:
             person = people.add_person(
                 session,

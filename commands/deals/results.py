@@ -111,6 +111,35 @@ class DealForm:
     name: str = ""
 
 
+# The Deals button on a digest's cells and "what changed" lines, and a drill-down's pages.
+DEAL_DRILL = "deal.drill"
+# Slack wants the buttons of one block to have distinct ids: the previous page has its own.
+DEAL_DRILL_BACK = "deal.drill.back"
+
+
+@dataclass(frozen=True)
+class DrillLine:
+    """A deal behind a cell, and how it moved this week (None: it did not)."""
+
+    deal: DealView
+    move: str | None
+
+
+@dataclass(frozen=True)
+class DealDrill:
+    """One page of the deals behind a cell; `query` is what a page button sends back."""
+
+    title: str
+    period: str
+    lines: list[DrillLine]
+    page: int
+    pages: int
+    total: int
+    since: date
+    seen_as: str
+    query: dict[str, object]
+
+
 DealResult = (
     DealSaved
     | DealCard
@@ -124,4 +153,5 @@ DealResult = (
     | Help
     | Duplicate
     | SnoozeForm
+    | DealDrill
 )

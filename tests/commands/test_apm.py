@@ -212,7 +212,7 @@ def test_slash_command_arguments(quarter: Env, maya: Actor):
     assert isinstance(apm.run_apm(quarter, maya, "region last"), Apm)
     assert isinstance(apm.run_apm(quarter, maya, "product 2026-Q4"), Apm)
     bad = apm.run_apm(quarter, maya, "product someday")
-    assert isinstance(bad, Problem) and "not a period" in bad.message
+    assert isinstance(bad, Problem) and "neither a known product nor a period" in bad.message
     assert isinstance(apm.run_coverage(quarter, maya, "product=Alpha this"), Coverage)
     assert isinstance(apm.run_coverage(quarter, maya, "region"), Problem)
 

@@ -65,6 +65,8 @@ class FakeSlack:
         self.filenames: dict[str, str] = {}  # file id -> the name it was uploaded under
         # conversation id -> its messages, oldest first, as conversations.history reads them
         self.conversations: dict[str, list[dict[str, Any]]] = {}
+        # channel id -> name, for conversations.list (paged as Slack pages it)
+        self.channels: dict[str, str] = {}
         self._changed = threading.Condition()
         self._failures: dict[str, list[Failure]] = {}
         self._ts = itertools.count(1)
@@ -135,6 +137,7 @@ class FakeSlack:
         self.uploads.clear()
         self.conversations.clear()
         self.emails.clear()
+        self.channels.clear()
         self.oauth_team, self.rotation, self.refreshes = "T0NEW0001", False, 0
         self.oauth_user = "U0NEWADM1"
 
@@ -317,6 +320,8 @@ class FakeSlack:
             }
         if method in ("conversations.history", "conversations.replies"):
             return self._history(method, params)
+        if method == "conversations.list":
+            return self._channel_list(params)
         if method == "conversations.open":
             return {"ok": True, "channel": {"id": self._conversation(str(params.get("users")))}}
         if method == "users.lookupByEmail":
@@ -342,6 +347,30 @@ class FakeSlack:
                 "user": {"id": user_id, "name": name, "tz": "Europe/Paris", "profile": profile},
             }
         return {"ok": True, **answers.get(method, {})}
+
+    def _channel_list(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Channels as Slack's conversations.list returns them: a page of `limit` (default
+        100), and `response_metadata.next_cursor`, empty on the last page."""
+        channels = [
+            {
+                "id": channel_id,
+                "name": name,
+                "is_channel": True,
+                "is_private": channel_id.startswith("G"),
+                "is_archived": False,
+                "is_member": True,
+            }
+            for channel_id, name in sorted(self.channels.items())
+        ]
+        start = int(params.get("cursor") or 0)
+        limit = int(params.get("limit") or 100)
+        following = start + limit
+        cursor = str(following) if following < len(channels) else ""
+        return {
+            "ok": True,
+            "channels": channels[start:following],
+            "response_metadata": {"next_cursor": cursor},
+        }
 
     def _history(self, method: str, params: dict[str, Any]) -> dict[str, Any]:
         """The conversation's messages newest first, or a thread's oldest first, as Slack

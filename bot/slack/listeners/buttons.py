@@ -53,7 +53,8 @@ def register(app: App, env: Env, work: Executor) -> None:
         with reply_on_failure(ephemeral(respond), action["action_id"]):
             via = "checkbox" if action.get("type") == "checkboxes" else "button"
             press = pressed(body, action)
-            result = button.press(env, actors.from_interaction(body, context, via), press)
+            actor = actors.named(client, actors.from_interaction(body, context, via))
+            result = button.press(env, actor, press)
             if button.answer == "problems" and not isinstance(result, (Problem, Refused)):
                 return
             reply(

@@ -14,9 +14,11 @@ from slack_sdk import WebClient
 
 from bot.render.failures import reply_on_failure
 from bot.slack import actors
+from bot.slack.channels import UnknownChannel, link_channels
 from bot.slack.listeners.deliver import Reply, patient, reply
 from commands.context import Env
 from commands.registry import SLASH_COMMANDS
+from commands.results import Problem
 
 log = logging.getLogger("council.commands")
 
@@ -39,12 +41,23 @@ def register(app: App, env: Env, work: Executor) -> None:
 
         with reply_on_failure(say, name):
             run = SLASH_COMMANDS[name].run
-            actor = actors.from_command(command, context)
+            actor = actors.named(client, actors.from_command(command, context))
             text = command.get("text", "")
             if name == "/council" and text.strip().lower().startswith("create"):
                 # A new council meets in its creator's time zone unless told otherwise.
                 actor = replace(actor, timezone=actors.slack_timezone(client, actor.user_id))
-            result = run(env, actor, text, request_key(command))
+            result: object
+            try:
+                if name == "/council" and text.strip().lower().startswith("create"):
+                    text = link_channels(client, text)
+                result = run(env, actor, text, request_key(command))
+            except UnknownChannel as unknown:
+                result = Problem(
+                    f"I cannot find a channel named #{unknown.name}: check its name, or if it "
+                    "is private, /invite @Pipeline Council there first. Picking the channel "
+                    "from the list Slack offers as you type # makes it a link.",
+                    example="/council create #pipeline",
+                )
             reply(
                 result,
                 respond=respond,

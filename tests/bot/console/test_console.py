@@ -109,7 +109,7 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
             "/council create #pipeline dimensions=region tz=UTC",
             "/time 2026-11-23T09:05",
             "/digest pipeline",
-            "1",
+            "3",  # R1's Assign owner: 1 and 2 are the "what changed" lines' Deals
             "@Jo Park",
             "SPIFF",
             "SPIFF for AMER reps",
@@ -217,3 +217,55 @@ def test_the_demo_hands_off_an_mql_that_is_rejected_with_a_reason_and_a_breach(e
     assert "3 lead hand-off notices sent." in transcript
     assert "0 lead hand-off notices sent." in transcript  # the second round: nothing twice
     assert "Hand-off SLA · " in transcript and "MQLs delivered:" in transcript
+
+
+def test_a_missing_council_is_said_without_a_traceback(env: Env, caplog) -> None:
+    load_demo(env)
+    transcript = run_console(env, ["/digest nosuch"])
+    assert "nosuch" in transcript and "Traceback" not in transcript
+    assert not [r for r in caplog.records if r.exc_info]  # nothing logged a stack
+
+
+def test_cancel_and_ctrl_c_leave_a_form_with_nothing_saved(env: Env) -> None:
+    load_demo(env)
+    transcript = run_console(env, ["/deal", "Zeta", "cancel", "/deal find Zeta"])
+    assert "Cancelled; nothing was saved." in transcript
+    assert "No deal matches “Zeta”." in transcript
+    out = io.StringIO()
+    answers: Iterator[str] = iter(["Zeta"])
+
+    def ask(prompt: str) -> str:
+        for answer in answers:
+            return answer
+        raise KeyboardInterrupt  # Ctrl-C at the second field
+
+    console = Console(env, "local", out, ask)
+    console.handle("/deal")
+    console.handle("/deal find Zeta")
+    assert "Cancelled; nothing was saved." in out.getvalue()
+    assert "No deal matches “Zeta”." in out.getvalue()
+
+
+def test_a_thread_reply_assigns_and_a_posted_digests_buttons_can_be_pressed_later(
+    env: Env, tmp_path, monkeypatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    load_demo(env)
+    transcript = run_console(
+        env,
+        [
+            "/council create #pipeline dimensions=region tz=UTC",
+            "/time 2026-11-23T09:05",
+            "/digest pipeline",
+            '/reply assign R1 "@Jo Park" SPIFF for AMER reps due 2026-11-27',
+            "/deal list",
+            "/posted",
+            "2",  # the second posted button: EMEA's "what changed" Deals
+        ],
+    )
+    assert "✅ R1 (region AMER · Open pipe) → <@U0DEMO004>: SPIFF: SPIFF for AMER reps" in (
+        transcript
+    )
+    after = transcript.rsplit("> /posted", 1)[1]
+    assert "[1] Deals\n" in after and "[2] Deals\n" in after
+    assert "Deals · region EMEA · 2026-Q4 (everyone's;" in after.rsplit("> 2", 1)[1]

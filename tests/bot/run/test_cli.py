@@ -55,6 +55,21 @@ def test_console_demo_on_a_fresh_machine_needs_no_slack_and_no_setup(tmp_path: P
     assert (tmp_path / "council.db").exists()
     again = run(["console", "--demo"], tmp_path, stdin="")
     assert "Using the already loaded demo organisation" in again.stdout
+    assert f"Its data lives in {tmp_path / 'council.db'}" in again.stdout
+    assert "`council console --demo --reset` starts afresh" in again.stdout
+
+
+def test_console_demo_reset_starts_from_a_fresh_file(tmp_path: Path):
+    run(["console", "--demo"], tmp_path, stdin="/deal new Zeta amount=5k\n")
+    kept = run(["console", "--demo"], tmp_path, stdin="/deal find Zeta\n")
+    assert "Zeta" in kept.stdout.split("Deals matching")[1]
+    fresh = run(["console", "--demo", "--reset"], tmp_path, stdin="/deal find Zeta\n")
+    assert fresh.returncode == 0, fresh.stderr
+    assert f"Removed {tmp_path / 'council.db'}: starting afresh." in fresh.stdout
+    assert "Loaded demo organisation: 7 people, 120 deals." in fresh.stdout
+    assert "No deal matches “Zeta”." in fresh.stdout
+    server = run(["console", "--reset"], tmp_path, env={"DATABASE_URL": "postgresql://u:pw@h/db"})
+    assert "--reset only removes an SQLite file; postgresql+psycopg://u:***@h/db" in server.stderr
 
 
 def test_db_upgrade_migrates_the_configured_database(tmp_path: Path):

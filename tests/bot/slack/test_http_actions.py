@@ -222,3 +222,28 @@ def test_actions_command_lists_and_marks_done(
     )
     done = slack.wait_for("response_url", 2)[-1]
     assert "Action #1: done" in done.params["text"]
+
+
+def test_an_owner_picked_in_the_assign_form_is_stored_and_shown_by_name(
+    env: Env, slack: FakeSlack, http_app: RunningApp, digest
+):
+    parent_ts, cells = digest
+    slack.users["U0CAROL01"] = "Carol Diaz"  # never used the bot
+    press_assign(http_app, slack, cells[0], MAYA, parent_ts)
+    view = slack.wait_for("views.open")[0].view()
+    answers = {"owner": "U0CAROL01", "kind": "SPIFF", "description": "SPIFF for Analytics"}
+    submission = view_submission(view, answers, user=MAYA, view_id="V0ASSIGN09")
+    post(http_app.events_url, submission, content_type=FORM)
+    slack.wait_for("chat.update")
+    with env.db.transaction() as session:
+        carol = session.scalar(select(Person).where(Person.slack_user_id == "U0CAROL01"))
+        assert carol is not None and carol.display_name == "Carol Diaz"
+    history = slack.calls.copy()
+    post(
+        http_app.events_url,
+        slash_command("/actions", "history 1", slack.response_url("h"), MAYA),
+        content_type=FORM,
+    )
+    shown = slack.wait_for("response_url", 1 + sum(c.method == "response_url" for c in history))
+    assert "Carol Diaz" in json.dumps(shown[-1].params)
+    assert "U0CAROL01" not in shown[-1].params["text"]

@@ -77,7 +77,7 @@ def test_forecast_calls_by_slash_command_show_in_the_apm(
     assert "replaces the calculated" in called.params["text"]
     apm = command(http_app, slack, "/apm", "region", MAYA)
     shown = json.dumps(apm.blocks(), ensure_ascii=False)
-    assert "$90k✎" in shown and "forecast called $90k by maya" in shown
+    assert "$90k✎" in shown and "forecast called $90k by Maya Chen" in shown  # never her handle
     refused = command(http_app, slack, "/forecast", "region EMEA 1M", JO)
     assert "Only managers and admins" in refused.params["text"]
 
