@@ -12,26 +12,24 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
-from bot.console.text import blocks_text
-from bot.render import Message, render
-from bot.render.apm import apm_json, coverage_json
 from bot.run import logs
 from bot.run.cli_imports import add_parsers
-from bot.slack.settings import Settings
-from commands.apm import build_apm, build_coverage
-from commands.context import Actor, Env
-from commands.councils.meeting import find as find_council
-from commands.results import CommandError, Problem
-from commands.workspace import DIMENSIONS, default_workspace
-from store.db import Database, SchemaOutOfDate, database_url, open_database
-from store.models import Deal
+from commands.dimensions import DIMENSIONS
+
+# Each command imports what it uses where it runs: `council apm` and `council --help` must
+# start at once, and SQLAlchemy, alembic, Slack's SDK, the renderings of every other
+# command and matplotlib each cost a good part of a second (BENCHMARKS.md, "CLI start").
+if TYPE_CHECKING:
+    from bot.slack.settings import Settings
+    from commands.context import Actor, Env
 
 
 def _env() -> Env:
+    from commands.context import Env
+    from store.db import open_database
+
     return Env(open_database())
 
 
@@ -62,8 +60,11 @@ def cmd_console(args: argparse.Namespace) -> int:
 
 def _generated(env: Env, workspace: str, deals: int) -> Any:
     """A generated organisation of `deals` deals, unless the workspace already has one."""
+    from sqlalchemy import func, select
+
     from commands.generate import Generated, generate
     from store import people
+    from store.models import Deal
 
     with env.db.transaction() as session:
         count = session.scalar(
@@ -88,6 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.run.server import serve
     from bot.run.wsgi import create_wsgi
     from bot.slack.app import create_app
+    from bot.slack.settings import Settings
+    from store.db import open_database
 
     settings = Settings.from_env()
     if settings.oauth:
@@ -108,6 +111,7 @@ def cmd_socket(args: argparse.Namespace) -> int:
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     from bot.slack.app import create_app, web_client
+    from bot.slack.settings import Settings
 
     settings = Settings.from_env()
     _need(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
@@ -120,23 +124,32 @@ def cmd_socket(args: argparse.Namespace) -> int:
 def _workspace(env: Env, args: argparse.Namespace) -> str:
     """The workspace the command names, the only one in the store, or `local` in an empty
     store; several without `--workspace` stop the command (ValueError names them)."""
+    from commands.workspace import default_workspace
+
     with env.db.transaction() as session:
         return default_workspace(session, args.workspace)
 
 
 def _actor(env: Env, args: argparse.Namespace) -> Actor:
     """The operator at the terminal, acting in the workspace the command names."""
+    from commands.context import Actor
+
     workspace = _workspace(env, args)
     return Actor(workspace, "cli", "council CLI", "cli", workspace)
 
 
 def _print_result(result: object, as_json: Callable[[Any], dict[str, Any]], args: Any) -> int:
+    from commands.results import Problem
+
     if isinstance(result, Problem):
         print(f"council: {result.message}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(as_json(result), indent=2, ensure_ascii=False))
         return 0
+    from bot.console.text import blocks_text
+    from bot.render.blocks import Message, render
+
     shown = render(result)
     assert isinstance(shown, Message)
     print(blocks_text(shown.blocks)[0])
@@ -145,6 +158,9 @@ def _print_result(result: object, as_json: Callable[[Any], dict[str, Any]], args
 
 def cmd_apm(args: argparse.Namespace) -> int:
     """Print the APM for one dimension."""
+    from bot.render.apm import apm_json
+    from commands.apm import build_apm
+
     env = _env()
     result = build_apm(env, _actor(env, args), args.by, args.period, args.as_of)
     return _print_result(result, apm_json, args)
@@ -158,6 +174,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.render.apm import coverage_json
+    from commands.apm import build_coverage
+
     env = _env()
     result = build_coverage(env, _actor(env, args), args.by, args.value, args.period, args.as_of)
     return _print_result(result, coverage_json, args)
@@ -167,6 +186,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler: each council's digest at its local day and time."""
     from bot.slack.app import web_client
     from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
     from bot.webapi.outlet import outlets
     from schedules import clock
 
@@ -181,6 +201,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     """Build a council's digest now: print it (--dry-run) or post this week's."""
     from bot.render.digest import render_digest
+    from commands.councils.meeting import find as find_council
     from commands.digest import build_digest
     from schedules.digests import deliver
 
@@ -196,6 +217,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         return 0
     from bot.slack.app import web_client
     from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
     from bot.webapi.outlet import outlets
 
     settings = Settings.from_env()
@@ -212,6 +234,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def print_digest(payload: dict[str, Any], folder: Path) -> None:
     """The digest as the channel will see it, and where its image was written."""
+    from bot.console.text import blocks_text
+
     for message in payload["messages"]:
         if message["kind"] == "image":
             path = folder / "digest-apm.png"
@@ -254,6 +278,8 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply the migrations to DATABASE_URL."""
+    from store.db import Database, database_url
+
     database = Database(database_url())
     database.upgrade()
     print(f"Database at {database.engine.url.render_as_string(hide_password=True)} is current.")
@@ -346,12 +372,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.log_level)
     try:
         return int(args.run(args))
-    except (SchemaOutOfDate, ValueError) as error:
+    except ValueError as error:
         print(f"council: {error}", file=sys.stderr)
         return 2
-    except CommandError as error:
-        print(f"council: {getattr(error.result, 'message', error)}", file=sys.stderr)
-        return 2
+    except Exception as error:
+        # Imported here: only a command that got as far as the store or a use case can
+        # raise these, and a plain start should not pay for their modules.
+        from commands.results import CommandError
+        from store.db import SchemaOutOfDate
+
+        if isinstance(error, SchemaOutOfDate):
+            print(f"council: {error}", file=sys.stderr)
+            return 2
+        if isinstance(error, CommandError):
+            print(f"council: {getattr(error.result, 'message', error)}", file=sys.stderr)
+            return 2
+        raise
 
 
 def entry() -> None:

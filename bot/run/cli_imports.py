@@ -7,13 +7,15 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from commands.context import Actor, Env
-from commands.import_columns import parse_mapping
-from commands.imports import ImportReport, count_rows, import_deals, import_history
 from commands.parsing import ParseError
-from commands.targets import import_targets
+
+# The loaders (and the store under them) are imported when a file is loaded: every other
+# `council` command builds this parser, and must start at once.
+if TYPE_CHECKING:
+    from commands.context import Actor, Env
+    from commands.imports import ImportReport
 
 LISTED = 50
 
@@ -72,6 +74,9 @@ def _run(
     load: Callable[..., ImportReport],
     **options: object,
 ) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.imports import count_rows
+
     path = Path(args.file)
     if not path.is_file():
         print(f"council: no file {path}", file=sys.stderr)
@@ -92,6 +97,9 @@ def _run(
 
 
 def import_deals_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.imports import import_deals
+
     try:
         column_map = parse_mapping(args.map or [], "--map")
     except ParseError as error:
@@ -101,10 +109,14 @@ def import_deals_command(args: argparse.Namespace, env: Env, actor: Actor) -> in
 
 
 def import_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.imports import import_history
+
     return _run(args, env, actor, import_history)
 
 
 def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.targets import import_targets
+
     path = Path(args.file)
     if not path.is_file():
         print(f"council: no file {path}", file=sys.stderr)
