@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from commands.context import Actor, Env
 from commands.fiscal import quarter_containing, shift_quarters
 from commands.workspace import DEFAULT_SOURCES, ensure_workspace
-from store import deals, people, targets, workspaces
+from store import bulk, deals, people, targets, workspaces
 from store.deals import NewDeal
 from store.models import Deal, Person
 
@@ -102,7 +102,7 @@ def generate(
     while written < deals_count:
         batch = [next(stream) for _ in range(min(BATCH, deals_count - written))]
         with env.db.transaction() as session:
-            deals.insert_deals(session, workspace_id, batch)
+            bulk.copy_deals(session, workspace_id, batch)
             if _doubled(written, len(batch)):
                 deals.refresh_statistics(session)
         written += len(batch)
