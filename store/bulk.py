@@ -31,6 +31,9 @@ def copy_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) ->
         for name in names
     ]
     columns = ", ".join(dialect.identifier_preparer.quote(name) for name in names)
+    # A batch's COPY may take longer than a command's statement bound (store.db) on a busy
+    # server; LOCAL: the bound is back when the transaction ends.
+    session.execute(text("SET LOCAL statement_timeout = 0"))
     raw: Any = cast(Any, connection.connection).dbapi_connection
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({columns}) FROM STDIN") as copy:
         for row in rows:
