@@ -26,6 +26,10 @@ if TYPE_CHECKING:
     from commands.context import Actor, Env
 
 
+# How often a process answering its own work looks for what a dead one left behind.
+ORPHAN_POLL = 5.0
+
+
 def _env() -> Env:
     from commands.context import Env
     from store.db import open_database
@@ -86,9 +90,11 @@ def _read_line(prompt: str) -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve Slack over HTTP: `/slack/events` and `/healthz`, behind gunicorn."""
+    from bot.run import worker
     from bot.run.server import serve
     from bot.run.wsgi import create_wsgi
-    from bot.slack.app import create_app
+    from bot.slack.app import create_app, web_client
+    from bot.slack.oauth import clients_for
     from bot.slack.settings import Settings
     from store.db import open_database
 
@@ -100,7 +106,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     open_database().dispose()  # migrate the embedded store once, before workers start
 
     def build() -> object:
-        return create_wsgi(create_app(_env(), settings))
+        env = _env()
+        if not args.web_only:
+            # Answers its own work, and slowly takes up what a process that died left.
+            worker.in_background(env, clients_for(env, settings, web_client), ORPHAN_POLL)
+        return create_wsgi(create_app(env, settings, answer_here=not args.web_only))
 
     serve(build, args.port)
     return 0
@@ -110,14 +120,37 @@ def cmd_socket(args: argparse.Namespace) -> int:
     """Connect to Slack over Socket Mode: no public URL needed."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.run import worker
     from bot.slack.app import create_app, web_client
+    from bot.slack.oauth import clients_for
     from bot.slack.settings import Settings
 
     settings = Settings.from_env()
     _need(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    app = create_app(_env(), settings)
+    env = _env()
+    worker.in_background(env, clients_for(env, settings, web_client), ORPHAN_POLL)
+    app = create_app(env, settings)
     handler = SocketModeHandler(app, settings.app_token, web_client=web_client(settings))
     handler.start()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Answer the slash commands and presses `council serve --web-only` queued."""
+    import threading
+
+    from bot.run import worker
+    from bot.slack.app import web_client
+    from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
+
+    settings = Settings.from_env()
+    if not settings.oauth:
+        _need(settings, "SLACK_BOT_TOKEN")
+    env = _env()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker.work(env, clients_for(env, settings, web_client), stop)
     return 0
 
 
@@ -306,10 +339,18 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", parents=[common], help=cmd_serve.__doc__)
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument(
+        "--web-only",
+        action="store_true",
+        help="only acknowledge: `council worker` processes answer (see the Procfile)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     socket = sub.add_parser("socket", parents=[common], help=cmd_socket.__doc__)
     socket.set_defaults(run=cmd_socket)
+
+    queue_worker = sub.add_parser("worker", parents=[common], help=cmd_worker.__doc__)
+    queue_worker.set_defaults(run=cmd_worker)
 
     for name, run, doc in (
         ("apm", cmd_apm, cmd_apm.__doc__),

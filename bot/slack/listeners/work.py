@@ -1,0 +1,127 @@
+"""Acknowledged work, kept in the store's queue from before the ack until it is answered.
+
+A listener writes the work (`Work.take`) and only then acks, so a web process killed
+right after its 200 has lost nothing. The work is then answered here, on the process's own
+small pool (`answer_here`: Socket Mode, a single `council serve`), or by a `council worker`
+(`council serve --web-only`, whose processes then do nothing but ack). Whoever claims it
+first answers it; see store/queue.py."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import Executor
+from datetime import timedelta
+from typing import Any
+
+from slack_bolt import BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.exc import DBAPIError
+
+from bot.slack.listeners.deliver import Replier, Reply
+from commands.context import Env
+from store import queue
+
+log = logging.getLogger("council.work")
+# What a job needs to be answered anywhere: its payload, the request's workspace (never its
+# token: a worker finds the token in the store, as the clock does), where to reply, and a
+# Web API client for that workspace.
+Answer = Callable[[Env, dict[str, Any], BoltContext, Reply, WebClient], None]
+ANSWERS: dict[str, Answer] = {}
+RETRY = timedelta(seconds=10)
+
+
+def answers(kind: str) -> Callable[[Answer], Answer]:
+    """Register how a kind of job is answered (a slash command, a press)."""
+
+    def register(answer: Answer) -> Answer:
+        ANSWERS[kind] = answer
+        return answer
+
+    return register
+
+
+def context_of(context: BoltContext) -> dict[str, Any]:
+    """What of bolt's context a job keeps: who and where, never a token."""
+    keys = ("team_id", "enterprise_id", "user_id", "is_enterprise_install")
+    return {key: context.get(key) for key in keys if context.get(key) is not None}
+
+
+class Work:
+    """The queue as listeners use it, and this process's pool."""
+
+    def __init__(self, env: Env, pool: Executor, answer_here: bool = True) -> None:
+        self.env = env
+        self.pool = pool
+        self.answer_here = answer_here
+
+    def take(
+        self,
+        kind: str,
+        payload: dict[str, Any],
+        context: BoltContext,
+        ack: Callable[[], object],
+        respond: Reply,
+        client: WebClient,
+    ) -> None:
+        """Queue the work, ack, and answer it here unless this process only acks. When the
+        store cannot take it, the person is still told (by the work itself failing to reach
+        the store): ack and answer here, unqueued."""
+        try:
+            with self.env.db.transaction() as session:
+                job: int | None = queue.enqueue(
+                    session, kind, {**payload, "context": context_of(context)}, self.env.now()
+                )
+        except DBAPIError as error:
+            log.warning("could not queue a %s: %s", kind, type(error).__name__)
+            job = None
+        ack()
+        if job is None:
+            self.pool.submit(run_unqueued, self.env, kind, payload, context, respond, client)
+        elif self.answer_here:
+            self.pool.submit(run_claimed, self.env, job, context, respond, client)
+
+
+def run_unqueued(
+    env: Env,
+    kind: str,
+    payload: dict[str, Any],
+    context: BoltContext,
+    respond: Reply,
+    client: WebClient,
+) -> None:
+    try:
+        ANSWERS[kind](env, payload, context, respond, client)
+    except Exception:  # the answer replies on failure itself; nothing more to tell anyone
+        log.exception("unqueued %s failed", kind)
+
+
+def run_claimed(
+    env: Env, job_id: int | None, context: BoltContext | None, respond: Reply | None, client: Any
+) -> bool:
+    """Claim a job (`job_id`, or the oldest free one) and answer it: with the live
+    `context`, `respond` and `client` when given, else rebuilt from the job (`client` then
+    gives a workspace's Web API client). Whether a job was claimed."""
+    with env.db.transaction() as session:
+        job = queue.claim(session, env.now(), job_id)
+    if job is None:
+        return False
+    try:
+        payload = job.payload
+        if context is None:
+            context = BoltContext(payload.get("context") or {})
+            workspace = context.team_id or context.enterprise_id
+            client = client(str(workspace))
+        if respond is None:
+            respond = Replier(payload.get("response_url") or "", client.timeout)
+        ANSWERS[job.kind](env, payload, context, respond, client)
+    except Exception as error:  # the answer itself replies on failure; this is the rest
+        log.exception("queued %s %d failed", job.kind, job.id)
+        with env.db.transaction() as session:
+            again = queue.failed(session, job, repr(error), env.now(), RETRY)
+        if not again:
+            log.error("queued %s %d dropped after %d attempts", job.kind, job.id, job.attempts)
+        return True
+    with env.db.transaction() as session:
+        queue.finish(session, job.id)
+    return True
