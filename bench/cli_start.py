@@ -55,7 +55,9 @@ def main() -> None:
             "DATABASE_URL": f"sqlite:///{folder / (name + '.db')}",
         }
         council = [sys.executable, "-m", "bot.run.cli"]
-        subprocess.run([*council, "demo-data", "--deals", str(args.deals)], env=env, check=True)
+        subprocess.run(
+            [*council, "demo-data", "--deals", str(args.deals)], env=env, check=True, cwd=folder
+        )
         cases[f"{name}: council --help"] = ([*council, "--help"], env)
         cases[f"{name}: council apm --by product --json"] = (
             [*council, "apm", "--by", "product", "--json"],

@@ -18,6 +18,7 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.exc import DBAPIError
 
+from bot.render.failures import DB_DOWN
 from bot.slack.listeners.deliver import Replier, Reply
 from commands.context import Env
 from store import queue
@@ -65,8 +66,7 @@ class Work:
         client: WebClient,
     ) -> None:
         """Queue the work, ack, and answer it here unless this process only acks. When the
-        store cannot take it, the person is still told (by the work itself failing to reach
-        the store): ack and answer here, unqueued."""
+        store cannot take it, ack all the same and tell the person to try again."""
         try:
             with self.env.db.transaction() as session:
                 job: int | None = queue.enqueue(
@@ -77,23 +77,18 @@ class Work:
             job = None
         ack()
         if job is None:
-            self.pool.submit(run_unqueued, self.env, kind, payload, context, respond, client)
+            self.pool.submit(tell_unqueued, respond)
         elif self.answer_here:
             self.pool.submit(run_claimed, self.env, job, context, respond, client)
 
 
-def run_unqueued(
-    env: Env,
-    kind: str,
-    payload: dict[str, Any],
-    context: BoltContext,
-    respond: Reply,
-    client: WebClient,
-) -> None:
+def tell_unqueued(respond: Reply) -> None:
+    """The store could not take the work, so it cannot be done: say so at once, rather
+    than wait for the store again (a silent one would keep the person waiting twice)."""
     try:
-        ANSWERS[kind](env, payload, context, respond, client)
-    except Exception:  # the answer replies on failure itself; nothing more to tell anyone
-        log.exception("unqueued %s failed", kind)
+        respond(text=DB_DOWN, response_type="ephemeral", replace_original=False)
+    except Exception:
+        log.exception("could not tell the user the store is away")
 
 
 def run_claimed(
