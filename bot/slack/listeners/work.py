@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +31,7 @@ log = logging.getLogger("council.work")
 Answer = Callable[[Env, dict[str, Any], BoltContext, Reply, WebClient], None]
 ANSWERS: dict[str, Answer] = {}
 RETRY = timedelta(seconds=10)
+ENQUEUE_WAIT = 2.0  # seconds an ack may wait for the store to take the work
 
 
 def answers(kind: str) -> Callable[[Answer], Answer]:
@@ -55,6 +57,8 @@ class Work:
         self.env = env
         self.pool = pool
         self.answer_here = answer_here
+        # Its own threads, so that queueing never waits behind work on the pool.
+        self.queueing = ThreadPoolExecutor(max_workers=4, thread_name_prefix="council-queue")
 
     def take(
         self,
@@ -65,13 +69,19 @@ class Work:
         respond: Reply,
         client: WebClient,
     ) -> None:
-        """Queue the work, ack, and answer it here unless this process only acks. When the
-        store cannot take it, ack all the same and tell the person to try again."""
+        """Queue the work, ack, and answer it here unless this process only acks.
+
+        bolt gives a listener 3 seconds to ack, and a silent store takes longer to give up:
+        past ENQUEUE_WAIT the ack goes first and the queueing finishes behind it (only
+        then may such work be lost with the process). When the store cannot take it, the
+        person is told to try again."""
+        queued = self.queueing.submit(self._enqueue, kind, payload, context)
         try:
-            with self.env.db.transaction() as session:
-                job: int | None = queue.enqueue(
-                    session, kind, {**payload, "context": context_of(context)}, self.env.now()
-                )
+            job = queued.result(timeout=ENQUEUE_WAIT)
+        except FutureTimeout:
+            ack()
+            self.pool.submit(self._after_slow_queueing, queued, context, respond, client)
+            return
         except DBAPIError as error:
             log.warning("could not queue a %s: %s", kind, type(error).__name__)
             job = None
@@ -80,6 +90,24 @@ class Work:
             self.pool.submit(tell_unqueued, respond)
         elif self.answer_here:
             self.pool.submit(run_claimed, self.env, job, context, respond, client)
+
+    def _enqueue(self, kind: str, payload: dict[str, Any], context: BoltContext) -> int:
+        with self.env.db.transaction() as session:
+            return queue.enqueue(
+                session, kind, {**payload, "context": context_of(context)}, self.env.now()
+            )
+
+    def _after_slow_queueing(
+        self, queued: Future[int], context: BoltContext, respond: Reply, client: WebClient
+    ) -> None:
+        try:
+            job = queued.result()
+        except DBAPIError as error:
+            log.warning("could not queue work: %s", type(error).__name__)
+            tell_unqueued(respond)
+            return
+        if self.answer_here:
+            run_claimed(self.env, job, context, respond, client)
 
 
 def tell_unqueued(respond: Reply) -> None:
