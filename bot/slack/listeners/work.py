@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.render.failures import DB_DOWN
@@ -93,6 +94,12 @@ class Work:
 
     def _enqueue(self, kind: str, payload: dict[str, Any], context: BoltContext) -> int:
         with self.env.db.transaction() as session:
+            if not self.env.db.is_sqlite:
+                # The row must outlive this process, not the database server: once
+                # PostgreSQL has it, a web process killed after its ack loses nothing, and
+                # the ack need not wait for the disk (only a server crash within a fraction
+                # of a second could lose it; it would then go unanswered).
+                session.execute(text("SET LOCAL synchronous_commit = off"))
             return queue.enqueue(
                 session, kind, {**payload, "context": context_of(context)}, self.env.now()
             )
