@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -123,6 +123,9 @@ class ChecklistSummary:
     by_cell: dict[str, list[Count]]
     gaps: list[ChecklistDeal]  # the first MAX_GAPS, soonest closing first
     more_gaps: int = 0
+    # Deals with gaps by forecast category (Commit and Best Case), all of them, not only
+    # the listed first ones: what the list below the count is made of.
+    gaps_by_category: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -209,9 +212,11 @@ def summary(
     )
     tallies: dict[str, dict[str, list[int]]] = {group: {} for group in ("rep", *dimensions)}
     complete = committed = with_gaps = 0
+    by_category: dict[str, int] = {}
     for group in checklists.tallies(session, closing, workspace.id, keys):
         if not group.complete:
             with_gaps += group.count
+            by_category[group.category] = by_category.get(group.category, 0) + group.count
         if group.category != "Commit":
             continue
         committed += group.count
@@ -239,6 +244,7 @@ def summary(
         {dim: counts(dim) for dim in dimensions},
         gaps,
         with_gaps - len(gaps),
+        {c: by_category[c] for c in CATEGORIES if c in by_category},
     )
 
 

@@ -6,15 +6,18 @@ import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from commands.business_hours import add_business_hours
 from commands.context import Actor, Env
 from commands.fiscal import quarter_containing, shift_quarters
 from commands.workspace import DEFAULT_STAGES, ensure_workspace
 from store import deals, people, targets, workspaces
-from store.models import Deal, Person
+from store import leads as store_leads
+from store.models import Deal, Lead, Person
 
 DEMO_PEOPLE = (
     # name, slack id, role, manager
@@ -80,6 +83,7 @@ def load_demo(env: Env, workspace_id: str = "local", deal_count: int = 120) -> D
         for index in range(deal_count):
             _deal(session, workspace_id, rng, reps[index % len(reps)], index, now)
         _targets(session, workspace_id, now)
+        demo_leads(session, workspace_id, team, now)
         return DemoSummary(True, len(team), deal_count)
 
 
@@ -183,3 +187,119 @@ def _deal(
         deals.change_deal(
             session, deal, change, by=rep.id, source="demo", at=_at(deal.close_date or close)
         )
+
+
+LEAD_SOURCES = ("Marketing", "Marketing", "Marketing", "Partner", "SDR")
+CAMPAIGNS = ("701DEMOWEBINAR", "701DEMOEBOOK", "701DEMOEVENT", None)
+REJECTIONS = ("Not a fit", "No budget", "Wrong contact", "Already in pipeline")
+
+
+def demo_leads(session: Session, workspace_id: str, team: list[Person], now: datetime) -> None:
+    """The hand-off SLA's demo: a quarter of MQLs accepted, rejected with reasons and
+    converted; and, for `/handoff` in the console, one fresh MQL for Jo Park, one that
+    breached its follow-up time (Jo's manager hears), one missing its company (back to
+    marketing)."""
+    store_leads.save_settings(
+        session,
+        workspace_id,
+        {
+            "required_fields": ["company"],
+            "follow_up_hours": 24,
+            "day_starts": "09:00",
+            "day_ends": "17:00",
+            "workdays": [0, 1, 2, 3, 4],
+            "feedback_days": 5,
+            "rejection_reasons": [*REJECTIONS, "No response"],
+            "marketing_channel": "#marketing",
+        },
+        now,
+    )
+    this = quarter_containing(now.date())
+    for dimension, value, metric, amount in (
+        ("total", "", "mqls", 60),
+        ("source", "Marketing", "mqls", 40),
+        ("source", "Marketing", "pipegen", 600_000),
+    ):
+        targets.set_target(
+            session,
+            workspace_id,
+            period=this.label,
+            dimension=dimension,
+            value=value,
+            metric=metric,
+            amount=Decimal(amount),
+            now=now,
+        )
+    reps = [p for p in team if p.role == "rep"]
+    jo = next(p for p in team if p.display_name == "Jo Park")
+    deal_ids = list(
+        session.scalars(
+            select(Deal.id)
+            .where(Deal.workspace_id == workspace_id, Deal.status != "lost")
+            .order_by(Deal.id)
+        )
+    )
+    rng = random.Random(17)
+    start = datetime.combine(this.start, time(9), tzinfo=UTC)
+    days = max(1, (now - start).days - 8)
+    for index in range(40):
+        mql = start + timedelta(days=rng.randrange(days), hours=rng.randrange(8))
+        lead = _lead(session, workspace_id, rng, reps[index % len(reps)], index, mql)
+        hours = rng.choice((1, 2, 3, 5, 8, 12, 20, 30, 45))
+        followed = add_business_hours(mql, hours, ZoneInfo("UTC"))
+        if rng.random() < 0.3:
+            reason = rng.choice(REJECTIONS)
+            lead.rejected_at, lead.rejection_reason = followed, reason
+            store_leads.record_change(
+                session, lead, "rejected", at=followed, via="demo", reason=reason
+            )
+        else:
+            lead.accepted_at = followed
+            store_leads.record_change(session, lead, "accepted", at=followed, via="demo")
+            if deal_ids and rng.random() < 0.4:
+                lead.converted_at = followed + timedelta(days=2)
+                lead.converted_deal_id = deal_ids.pop(rng.randrange(len(deal_ids)))
+                store_leads.record_change(
+                    session, lead, "converted", at=lead.converted_at, via="demo"
+                )
+        lead.handed_off_at = mql
+    # For the console's /handoff: a fresh MQL, a breach, and a lead missing its company.
+    fresh = _lead(session, workspace_id, rng, jo, 40, now - timedelta(minutes=5))
+    fresh.name, fresh.company = "Riley Shaw", "Northwind"
+    late_at = now - timedelta(days=6)
+    late = _lead(session, workspace_id, rng, jo, 41, late_at)
+    late.name, late.handed_off_at, late.reminded_at = "Casey Lin", late_at, late_at
+    blank = _lead(session, workspace_id, rng, jo, 42, now - timedelta(minutes=5))
+    blank.name, blank.company = "Morgan Fox", None
+
+
+def _lead(
+    session: Session,
+    workspace_id: str,
+    rng: random.Random,
+    owner: Person,
+    index: int,
+    mql: datetime,
+) -> Lead:
+    company = rng.choice(ACCOUNTS)
+    lead = Lead(
+        workspace_id=workspace_id,
+        external_id=f"00QDEMO{index:04d}",
+        name=f"Lead {index + 1}",
+        company=company,
+        email=f"lead{index + 1}@{company.split()[0].lower()}.example",
+        source=rng.choice(LEAD_SOURCES),
+        segment=rng.choice(VALUES["segment"]),
+        campaign_external_id=rng.choice(CAMPAIGNS),
+        owner_id=owner.id,
+        status="Open",
+        created_at=mql - timedelta(days=3),
+        mql_at=mql,
+        fields={},
+        updated_at=mql,
+    )
+    session.add(lead)
+    session.flush()
+    store_leads.record_change(session, lead, "Open", at=lead.created_at, via="demo", first=True)
+    store_leads.record_change(session, lead, "MQL", at=mql, via="demo")
+    return lead

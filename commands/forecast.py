@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from commands import checklist
+from commands import accuracy, checklist
+from commands.accuracy import BOOK, TOTAL
 from commands.context import Actor, Env
 from commands.fiscal import Period
 from commands.formatting import money
@@ -26,10 +27,9 @@ from store import forecasts as store_forecasts
 from store import people, workspaces
 from store.metrics import sums_as_of
 from store.models import ForecastCall, Person, Workspace
+from store.snapshots import Taken
 
 EXAMPLE = "/forecast region EMEA 250k"
-BOOK = "owner"
-TOTAL = "total"
 
 
 def forecast_help() -> str:
@@ -47,6 +47,8 @@ def forecast_help() -> str:
     `/forecast questions` lists your Commit and Best Case deals closing this quarter with
     the forecast questions to tick; `/forecast questions team` shows a manager their
     team's answers and gaps.
+    `/forecast accuracy [@person|team|total]` compares each week's past calls with what
+    the quarter finally closed, and shows the bias over the last four quarters.
     """
     return inspect.cleandoc(forecast_help.__doc__ or "")
 
@@ -96,7 +98,13 @@ class _Request:
 
 
 ForecastResult = (
-    ForecastBoard | checklist.Checklist | checklist.ChecklistSummary | Help | Stop | Duplicate
+    ForecastBoard
+    | checklist.Checklist
+    | checklist.ChecklistSummary
+    | accuracy.AccuracyReport
+    | Help
+    | Stop
+    | Duplicate
 )
 
 
@@ -110,6 +118,8 @@ def run(env: Env, actor: Actor, text: str, key: str | None = None) -> ForecastRe
         return Help("/forecast", forecast_help())
     if first == "questions":
         return checklist.show(env, actor, [w.lower() for w in words[1:]])
+    if first == "accuracy":
+        return accuracy.run(env, actor, words[1:])
 
     def work(unit: Unit) -> ForecastBoard:
         session, now = unit.session, unit.now
@@ -368,3 +378,23 @@ def board(
     return ForecastBoard(
         period.label, now, workspace.currency_symbol, [ledger.line(c) for c in cells]
     )
+
+
+def snapshot_cells(
+    session: Session, workspace: Workspace, period: Period, now: datetime
+) -> list[Taken]:
+    """What a weekly snapshot records: every person's book (their team's, for a manager),
+    the total, and every APM cell someone has called this period, each with the call in
+    force (None without one) and the calculated forecast."""
+    everyone = people.list_people(session, workspace.id)
+    if not everyone:
+        return []
+    ledger = _Ledger(session, workspace, everyone[0], period, now)
+    cells = [_Cell(BOOK, str(p.id)) for p in everyone] + [_Cell(TOTAL, "")]
+    cells += [_Cell(d, v) for d, v in sorted(ledger.calls) if d not in (BOOK, TOTAL)]
+    taken = []
+    for cell in cells:
+        call = ledger.in_force(cell)
+        amount = call.amount if call is not None else None
+        taken.append(Taken(cell.dimension, cell.value, amount, ledger.calculated(cell)))
+    return taken

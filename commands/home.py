@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands import forecast
+from commands.accuracy import BOOK, AccuracyLine, newest_line
 from commands.actions.command import actions_owned
 from commands.actions.results import ActionView
 from commands.apm import Moment, build_matrix
@@ -62,6 +63,7 @@ class Home:
     actions: list[ActionView]
     forecast: forecast.CallLine
     team: TeamHome | None
+    accuracy: AccuracyLine | None = None
 
 
 def build_home(env: Env, actor: Actor) -> Home:
@@ -117,6 +119,7 @@ def _home(unit: Unit) -> Home:
         actions_owned(session, me, now),
         lines[0],
         team,
+        newest_line(session, workspace, now, BOOK, str(me.id), "your calls"),
     )
 
 

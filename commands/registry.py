@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-from commands import apm, checklist, cleanup, forecast
+from commands import alerts, apm, checklist, cleanup, forecast
 from commands.actions import assign
 from commands.actions import command as actions
 from commands.actions.results import ACTION_DONE, ACTION_FORM, CELL_ASSIGN
@@ -21,6 +21,9 @@ from commands.context import Actor, Env, Pressed, Submitted
 from commands.councils import command as council
 from commands.deals import command as deal
 from commands.deals.results import DEAL_CREATE, DEAL_FORM, DEAL_PICK, DEAL_SNOOZE
+from commands.sla import command as sla
+from commands.sla import handoff
+from commands.sla.handoff import LEAD_ACCEPT, LEAD_REJECT, LEAD_REJECT_FORM
 
 
 class Run(Protocol):
@@ -90,12 +93,22 @@ SLASH_COMMANDS: dict[str, Command] = {
     "/forecast": Command(
         forecast.run,
         "Your forecast call beside the calculated one; forecast questions",
-        "[period] [region EMEA] [250k|clear] | questions [team]",
+        "[period] [region EMEA] [250k|clear] | questions [team] | accuracy [@person|team]",
     ),
     "/council": Command(
         council.run,
         "Councils, targets, people, roles, settings and forecast questions",
         "create #pipeline | target 2026-Q4 region EMEA closed 1.2M | questions",
+    ),
+    "/alerts": Command(
+        alerts.run,
+        "Deal alerts: won, lost, pushed, slipped, big changes; at once or batched",
+        "add won lost pushed changed>20% region=EMEA daily | remove N",
+    ),
+    "/sla": Command(
+        sla.run,
+        "The lead hand-off SLA: its figures, and its settings for admins",
+        "[period] [by source|segment] | settings | set hours=24 | mql LEAD",
     ),
 }
 
@@ -106,10 +119,13 @@ BUTTONS: dict[str, Button] = {
     CELL_ASSIGN: Button(assign.press_assign),
     ACTION_DONE: Button(actions.press_done),
     CHECKLIST_ANSWER: Button(checklist.press_tick, "problems"),
+    LEAD_ACCEPT: Button(handoff.press_accept),
+    LEAD_REJECT: Button(handoff.press_reject),
 }
 
 FORMS: dict[str, Form] = {
     DEAL_FORM: Form(deal.submit_form, "name"),
     SNOOZE_FORM: Form(cleanup.submit_snooze, "reason"),
     ACTION_FORM: Form(assign.submit_form, "owner"),
+    LEAD_REJECT_FORM: Form(handoff.submit_reject, "reason"),
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
+from commands.formatting import money
 from commands.parsing import ParseError, match_by_prefix, match_known_value, parse_amount
 from commands.periods import label_example, parse_period
 from commands.unit import run_job
@@ -21,7 +22,11 @@ from store import targets as store_targets
 from store import workspaces
 from store.models import Workspace
 
-METRICS = ("closed", "pipegen")
+METRICS = ("closed", "pipegen", "mqls")
+# The hand-off SLA's MQL target is a count of leads, set for the total, a source or a
+# segment (SPEC section 8).
+COUNT_METRICS = ("mqls",)
+MQL_DIMENSIONS = ("total", "source", "segment")
 TARGET_COLUMNS = ("period", "dimension", "value", "metric", "amount")
 
 
@@ -54,7 +59,9 @@ def read_target(
         raise ParseError(f"`{dimension}` is not a dimension: {', '.join(DIMENSIONS)} or total")
     metrics = match_by_prefix(metric, METRICS)
     if len(metrics) != 1:
-        raise ParseError(f"`{metric}` is not a target metric: closed or pipegen")
+        raise ParseError(f"`{metric}` is not a target metric: closed, pipegen or mqls")
+    if metrics[0] in COUNT_METRICS and dim not in MQL_DIMENSIONS:
+        raise ParseError(f"an mqls target is for the total, a source or a segment, not a {dim}")
     value = value.strip()
     note, new = "", False
     if dim == "total":
@@ -63,7 +70,22 @@ def read_target(
         raise ParseError(f"a {dim} target needs the {dim}'s value")
     else:
         value, note, new = _known_value(session, workspace, dim, value, allow_new)
-    return TargetSpec(found.label, dim, value, metrics[0], parse_amount(amount), note, new)
+    return TargetSpec(found.label, dim, value, metrics[0], _amount(metrics[0], amount), note, new)
+
+
+def _amount(metric: str, typed: str) -> Decimal:
+    """Money for closed and pipegen; a whole count of leads for mqls."""
+    amount = parse_amount(typed)
+    if metric in COUNT_METRICS and amount != amount.to_integral_value():
+        raise ParseError(f"an mqls target is a number of leads, not `{typed}`")
+    return amount
+
+
+def shown_amount(metric: str, amount: Decimal, symbol: str) -> str:
+    """How a target reads: money, or a count of MQLs."""
+    if metric in COUNT_METRICS:
+        return f"{int(amount):,} MQLs"
+    return money(amount, symbol)
 
 
 def _known_value(

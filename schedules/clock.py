@@ -18,7 +18,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from commands.context import Env
 from commands.councils.meeting import DAYS
+from schedules.alerts import run_alerts
+from schedules.dailies import post_dailies
 from schedules.digests import deliver_due, deliver_safely
+from schedules.handoffs import send_lead_notices
 from schedules.nudges import send_nudges
 from schedules.outlet import OutletFor
 from schedules.reminders import send_reminders
@@ -30,6 +33,8 @@ log = logging.getLogger("council.clock")
 MISFIRE_GRACE = 6 * 3600
 # Reminders and nudges go out from a local hour, so a few minutes late is on time.
 FOLLOW_UP_MINUTES = 5
+# Deal alerts "at once" go out within this many minutes of the change.
+ALERT_MINUTES = 1
 
 
 def sync(scheduler: BaseScheduler, env: Env, outlet_for: OutletFor) -> None:
@@ -81,6 +86,23 @@ def follow_up(env: Env, outlet_for: OutletFor) -> None:
         log.info("sent the %s nudge to %s", nudge.kind, nudge.user_id)
 
 
+def alert_round(env: Env, outlet_for: OutletFor) -> None:
+    """Deal alerts: new deal versions read past the watermark, due alerts posted once."""
+    sent = run_alerts(env, outlet_for)
+    if sent:
+        log.info("posted or edited %s deal alerts", sent)
+
+
+def hand_off(env: Env, outlet_for: OutletFor) -> None:
+    """The lead hand-off's notices (a follow-up clock counts in hours, so every minute),
+    and councils' daily posts."""
+    for notice in send_lead_notices(env, outlet_for):
+        log.info("lead %s: %s sent", notice.lead.id, notice.kind)
+    for delivery in post_dailies(env, outlet_for):
+        if delivery.status != "skipped":
+            log.info("daily post of %s: %s %s", delivery.council, delivery.status, delivery.detail)
+
+
 def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
@@ -91,6 +113,24 @@ def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
         max_instances=1,
         coalesce=True,
         misfire_grace_time=FOLLOW_UP_MINUTES * 60,
+    )
+    scheduler.add_job(
+        alert_round,
+        IntervalTrigger(minutes=ALERT_MINUTES),
+        args=[env, outlet_for],
+        id="alerts",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=ALERT_MINUTES * 60,
+    )
+    scheduler.add_job(
+        hand_off,
+        IntervalTrigger(minutes=1),
+        args=[env, outlet_for],
+        id="hand-off",
+        max_instances=1,
+        coalesce=True,
+        misfire_grace_time=60,
     )
     scheduler.add_job(
         sync,

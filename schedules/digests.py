@@ -15,6 +15,7 @@ from commands.context import Env
 from commands.councils.meeting import this_weeks_meeting, week_of
 from commands.digest import build_digest, cell_rows
 from schedules.outlet import Outlet, OutletFor, Unreachable
+from schedules.snapshots import snapshot_safely
 from store import actions as store_actions
 from store import councils as store_councils
 from store import people, workspaces
@@ -174,7 +175,9 @@ def deliver_due(env: Env, outlet_for: OutletFor) -> list[Delivery]:
 
 
 def deliver_safely(env: Env, outlet_for: OutletFor, council_id: int) -> Delivery:
-    """One council's delivery; whatever it raises is logged and stops no other council."""
+    """One council's delivery; whatever it raises is logged and stops no other council.
+    The week's forecast snapshot is taken first, at the same scheduled time."""
+    snapshot_safely(env, council_id)
     try:
         return deliver(env, outlet_for, council_id)
     except Exception as error:

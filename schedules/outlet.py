@@ -11,8 +11,11 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 from commands.actions.results import Reminder
+from commands.alert_watch import AlertMessage
+from commands.councils.daily import DailyPipegen
 from commands.digest import Digest
 from commands.nudges import Nudge
+from commands.sla.handoff import LeadNotice
 
 Payload = dict[str, Any]
 
@@ -62,6 +65,20 @@ class Outlet(Protocol):
 
     def send_reminder(self, reminder: Reminder) -> None:
         """DM an action's owner its reminder, once. Raises `Undelivered`."""
+        ...
+
+    def send_alert(self, message: AlertMessage) -> str:
+        """Post a deal alert once (or edit it in place when it has a `ts`); its `ts`.
+        Raises `Undelivered`."""
+        ...
+
+    def daily_payload(self, daily: DailyPipegen) -> Payload:
+        """A council's daily post as the messages to post (posted like a digest's)."""
+        ...
+
+    def send_lead_notice(self, notice: LeadNotice) -> None:
+        """Post a lead's hand-off, return, reminder or breach notice, once. Raises
+        `Undelivered`."""
         ...
 
 

@@ -133,3 +133,35 @@ def run_by_thread(session: Session, channel: str, thread_ts: str) -> DigestRun |
             DigestMessage.channel == channel,
         )
     )
+
+
+def shown_red_after(
+    session: Session, council_id: int, dimension: str, value: str, column: str, after: datetime
+) -> bool:
+    """Whether a scheduled digest of the council as of a moment after `after` showed the
+    cell red."""
+    found = session.scalar(
+        select(DigestCell.id)
+        .join(DigestRun, DigestRun.id == DigestCell.run_id)
+        .where(
+            DigestCell.council_id == council_id,
+            DigestCell.dimension == dimension,
+            DigestCell.value == value,
+            DigestCell.column == column,
+            DigestCell.color == "red",
+            DigestRun.kind == "scheduled",
+            DigestRun.as_of > after,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def labelled_cells(session: Session, run_id: int, label: str) -> list[tuple[str, str, str]]:
+    """The cells a digest run showed under `label` (a row's item covers several)."""
+    rows = session.execute(
+        select(DigestCell.dimension, DigestCell.value, DigestCell.column).where(
+            DigestCell.run_id == run_id, DigestCell.label == label
+        )
+    )
+    return [(d, v, c) for d, v, c in rows]

@@ -257,6 +257,8 @@ class Council(Base):
     at_time: Mapped[str] = mapped_column(String(5))  # HH:MM, local
     timezone: Mapped[str] = mapped_column(String(64))
     owners_for: Mapped[str] = mapped_column(String(16))  # red or red+yellow
+    # How many rows a digest asks owners for at most (migration 0016).
+    owners_max: Mapped[int] = mapped_column(Integer, default=10, server_default="10")
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     paused: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_reason: Mapped[str | None] = mapped_column(Text)
@@ -452,6 +454,184 @@ class Nudge(Base):
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class ForecastSnapshot(Base):
+    """A cell's forecast call and calculated forecast as they stood in week `week` (1 for
+    the period's first) of a period, taken at a council's digest time. Written once and
+    never changed: later calls and deal changes leave it as it was, which is what makes
+    it a record of what was forecast then."""
+
+    __tablename__ = "forecast_snapshots"
+    __table_args__ = (
+        UniqueConstraint(
+            "workspace_id", "period", "week", "dimension", "value", name="uq_forecast_snapshots"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    period: Mapped[str] = mapped_column(String(16))
+    week: Mapped[int] = mapped_column(Integer)
+    dimension: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(128))
+    call: Mapped[Decimal | None] = mapped_column(Money())  # None: no call in force
+    calculated: Mapped[Decimal] = mapped_column(Money())
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertSubscription(Base):
+    """Someone's (or a channel's) wish to hear of deal events: which events, about which
+    deals, and how often. `channel` is where alerts go: a channel id, or the subscriber's
+    user id for a DM. Removing one deactivates it, so its posted alerts keep their key."""
+
+    __tablename__ = "alert_subscriptions"
+    __table_args__ = (Index("ix_alert_subscriptions_workspace", "workspace_id", "active"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    channel: Mapped[str] = mapped_column(String(32))
+    events: Mapped[list[str]] = mapped_column(JSON)
+    change_pct: Mapped[int | None] = mapped_column(Integer)
+    change_amount: Mapped[Decimal | None] = mapped_column(Money())
+    new_amount: Mapped[Decimal | None] = mapped_column(Money())
+    team_of_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    dimension: Mapped[str | None] = mapped_column(String(16))
+    dimension_value: Mapped[str | None] = mapped_column(String(128))
+    min_amount: Mapped[Decimal | None] = mapped_column(Money())
+    cadence: Mapped[str] = mapped_column(String(8))  # now, hourly, daily
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AlertCursor(Base):
+    """How far a workspace's deal versions have been read for alerts (the watermark), the
+    last day whose passed close dates were checked, and the lease of whoever delivers."""
+
+    __tablename__ = "alert_cursors"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(Integer)
+    slips_checked: Mapped[date] = mapped_column(Date)
+    # Bumped by every reading, which claims it by compare-and-set: of racing clocks, one reads.
+    readings: Mapped[int] = mapped_column(Integer, default=0)
+    delivering_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class Alert(Base):
+    """What one subscription hears about one deal in one batch (an hour, or a day for a
+    daily digest): its events, appended as they are found; `revision` counts them, and
+    `posted_revision` says how many the posted message shows, so a later event edits it."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "deal_id", "batch", name="uq_alerts_batch"),
+        Index("ix_alerts_pending", "workspace_id", "posted_revision", "revision"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    subscription_id: Mapped[int] = mapped_column(ForeignKey("alert_subscriptions.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    batch: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    events: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    revision: Mapped[int] = mapped_column(Integer)
+    posted_revision: Mapped[int] = mapped_column(Integer, default=0)
+    ts: Mapped[str | None] = mapped_column(String(32))
+
+
+class Lead(Base):
+    """A lead marketing hands to sales: who and where from, its owner, its status and the
+    moment of each step of the hand-off (SPEC section 9). The campaign is kept as the CRM's
+    Id string, so a lead can name a campaign before (or without) that campaign's row."""
+
+    __tablename__ = "leads"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id", name="uq_leads_workspace_external"),
+        # The SLA's figures read a period's MQLs only: a range on the MQL moment.
+        Index("ix_leads_workspace_mql", "workspace_id", "mql_at"),
+        Index("ix_leads_workspace_owner", "workspace_id", "owner_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(255))
+    company: Mapped[str | None] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    source: Mapped[str | None] = mapped_column(String(128))
+    segment: Mapped[str | None] = mapped_column(String(128))
+    campaign_external_id: Mapped[str | None] = mapped_column(String(64))
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(12))  # Open, MQL, accepted, rejected, converted
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    mql_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    rejection_reason: Mapped[str | None] = mapped_column(Text)
+    converted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    converted_deal_id: Mapped[int | None] = mapped_column(ForeignKey("deals.id"))
+    converted_deal_external_id: Mapped[str | None] = mapped_column(String(64))
+    # The values of the fields the SLA requires before hand-off, by field name.
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # The hand-off in Slack: when it went to its owner (or back to marketing), the last
+    # reminder, and when the manager heard of a breach (once).
+    handed_off_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    breach_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class LeadChange(Base):
+    """One change of a lead's status, kept: who, when, from where and why."""
+
+    __tablename__ = "lead_changes"
+    __table_args__ = (Index("ix_lead_changes_lead", "lead_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+    old_status: Mapped[str | None] = mapped_column(String(12))
+    new_status: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str | None] = mapped_column(Text)
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    via: Mapped[str] = mapped_column(String(32))
+
+
+class SlaSettings(Base):
+    """A workspace's sales and marketing SLA (SPEC section 9); no row means the defaults.
+    The MQL target lives with the other targets (metric `mqls`)."""
+
+    __tablename__ = "sla_settings"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    required_fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    follow_up_hours: Mapped[int] = mapped_column(Integer, default=24)
+    day_starts: Mapped[str] = mapped_column(String(5), default="09:00")  # HH:MM, owner's zone
+    day_ends: Mapped[str] = mapped_column(String(5), default="17:00")
+    workdays: Mapped[list[int]] = mapped_column(JSON, default=list)  # Monday is 0
+    feedback_days: Mapped[int] = mapped_column(Integer, default=5)
+    rejection_reasons: Mapped[list[str]] = mapped_column(JSON, default=list)
+    marketing_channel: Mapped[str | None] = mapped_column(String(32))
+    handoff_channel: Mapped[str | None] = mapped_column(String(32))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CouncilDaily(Base):
+    """A council's optional daily post (`/council edit NAME daily=pipegen`), posted once a
+    day at `at_time` in the council's time zone; each day's post is a `DigestRun` whose
+    week is the local date and whose kind is `daily-<kind>`."""
+
+    __tablename__ = "council_dailies"
+
+    council_id: Mapped[int] = mapped_column(ForeignKey("councils.id"), primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    kind: Mapped[str] = mapped_column(String(16))  # pipegen
+    at_time: Mapped[str] = mapped_column(String(5), default="08:00")  # HH:MM, local
 
 
 class QueuedWork(Base):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import tempfile
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -14,7 +15,7 @@ from bot.console.text import blocks_text, input_blocks
 from bot.render import Message, Modal, render
 from bot.render.failures import reply_on_failure
 from bot.render.home import home_blocks
-from bot.webapi.notices import announce
+from bot.webapi.notices import announce, tell_marketing
 from bot.webapi.outlet import WebApiOutlet
 from commands.actions.results import ActionAssigned
 from commands.context import Actor, Env, Place, Pressed, Submitted
@@ -22,8 +23,10 @@ from commands.councils import meeting as councils
 from commands.home import build_home
 from commands.registry import BUTTONS, FORMS, SLASH_COMMANDS
 from commands.results import FormErrors, Problem, Refused
+from commands.sla.handoff import LeadDecided
 from commands.workspace import identity
 from schedules.digests import deliver
+from schedules.handoffs import send_lead_notices
 from schedules.nudges import send_nudges
 from schedules.outlet import OutletFor
 from schedules.reminders import send_reminders
@@ -36,6 +39,7 @@ A number presses that button in the last reply.
 /as NAME acts as someone else (e.g. /as Jo Park); /whoami; quit or Ctrl-D leaves.
 /home shows your App Home; /digest COUNCIL [force] posts this week's digest here;
 /remind sends due reminders; /nudge sends the weekly DMs that are due;
+/handoff sends the lead hand-off's due notices (new MQLs, reminders, breaches);
 /time 2026-12-01T09:00 sets the console's clock (/time now resets it)."""
 
 
@@ -49,6 +53,7 @@ class Console:
         out: TextIO,
         ask: Callable[[str], str],
         user: tuple[str, str] | None = None,
+        image_dir: Path | None = None,
     ) -> None:
         self.real_clock = env.clock
         self.fixed: datetime | None = None
@@ -59,7 +64,9 @@ class Console:
         with env.db.transaction() as session:
             self.user = user or identity(session, workspace_id, None) or LOCAL_USER
         self.buttons: list[tuple[dict[str, Any], dict[str, Any]]] = []
-        self.slack = ConsoleSlack(self.print_message, Path("."))
+        # Images go to a folder of their own, never the working directory (a checkout).
+        folder = image_dir or Path(tempfile.mkdtemp(prefix="council-images-"))
+        self.slack = ConsoleSlack(self.print_message, folder)
         outlet = WebApiOutlet(self.slack)
         self.outlet_for: OutletFor = lambda _workspace: outlet
 
@@ -106,6 +113,9 @@ class Console:
         elif name == "/remind":
             sent = send_reminders(self.env, self.outlet_for, self.workspace_id)
             self.say(f"{len(sent)} reminders sent.")
+        elif name == "/handoff":
+            notices = send_lead_notices(self.env, self.outlet_for, self.workspace_id)
+            self.say(f"{len(notices)} lead hand-off notices sent.")
         elif name == "/nudge":
             nudged = send_nudges(self.env, self.outlet_for, self.workspace_id)
             self.say(f"{len(nudged)} weekly nudges sent.")
@@ -216,6 +226,8 @@ class Console:
         if isinstance(result, ActionAssigned):
             announce(self.slack, result)
         else:
+            if isinstance(result, LeadDecided) and result.marketing_channel:
+                tell_marketing(self.slack, result)
             self.show(result)
 
     def _ask_field(self, block: dict[str, Any]) -> str:

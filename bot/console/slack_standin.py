@@ -70,8 +70,9 @@ class ConsoleSlack:
     def files_upload_v2(
         self, *, channel: str, file: bytes, filename: str, title: str, **_: Any
     ) -> dict[str, Any]:
-        # One file, the latest image, rather than one per digest in the working folder.
-        path = self.image_dir / "apm.png"
+        # One file per kind of picture (apm.png, pacing.png), the latest of each, rather
+        # than one per digest.
+        path = self.image_dir / f"{title.split()[0].lower()}.png"
         path.write_bytes(file if isinstance(file, bytes) else base64.b64decode(file))
         self.show(f"[{channel}] image {title}: {path.resolve()}", [], {})
         file_id = f"F{self._ts()}"

@@ -39,6 +39,8 @@ def blocks_text(blocks: list[Block], first: int = 1) -> tuple[str, list[Block]]:
             lines.extend("  " + plain(f["text"]) for f in block.get("fields", []))
         elif kind == "context":
             lines.extend("  " + plain(e.get("text", "")) for e in block["elements"])
+        elif kind == "table":
+            lines.append(_table(block))
         elif kind == "header":
             lines.append(block["text"]["text"].upper())
         elif kind == "actions":
@@ -49,6 +51,14 @@ def blocks_text(blocks: list[Block], first: int = 1) -> tuple[str, list[Block]]:
                 buttons.append(element)
                 lines.append(f"  [{first + len(buttons) - 1}] {element['text']['text']}")
     return "\n".join(lines), buttons
+
+
+def _table(block: Block) -> str:
+    """A Slack table block as aligned columns."""
+    from tabulate import tabulate
+
+    rows = [[cell.get("text", "") for cell in row] for row in block["rows"]]
+    return tabulate(rows[1:], headers=rows[0], disable_numparse=True)
 
 
 def _checkboxes(element: Block, block_id: str, buttons: list[Block], first: int) -> list[str]:

@@ -5,7 +5,17 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bot.render.blocks import Message, chunks, context, esc, fenced, render, section
+from bot.render.blocks import (
+    Block,
+    Message,
+    chunks,
+    context,
+    esc,
+    fenced,
+    inert,
+    render,
+    section,
+)
 from commands.apm import Apm, Coverage
 from commands.formatting import money, short_money
 from commands.metrics import COLUMN_NAMES, COLUMNS, Cell, Row
@@ -73,6 +83,50 @@ def apm_table(apm: Apm) -> str:
     return tabulate(rows, headers=headers, disable_numparse=True)
 
 
+# Slack's table block (docs.slack.dev/reference/block-kit/blocks/table-block): one per
+# message, at most 100 rows of at most 20 cells, each cell raw_text or rich_text and none
+# empty. The header row is repeated in each table, so a table holds 99 rows of values.
+TABLE_MAX_ROWS = 100
+TABLE_MAX_COLUMNS = 20
+FALLBACK_LIMIT = 3500  # Slack truncates a message's text far beyond; notifications show less
+EMPTY_CELL = "–"
+
+
+def raw(text: str) -> Block:
+    return {"type": "raw_text", "text": text or EMPTY_CELL}
+
+
+def apm_tables(apm: Apm) -> list[Block]:
+    """The APM as Slack table blocks: one unless it has more rows than a table holds, then
+    several of at most 99 rows each, every one with the header and the total in the last.
+    Each must go in a message of its own (one table per message)."""
+    header = [raw(apm.dimension.capitalize()), *(raw(HEADERS[c]) for c in COLUMNS)]
+    body = [
+        [raw(row.value), *(raw(cell_text(name, cell, apm.currency)) for name, cell in row.cells())]
+        for row in [*apm.rows, apm.total]
+    ]
+    assert len(header) <= TABLE_MAX_COLUMNS  # the APM's columns are fixed; a check, not a cut
+    per_table = TABLE_MAX_ROWS - 1
+    settings = [{"is_wrapped": True}, *({"align": "right"} for _ in COLUMNS)]
+    return [
+        {
+            "type": "table",
+            "column_settings": settings,
+            "rows": [header, *body[start : start + per_table]],
+        }
+        for start in range(0, len(body), per_table)
+    ]
+
+
+def fallback_text(title: str, table: str) -> str:
+    """A message's plain text: the table as a code block, for notifications and for
+    clients that do not show table blocks."""
+    text = f"{inert(title)}\n{fenced(table)}"
+    if len(text) <= FALLBACK_LIMIT:
+        return text
+    return text[: FALLBACK_LIMIT - 4] + "…```"
+
+
 def apm_title(apm: Apm) -> str:
     return (
         f"APM by {apm.dimension} · {apm.period.label} · as of "
@@ -80,13 +134,26 @@ def apm_title(apm: Apm) -> str:
     )
 
 
+def code_blocks(apm: Apm) -> list[Block]:
+    """The APM as code blocks of at most ~2,800 characters, the header in each."""
+    table = apm_table(apm).split("\n")
+    header, body = table[:2], table[2:]
+    return [
+        section(fenced("\n".join([*header, part])))
+        for part in chunks(body, 2800 - len("\n".join(header)))
+    ]
+
+
 @render.register
 def _(result: Apm) -> Message:
-    table = apm_table(result).split("\n")
-    header, body = table[:2], table[2:]
+    """One reply carries one table block; an APM too long for one table (over 98 values)
+    is shown as code blocks instead, as it was before Slack had tables."""
     blocks = [section(f"*{esc(apm_title(result))}*")]
-    for part in chunks(body, 2800 - len("\n".join(header))):
-        blocks.append(section(fenced("\n".join([*header, part]))))
+    tables = apm_tables(result)
+    if len(tables) == 1:
+        blocks.extend(tables)
+    else:
+        blocks.extend(code_blocks(result))
     notes = call_notes(result) + total_notes(result)
     if notes:
         blocks.extend(section(esc(part)) for part in chunks(notes))
@@ -97,7 +164,11 @@ def _(result: Apm) -> Message:
             "🟢🟡🔴 pace against target (open pipe against last year); ⚪ no target."
         )
     )
-    return Message(apm_title(result), blocks[:50])
+    # The table last: Slack shows a table below a message's other blocks.
+    blocks = [b for b in blocks if b["type"] != "table"] + [
+        b for b in blocks if b["type"] == "table"
+    ]
+    return Message(fallback_text(apm_title(result), apm_table(result)), blocks[:50])
 
 
 @render.register

@@ -63,6 +63,7 @@ def _(result: CouncilList) -> Message:
         )
         lines.append(
             f"• *{esc(c.name)}* in {esc(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
-            f"{', '.join(c.dimensions)}, owners for {c.owners_for}; {esc(when)}"
+            f"{', '.join(c.dimensions)}, owners for {c.owners_for} "
+            f"(at most {c.owners_max} rows); {esc(when)}"
         )
     return Message(f"{len(result.councils)} councils", [section(p) for p in chunks(lines)])

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 import base64
-import io
 import json
 from typing import Any
 
-from bot.render.apm import HEADERS, apm_table, call_notes, cell_text, dot, total_notes
-from bot.render.blocks import Block, button, chunks, context, esc, fenced, inert, section
+from tabulate import tabulate
+
+from bot.render.accuracy import accuracy_line
+from bot.render.apm import (
+    HEADERS,
+    apm_tables,
+    call_notes,
+    cell_text,
+    dot,
+    fallback_text,
+    total_notes,
+)
+from bot.render.blocks import Block, button, chunks, context, esc, inert, section
 from bot.render.forecast import summary_lines
+from bot.render.pictures import apm_image, pacing_image
+from bot.render.sla import marketing_blocks
 from commands.actions.results import CELL_ASSIGN
-from commands.digest import CellRef, Digest
+from commands.digest import CellRef, Digest, DimensionDigest, cell_value_text
 from commands.formatting import short_money
 from commands.metrics import COLUMNS
 from store.metrics import Movement
@@ -27,15 +39,19 @@ MOVES = {
     "grown": "grown",
     "shrunk": "shrunk",
 }
-FILL = {"green": "#b7e1b0", "yellow": "#fbe7a1", "red": "#f4a6a6"}
 
 
 def _block_text(block: Block) -> int:
+    if block["type"] == "table":
+        # What Slack counts is the text; the cells' JSON wrapping would triple it.
+        return sum(len(cell.get("text", "")) for row in block["rows"] for cell in row)
     return len(json.dumps(block, ensure_ascii=False))
 
 
 def split(blocks: list[Block]) -> list[list[Block]]:
-    """Blocks in order, as few messages as Slack's limits allow (50 blocks, ~12k chars)."""
+    """Blocks in order, as few messages as Slack's limits allow (50 blocks, ~12k chars,
+    one table). A table ends its message: Slack shows it below the message's other
+    blocks, so what follows it goes in the next message to keep the reading order."""
     messages: list[list[Block]] = [[]]
     size = 0
     for block in blocks:
@@ -45,6 +61,9 @@ def split(blocks: list[Block]) -> list[list[Block]]:
             size = 0
         messages[-1].append(block)
         size += length
+        if block["type"] == "table":
+            messages.append([])
+            size = 0
     return [m for m in messages if m]
 
 
@@ -67,22 +86,59 @@ def _header(digest: Digest) -> str:
     )
 
 
+def dimension_blocks(digest: Digest, part: DimensionDigest) -> list[Block]:
+    """One dimension's APM as Slack tables (each ending a message), its notes and what
+    moved this week."""
+    blocks = [section(f"*APM by {inert(part.apm.dimension)}* (table below)")]
+    notes = call_notes(part.apm)
+    if notes:
+        blocks.extend(section(inert(piece)) for piece in chunks(notes))
+    # Ours, with the command to run in code style; nothing typed is in it.
+    blocks.extend(section(esc(piece)) for piece in chunks(total_notes(part.apm)))
+    moved = [moves_line(v, m, digest.currency) for v, m in sorted(part.changes.items()) if m]
+    title = f"*What changed since last week, by {part.apm.dimension}*"
+    for piece in chunks([title, *(moved or ["Nothing moved."])]):
+        blocks.append(section(piece))
+    # Last: Slack shows a table below the message's other blocks, and a table ends a message.
+    blocks.extend(apm_tables(part.apm))
+    return blocks
+
+
 def main_blocks(digest: Digest) -> list[Block]:
+    """The digest's messages' blocks in reading order, one part after another (a new part
+    of the digest is one more function here). The summary comes first, then one message
+    per dimension, each ending with its table (Slack allows one table per message)."""
     blocks = [section(_header(digest))]
+    if digest.accuracy is not None:
+        blocks.append(section(accuracy_line(digest.accuracy)))
+    blocks.extend(owners_blocks(digest))
     for part in digest.dimensions:
-        table = apm_table(part.apm).split("\n")
-        head, body = table[:2], table[2:]
-        for piece in chunks(body, 2800 - len("\n".join(head))):
-            blocks.append(section(fenced("\n".join([*head, piece]))))
-        notes = call_notes(part.apm)
-        if notes:
-            blocks.extend(section(inert(piece)) for piece in chunks(notes))
-        # Ours, with the command to run in code style; nothing typed is in it.
-        blocks.extend(section(esc(piece)) for piece in chunks(total_notes(part.apm)))
-        moved = [moves_line(v, m, digest.currency) for v, m in sorted(part.changes.items()) if m]
-        title = f"*What changed since last week, by {part.apm.dimension}*"
-        for piece in chunks([title, *(moved or ["Nothing moved."])]):
-            blocks.append(section(piece))
+        blocks.extend(dimension_blocks(digest, part))
+    if digest.marketing is not None:
+        blocks.extend(marketing_blocks(digest.marketing))
+    return blocks
+
+
+def owners_blocks(digest: Digest) -> list[Block]:
+    """How many rows the thread asks owners for."""
+    if not digest.needs_owner:
+        return []
+    asked = len(digest.needs_owner)
+    first, last = digest.needs_owner[0].label, digest.needs_owner[-1].label
+    labels = first if asked == 1 else f"{first}–{last}"
+    more = f", and {len(digest.left_out)} more with smaller gaps" if digest.left_out else ""
+    return [
+        context(
+            f"{asked} {'row needs' if asked == 1 else 'rows need'} an owner ({labels}, "
+            f"largest gap to pace first{more}): see the thread."
+        )
+    ]
+
+
+def follow_up_blocks(digest: Digest) -> list[Block]:
+    """Actions and the forecast questions' counts: the thread's last messages, after the
+    rows that need an owner, so the channel shows the numbers and the thread the work."""
+    blocks: list[Block] = []
     if digest.actions or digest.loop_line:
         lines = ["*Actions*"]
         for a in digest.actions:
@@ -97,20 +153,19 @@ def main_blocks(digest: Digest) -> list[Block]:
     answers = digest.checklist
     if answers.committed or answers.gaps:
         blocks.extend(section(piece) for piece in chunks(summary_lines(answers)))
-    if digest.needs_owner:
-        labels = ", ".join(c.label for c in digest.needs_owner)
-        blocks.append(
-            context(f"{len(digest.needs_owner)} cells need an owner ({labels}): see the thread.")
-        )
     return blocks
 
 
 def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
+    """A row's thread item: its cells that need an owner, the largest gap first, and one
+    Assign owner button for the row."""
     where = f"{ref.dimension} {ref.value}"
-    text = (
-        f"{dot(ref.cell.color)} *{ref.label}* · {inert(where)} · {HEADERS[ref.column]}: "
-        f"{esc(cell_text(ref.column, ref.cell, digest.currency))}"
+    gap = f" · {short_money(ref.gap, digest.currency)} short of pace" if ref.gap else ""
+    cells = " · ".join(
+        f"{HEADERS[column]} {esc(cell_text(column, cell, digest.currency))}"
+        for column, cell in ref.cells
     )
+    text = f"{dot(ref.cell.color)} *{ref.label}* · {inert(where)}{gap}\n{cells}"
     value = json.dumps(
         {
             "council": digest.council_id,
@@ -120,6 +175,10 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
             "value": ref.value,
             "column": ref.column,
             "period": digest.period.label,
+            # What the cell showed, for the owner's DM and its history even where the
+            # digest kept no record of it (a forced digest).
+            "color": ref.cell.color,
+            "shown": cell_value_text(ref.column, ref.cell, digest.currency)[:64],
         }
     )
     blocks = [
@@ -133,54 +192,32 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
     return {"kind": "thread", "text": text.replace("*", ""), "blocks": blocks}
 
 
-def image(digest: Digest) -> bytes:
-    """The digest's tables as a PNG with coloured cells: colour reads faster than emoji."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    tables = [part.apm for part in digest.dimensions]
-    rows = sum(len(t.rows) + 2 for t in tables)
-    figure, axes = pyplot.subplots(
-        len(tables), 1, figsize=(11, 0.42 * rows + 0.6 * len(tables)), squeeze=False
+def left_out_message(digest: Digest) -> dict[str, Any]:
+    """After the asked rows: the rest, named, and where to see them."""
+    names = ", ".join(
+        f"{inert(ref.dimension)} {inert(ref.value)} ({', '.join(HEADERS[c] for c, _ in ref.cells)})"
+        for ref in digest.left_out[:20]
     )
-    for axis, apm in zip(axes[:, 0], tables, strict=True):
-        axis.axis("off")
-        axis.set_title(
-            f"APM by {apm.dimension} · {apm.period.label}",
-            loc="left",
-            fontsize=11,
-            fontweight="bold",
-            parse_math=False,
-        )
-        body = [
-            [row.value, *(cell_text(c, getattr(row, c), apm.currency)[2:] for c in COLUMNS)]
-            for row in [*apm.rows, apm.total]
-        ]
-        colours = [
-            ["#ffffff", *(FILL.get(getattr(row, c).color or "", "#f2f2f2") for c in COLUMNS)]
-            for row in [*apm.rows, apm.total]
-        ]
-        drawn = axis.table(
-            cellText=body,
-            cellColours=colours,
-            colLabels=[apm.dimension.capitalize(), *(HEADERS[c] for c in COLUMNS)],
-            loc="upper left",
-            cellLoc="left",
-        )
-        for cell in drawn.get_celld().values():
-            # Values are what people typed: `$\\foo$` is a region's name, not mathtext
-            # (parsing it raised and stopped the clock for every workspace).
-            cell.get_text().set_parse_math(False)
-        drawn.auto_set_font_size(False)
-        drawn.set_fontsize(9)
-        drawn.scale(1, 1.3)
-    figure.tight_layout()
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=110)
-    pyplot.close(figure)
-    return buffer.getvalue()
+    more = len(digest.left_out) - 20
+    names += f" and {more} more" if more > 0 else ""
+    commands = ", ".join(f"`/apm {part.apm.dimension}`" for part in digest.dimensions)
+    text = (
+        f"…and {len(digest.left_out)} more rows with red cells, smaller gaps, not asked this "
+        f"week: {names}. See them with {commands}."
+    )
+    return {"kind": "thread", "text": text.replace("`", ""), "blocks": [section(text)]}
+
+
+def message_text(digest: Digest, index: int, blocks: list[Block]) -> str:
+    """A message's plain text: which digest and part it is, and its table as a code
+    block for notifications and clients that do not show table blocks."""
+    title = f"Pipeline council {digest.council}, {digest.period.label}"
+    title += f" ({index + 1})" if index else ""
+    tables = [b for b in blocks if b["type"] == "table"]
+    if not tables:
+        return title
+    rows = [[cell["text"] for cell in row] for row in tables[0]["rows"]]
+    return fallback_text(title, tabulate(rows[1:], headers=rows[0], disable_numparse=True))
 
 
 def render_digest(digest: Digest, run_id: int) -> dict[str, Any]:
@@ -188,21 +225,24 @@ def render_digest(digest: Digest, run_id: int) -> dict[str, Any]:
     parent; an image follows the tables; each cell that needs an owner gets a reply."""
     messages: list[dict[str, Any]] = []
     for index, blocks in enumerate(split(main_blocks(digest))):
-        fallback = f"Pipeline council {digest.council}, {digest.period.label}"
         messages.append(
-            {
-                "kind": "message",
-                "text": fallback + (f" ({index + 1})" if index else ""),
-                "blocks": blocks,
-            }
+            {"kind": "message", "text": message_text(digest, index, blocks), "blocks": blocks}
         )
     messages.append(
         {
             "kind": "image",
             "title": f"APM {digest.period.label}",
-            "png": base64.b64encode(image(digest)).decode(),
+            "png": base64.b64encode(apm_image(digest)).decode(),
         }
     )
+    if digest.pacing is not None:
+        messages.append(
+            {
+                "kind": "image",
+                "title": f"Pacing {digest.period.label}",
+                "png": base64.b64encode(pacing_image(digest.pacing)).decode(),
+            }
+        )
     cells = []
     for ref in digest.needs_owner:
         cells.append(
@@ -214,7 +254,14 @@ def render_digest(digest: Digest, run_id: int) -> dict[str, Any]:
                 "column": ref.column,
                 "period": digest.period.label,
                 "position": len(messages),
+                "color": ref.cell.color,
+                "shown": cell_value_text(ref.column, ref.cell, digest.currency)[:64],
             }
         )
         messages.append(cell_message(digest, ref, run_id))
+    if digest.left_out:
+        messages.append(left_out_message(digest))
+    for blocks in split(follow_up_blocks(digest)):
+        text = f"Pipeline council {digest.council}: actions and forecast questions"
+        messages.append({"kind": "thread", "text": text, "blocks": blocks})
     return {"channel": digest.channel, "messages": messages, "cells": cells}

@@ -125,13 +125,21 @@ def summary_lines(result: ChecklistSummary) -> list[str]:
     """The summary as lines: totals, per rep and per cell, then each deal's gaps."""
     lines = [
         f"*{esc(result.title)}* · {result.period}: {result.complete} of {result.committed} "
-        f"Commit deals have all {result.questions} answered yes."
+        f"Commit deals closing this quarter have all {result.questions} questions answered yes."
     ]
     if result.by_rep:
         lines.append("By rep: " + _counts(result.by_rep))
     for dimension, counts in result.by_cell.items():
         if counts:
             lines.append(f"By {dimension}: " + _counts(counts))
+    if result.gaps_by_category:
+        # The list below counts Best Case deals too: say so, so the count above and the
+        # list agree.
+        total = sum(result.gaps_by_category.values())
+        parts = ", ".join(f"{n} {category}" for category, n in result.gaps_by_category.items())
+        lines.append(
+            f"{total} Commit and Best Case deals closing this quarter have gaps ({parts}):"
+        )
     for deal in result.gaps:
         lines.append(
             f"• {esc(deal.name)} ({esc(deal.owner)}, {deal.category}): "

@@ -6,6 +6,7 @@ from typing import Any
 
 from tabulate import tabulate
 
+from bot.render.accuracy import accuracy_line
 from bot.render.actions import action_line
 from bot.render.apm import HEADERS, cell_text
 from bot.render.blocks import Block, chunks, context, esc, fenced, section
@@ -44,6 +45,8 @@ def home_blocks(home: Home) -> list[Block]:
         section(f"*Your forecast* · {_call_text(home.forecast, currency)}"),
         DIVIDER,
     ]
+    if home.accuracy is not None:
+        blocks.insert(2, section(accuracy_line(home.accuracy)))
     deals = [
         f"• #{d.id} {esc(d.label)}"
         + (

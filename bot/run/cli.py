@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
@@ -215,6 +216,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return _print_result(result, coverage_json, args)
 
 
+def cmd_sla(args: argparse.Namespace) -> int:
+    """Print the hand-off SLA's figures (SPEC section 9)."""
+    from bot.render.sla import sla_json
+    from commands.sla.review import build_sla
+
+    env = _env()
+    result = build_sla(env, _actor(env, args), args.period, args.as_of, args.by)
+    return _print_result(result, sla_json, args)
+
+
 def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler: each council's digest at its local day and time."""
     from bot.slack.app import web_client
@@ -246,7 +257,9 @@ def cmd_digest(args: argparse.Namespace) -> int:
             payload = render_digest(build_digest(session, council, env.now()), 0)
         council_id = council.id
     if args.dry_run:
-        print_digest(payload, Path(args.image_dir))
+        # A temporary folder unless one is named: never the working directory.
+        folder = args.image_dir or tempfile.mkdtemp(prefix="council-digest-")
+        print_digest(payload, Path(folder))
         return 0
     from bot.slack.app import web_client
     from bot.slack.oauth import clients_for
@@ -271,7 +284,8 @@ def print_digest(payload: dict[str, Any], folder: Path) -> None:
 
     for message in payload["messages"]:
         if message["kind"] == "image":
-            path = folder / "digest-apm.png"
+            # digest-apm.png, digest-pacing.png: one file per picture, named by its title.
+            path = folder / f"digest-{message['title'].split()[0].lower()}.png"
             path.write_bytes(base64.b64decode(message["png"]))
             print(f"[image] {path.resolve()}\n")
             continue
@@ -367,6 +381,13 @@ def parser() -> argparse.ArgumentParser:
         metric.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
         metric.set_defaults(run=run)
 
+    sla = sub.add_parser("sla", parents=[common], help=cmd_sla.__doc__)
+    sla.add_argument("--by", choices=("source", "segment"), help="a row per value")
+    sla.add_argument("--period", help="2026-Q4, FY2027-Q1, this, next or last")
+    sla.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
+    sla.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
+    sla.set_defaults(run=cmd_sla)
+
     def with_env(handler: Callable[[argparse.Namespace, Env, Actor], int]):
         def command(args: argparse.Namespace) -> int:
             env = _env()
@@ -387,7 +408,9 @@ def parser() -> argparse.ArgumentParser:
         action="store_true",
         help="take over this week's run now, when the process holding it is gone",
     )
-    digest.add_argument("--image-dir", default=".", help="where --dry-run writes the image")
+    digest.add_argument(
+        "--image-dir", help="where --dry-run writes the images (default: a temporary folder)"
+    )
     digest.set_defaults(run=cmd_digest)
 
     demo = sub.add_parser("demo-data", parents=[common], help=cmd_demo_data.__doc__)

@@ -130,6 +130,30 @@ def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> 
     return 1 if report.bad else 0
 
 
+def import_leads_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.sla.imports import import_leads
+
+    try:
+        column_map = parse_mapping(args.map or [], "--map")
+    except ParseError as error:
+        print(f"council: {error}", file=sys.stderr)
+        return 2
+    return _run(args, env, actor, import_leads, column_map=column_map)
+
+
+def import_lead_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.sla.imports import import_lead_history
+
+    try:
+        status_map = parse_mapping(args.status_map or [], "--status-map")
+    except ParseError as error:
+        print(f"council: {error}", file=sys.stderr)
+        return 2
+    return _run(args, env, actor, import_lead_history, status_map=status_map)
+
+
 def add_parsers(
     sub: argparse._SubParsersAction,
     common: argparse.ArgumentParser,
@@ -175,3 +199,34 @@ def add_parsers(
         help="accept values no deal has yet (otherwise they are refused, with the closest)",
     )
     targets.set_defaults(run=run(import_targets_command))
+    leads = kinds.add_parser(
+        "leads", parents=[common], help="upsert leads from a Salesforce Lead export"
+    )
+    leads.add_argument("file")
+    leads.add_argument(
+        "--map",
+        action="append",
+        metavar="COLUMN=FIELD",
+        help="read COLUMN as FIELD, e.g. MQL_Date__c=MQLDate (MQLDate, AcceptedDate, "
+        "RejectedDate, RejectionReason, Segment, CampaignId, Owner.Name, ...)",
+    )
+    leads.add_argument(
+        "--dry-run", action="store_true", help="check and count everything, save nothing"
+    )
+    leads.set_defaults(run=run(import_leads_command), stage_map=None)
+    lead_history = kinds.add_parser(
+        "lead-history",
+        parents=[common],
+        help="status moments of imported leads from a LeadHistory export",
+    )
+    lead_history.add_argument("file")
+    lead_history.add_argument(
+        "--status-map",
+        action="append",
+        metavar="'THEIRS=STEP'",
+        help="read their Status THEIRS as the step MQL, accepted or rejected",
+    )
+    lead_history.add_argument(
+        "--dry-run", action="store_true", help="check and count everything, save nothing"
+    )
+    lead_history.set_defaults(run=run(import_lead_history_command), stage_map=None)

@@ -8,11 +8,13 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
-from bot.render.actions import owner_mention
+from bot.render.actions import DOTS, owner_mention
 from bot.render.blocks import Message, context, esc, inert, render, section
+from bot.render.sla import rejection_message
 from bot.webapi.post_once import DOUBT, post_once
 from bot.webapi.protocol import WebApi
 from commands.actions.results import ActionAssigned, ActionView
+from commands.sla.handoff import LeadDecided
 
 log = logging.getLogger("council.actions")
 
@@ -74,9 +76,16 @@ def owner_dm(action: ActionView, link: str) -> str:
     return (
         f"You own {inert(action.label)} ({inert(action.cell)}) in the {inert(action.council)} "
         f"council: {inert(action.kind)}: {inert(action.description)}, due "
-        f"{action.due:%a %Y-%m-%d}. When assigned it showed "
-        f"{inert(action.shown_at or 'no value')}.{link}"
+        f"{action.due:%a %Y-%m-%d}. {when_assigned(action)}{link}"
     )
+
+
+def when_assigned(action: ActionView) -> str:
+    """`When assigned it was 🔴 $16.2k.`: the cell's colour and value then."""
+    if not action.shown_at:
+        return "The digest kept no value for it when assigned."
+    dot = DOTS.get(action.color_at or "", "⚪")
+    return f"When assigned it was {dot} {inert(action.shown_at)}."
 
 
 def _try(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -88,3 +97,18 @@ def _try(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     except DOUBT as error:
         log.warning("%s got no answer: %r", name, error)
     return None
+
+
+def tell_marketing(client: WebApi, result: LeadDecided) -> None:
+    """A rejected lead goes back to marketing's channel with its reason, once."""
+    assert result.marketing_channel
+    shown = rejection_message(result)
+    # The rejection is saved either way; /sla shows it and its reason.
+    _try(
+        post_once,
+        client,
+        f"lead-rejected:{result.lead.id}",
+        channel=result.marketing_channel,
+        text=shown.text,
+        blocks=shown.blocks,
+    )

@@ -9,17 +9,23 @@ from slack_sdk.errors import SlackApiError
 
 from bot.render import Message, render
 from bot.render.actions import reminder_text
+from bot.render.alerts import alert_message
 from bot.render.cleanup import room_messages
+from bot.render.daily import daily_payload
 from bot.render.digest import render_digest
 from bot.render.forecast import checklist_messages
+from bot.render.sla import lead_notice_message
 from bot.webapi import digest_post
 from bot.webapi.post_once import post_once, posted_keys
 from bot.webapi.protocol import WebApi
 from commands.actions.results import Reminder
+from commands.alert_watch import AlertMessage
 from commands.checklist import Checklist
 from commands.cleanup import CleanRoom
+from commands.councils.daily import DailyPipegen
 from commands.digest import Digest
 from commands.nudges import Content, Nudge
+from commands.sla.handoff import LeadNotice
 from schedules.outlet import Outlet, OutletFor, Payload, Undelivered
 
 
@@ -75,6 +81,48 @@ class WebApiOutlet:
                 channel=reminder.action.owner_user_id,
                 text=reminder_text(reminder),
                 look_first=reminder.again,
+            )
+        except SlackApiError as error:
+            raise Undelivered(str(error.response.get("error"))) from error
+
+    def send_alert(self, message: AlertMessage) -> str:
+        shown = alert_message(message)
+        try:
+            if message.ts:
+                # The deal changed again within the batch: the alert is edited, not repeated.
+                # A DM is edited under its conversation's id, not the user's.
+                channel = message.channel
+                if channel[:1] in ("U", "W"):
+                    opened = self.client.conversations_open(users=channel)
+                    channel = str(opened["channel"]["id"])
+                self.client.chat_update(
+                    channel=channel, ts=message.ts, text=shown.text, blocks=shown.blocks
+                )
+                return message.ts
+            return post_once(
+                self.client,
+                message.key,
+                channel=message.channel,
+                text=shown.text,
+                blocks=shown.blocks,
+                look_first=message.attempted,
+            )
+        except SlackApiError as error:
+            raise Undelivered(str(error.response.get("error"))) from error
+
+    def daily_payload(self, daily: DailyPipegen) -> Payload:
+        return daily_payload(daily)
+
+    def send_lead_notice(self, notice: LeadNotice) -> None:
+        shown = lead_notice_message(notice)
+        try:
+            post_once(
+                self.client,
+                notice.key,
+                channel=notice.channel,
+                text=shown.text,
+                blocks=shown.blocks,
+                look_first=notice.again,
             )
         except SlackApiError as error:
             raise Undelivered(str(error.response.get("error"))) from error

@@ -122,8 +122,9 @@ def assign(
             dimension=cell.dimension,
             value=cell.value,
             column=cell.column,
-            color_at=snapshot.color if snapshot else None,
-            shown_at=snapshot.shown if snapshot else "",
+            # The digest's record; else what its button carried (a forced digest keeps none).
+            color_at=snapshot.color if snapshot else cell.color,
+            shown_at=snapshot.shown if snapshot else cell.shown,
             owner_id=person.id,
             assigned_by_id=me.id,
             kind=kinds[0],
@@ -198,6 +199,8 @@ def assign_from_thread(
             found["value"],
             found["column"],
             found["period"],
+            found.get("color"),
+            str(found.get("shown") or ""),
         )
         known = kinds_of(unit.session, actor.workspace_id)
         kind = next((k for k in known if description.lower().startswith(k.lower())), known[-1])

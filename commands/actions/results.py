@@ -26,6 +26,9 @@ class Cell:
     value: str
     column: str
     period: str
+    # The cell's colour and value as the digest showed them (older buttons carry neither).
+    color: str | None = None
+    shown: str = ""
 
     @classmethod
     def from_json(cls, text: str) -> Cell:
@@ -39,6 +42,8 @@ class Cell:
             clean(str(data["value"])),
             clean(str(data["column"])),
             clean(str(data["period"])),
+            _color(data.get("color")),
+            clean(str(data.get("shown") or ""))[:64],
         )
 
     def to_json(self) -> str:
@@ -47,6 +52,10 @@ class Cell:
     @property
     def title(self) -> str:
         return f"{self.label} · {self.dimension} {self.value} · {self.column}"
+
+
+def _color(value: object) -> str | None:
+    return value if value in ("red", "yellow", "green") else None
 
 
 @dataclass(frozen=True)

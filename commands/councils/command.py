@@ -13,8 +13,8 @@ from commands import checklist
 from commands.actions.views import kinds_of
 from commands.context import Actor, Env
 from commands.councils import meeting as councils
+from commands.councils.daily import set_daily
 from commands.deals.fields import find_person
-from commands.formatting import money
 from commands.parsing import ParseError
 from commands.periods import parse_period
 from commands.results import (
@@ -27,7 +27,7 @@ from commands.results import (
     Stop,
     read_words,
 )
-from commands.targets import TARGET_EXAMPLE, read_target, save_target
+from commands.targets import TARGET_EXAMPLE, read_target, save_target, shown_amount
 from commands.unit import Unit, run_unit
 from commands.workspace import ROLES, local_today
 from store import councils as store_councils
@@ -44,15 +44,20 @@ def council_help() -> str:
     `/council manager @user @boss` makes @boss their manager; `@user none` removes it.
     `/council target PERIOD DIMENSION VALUE closed|pipegen AMOUNT` sets a target, e.g.
     `/council target 2026-Q4 region EMEA closed 1.2M`, `/council target this total pipegen 5M`.
+    The hand-off SLA's MQL target is a count: `/council target 2026-Q4 total mqls 600`
+    (for the total, a source or a segment).
     The value is one your deals have (`emea` is taken as `EMEA`); add `new` at the end for
     one no deal has yet.
     `/council targets [PERIOD]` lists a period's targets.
     `/council create #channel [dimensions=product,region] [day=mon] [time=09:00]
-    [tz=Europe/Paris] [owners=red|red+yellow] [name=...]` sets up a weekly council; colour
+    [tz=Europe/Paris] [owners=red|red+yellow] [owners_max=10] [name=...]` sets up a weekly
+    council (its digest asks owners for at most `owners_max` rows, the largest gaps first); colour
     thresholds too: `coverage_green=3 coverage_yellow=2 forecast_green=1 forecast_yellow=0.9
     pacing_gap=0.1 open_yoy_yellow=-0.1`; `coverage=evidence` colours coverage against what
     each cell's own win rate over the last four quarters needs, instead of the flat 3x.
-    `/council list`; `/council edit NAME key=value ...`; `/council pause NAME`;
+    `/council list`; `/council edit NAME key=value ...` (`daily=pipegen` adds a daily post
+    of yesterday's pipeline generation, `daily_at=08:00` its time, `daily=off` stops it);
+    `/council pause NAME`;
     `/council resume NAME`; `/council delete NAME` (its history is kept).
     `/council settings` shows the workspace's settings and stages;
     `/council settings fiscal_start=2 currency=€ timezone=Europe/Paris stale_days=21`
@@ -196,6 +201,13 @@ def _councils(
         raise CommandError(Problem("Which council?", example=f"/council {verb} pipeline"))
     council = councils.find(session, me.workspace_id, words[0])
     if verb == "edit":
+        daily: dict[str, str] = {k: fields.pop(k) for k in ("daily", "daily_at") if k in fields}
+        if daily:
+            said = set_daily(session, council, daily, now)
+            if not fields:
+                return said
+            edited = councils.edit(session, council, fields, now)
+            return Notice(f"{edited.text} {said.text}")
         return councils.edit(session, council, fields, now)
     if verb == "delete":
         return councils.delete(council, now)
@@ -229,10 +241,11 @@ def _target(session: Session, workspace_id: str, args: list[str], now: datetime)
     old = save_target(session, workspace, spec, now)
     where = "total" if spec.dimension == "total" else f"{spec.dimension} {spec.value}"
     symbol = workspace.currency_symbol
-    was = f" (was {money(old, symbol)})" if old is not None else ""
+    was = f" (was {shown_amount(spec.metric, old, symbol)})" if old is not None else ""
     added = f" `{spec.value}` is a new {spec.dimension}; added it to the list." * spec.new_value
     return Notice(
-        f"Target for {spec.period} {where} {spec.metric}: {money(spec.amount, symbol)}{was}."
+        f"Target for {spec.period} {where} {spec.metric}: "
+        f"{shown_amount(spec.metric, spec.amount, symbol)}{was}."
         + (f" {spec.note}" if spec.note else "")
         + added
     )
@@ -245,7 +258,12 @@ def _targets(session: Session, workspace_id: str, args: list[str], now: datetime
     except ParseError as error:
         raise CommandError(Problem(str(error), example="/council targets 2026-Q4")) from None
     rows = [
-        TargetRow(t.dimension, t.value or "–", t.metric, money(t.amount, workspace.currency_symbol))
+        TargetRow(
+            t.dimension,
+            t.value or "–",
+            t.metric,
+            shown_amount(t.metric, t.amount, workspace.currency_symbol),
+        )
         for t in store_targets.list_targets(session, workspace_id, period.label)
     ]
     return TargetList(period.label, rows)

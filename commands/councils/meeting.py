@@ -50,6 +50,7 @@ class CouncilView:
     paused: bool
     paused_reason: str | None
     next_digest: datetime | None
+    owners_max: int = 10
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,8 @@ def read_options(fields: dict[str, str]) -> dict[str, Any]:
                 if raw.lower() not in OWNERS_FOR:
                     raise ParseError(f"owners is `red` or `red+yellow`, not `{raw}`")
                 values["owners_for"] = raw.lower()
+            elif key == "owners_max":
+                values["owners_max"] = _owners_max(raw)
             elif key == COVERAGE_MODE:
                 if raw.lower() not in ("flat", "evidence"):
                     raise ParseError(f"coverage is `flat` or `evidence`, not `{raw}`")
@@ -142,7 +145,9 @@ def read_options(fields: dict[str, str]) -> dict[str, Any]:
             elif key in THRESHOLD_KEYS:
                 thresholds[THRESHOLD_KEYS[key]] = float(Decimal(raw))
             else:
-                known = ", ".join([*readers, "owners", COVERAGE_MODE, *THRESHOLD_KEYS])
+                known = ", ".join(
+                    [*readers, "owners", "owners_max", COVERAGE_MODE, *THRESHOLD_KEYS]
+                )
                 raise ParseError(f"`{key}` is not a council setting ({known})")
         except (ParseError, InvalidOperation) as error:
             problems.append(str(error) if isinstance(error, ParseError) else f"`{raw}` for {key}")
@@ -151,6 +156,18 @@ def read_options(fields: dict[str, str]) -> dict[str, Any]:
     if thresholds:
         values["thresholds"] = thresholds
     return values
+
+
+OWNERS_MAX_LIMIT = 40  # each is a thread reply; past this a digest is a wall
+
+
+def _owners_max(text: str) -> int:
+    if not text.strip().isdigit() or not 1 <= int(text) <= OWNERS_MAX_LIMIT:
+        raise ParseError(
+            f"owners_max is how many rows a digest asks owners for, 1 to {OWNERS_MAX_LIMIT}, "
+            f"not `{text}`"
+        )
+    return int(text)
 
 
 def next_digest(council: Council, now: datetime) -> datetime:
@@ -193,6 +210,7 @@ def view(council: Council, now: datetime) -> CouncilView:
         council.paused,
         council.paused_reason,
         None if council.paused else next_digest(council, now),
+        council.owners_max,
     )
 
 

@@ -9,7 +9,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from commands import checklist, cleanup, forecast
+from commands import alerts, checklist, cleanup, forecast
+from commands.accuracy import AccuracyReport
 from commands.context import Actor, Env
 from commands.councils import command as council
 from commands.deals import command as deal
@@ -17,6 +18,7 @@ from commands.deals.results import DealList
 from commands.results import Problem, Refused
 from store.models import (
     Action,
+    AlertSubscription,
     Council,
     Deal,
     DealAnswer,
@@ -71,6 +73,8 @@ TABLE = {
     "change the forecast questions": {"admin"},
     "list every deal": {"admin"},
     "import from Slack": set(),  # imports are the operator's: `council import` only
+    "see a person's forecast accuracy": {"owner (rep)", "owner's manager", "admin"},
+    "subscribe a channel to deal alerts": {"owner's manager", "another manager", "admin"},
 }
 
 
@@ -188,6 +192,15 @@ def attempt(
             result,
             lambda: isinstance(result, DealList) and deal_id in {d.id for d in result.deals},
         )
+    if action == "see a person's forecast accuracy":
+        result = forecast.run(env, who, "accuracy <@U0JO00001|jo>")
+        return result, lambda: isinstance(result, AccuracyReport) and result.cells[0].label == "jo"
+    if action == "subscribe a channel to deal alerts":
+        result = alerts.run(env, who, f"add won to=<#C0DEALS00{n}|deals{n}>")
+        made = select(func.count()).where(
+            AlertSubscription.workspace_id == TEAM, AlertSubscription.channel == f"C0DEALS00{n}"
+        )
+        return result, lambda: count(env, made) > 0
     assert action == "import from Slack"
     result = council.run(env, who, "import deals opportunities.csv")
     return result, lambda: False

@@ -83,11 +83,26 @@ def test_a_region_typed_as_mathtext_or_a_code_fence_is_drawn_and_posted_as_text(
     _sync(env, client_for)  # the clock's start-up: it used to die here
     assert _parents(slack) == {"C0COUNCIL1", "C0OTHER01"}
     assert [s for s, _ in _runs(env, two_councils[0])] == ["posted"]
-    texts = [json.dumps(c.blocks(), ensure_ascii=False) for c in slack.calls_to("chat.postMessage")]
+    posted = slack.calls_to("chat.postMessage")
+    texts = [json.dumps(c.blocks(), ensure_ascii=False) for c in posted]
     shown = "\n".join(texts)
     assert POISON.replace("\\", "\\\\") in shown  # drawn as typed, not as math
-    assert FENCE not in shown  # its backticks cannot close the table's code block
-    assert "EMEAˋˋˋ *x*" in shown
+    # A table block's raw_text is shown as typed, nothing in it read as markup; where
+    # text is mrkdwn (sections, the fallback text with its code block), the backticks
+    # cannot close a code block.
+    mrkdwn = [b["text"]["text"] for c in posted for b in c.blocks() if b["type"] == "section"]
+    mrkdwn += [c.params["text"] for c in posted]
+    assert not [t for t in mrkdwn if FENCE in t]
+    assert "EMEAˋˋˋ *x*" in "\n".join(mrkdwn)
+    cells = [
+        cell["text"]
+        for c in posted
+        for b in c.blocks()
+        if b["type"] == "table"
+        for row in b["rows"]
+        for cell in row
+    ]
+    assert FENCE in cells
 
 
 def test_a_digest_that_fails_to_build_stops_no_other_council_and_is_retried(

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from bot.render.digest import MAX_BLOCKS, MAX_TEXT, split
+from bot.render.digest import MAX_BLOCKS, MAX_TEXT, _block_text, split
 from commands.context import Actor, Env
 from commands.councils import command as council
 from commands.deals import command as deal
@@ -18,6 +18,7 @@ from commands.demo import load_demo
 from schedules import clock
 from schedules.digests import Delivery, deliver, deliver_due, is_due
 from store import councils as store_councils
+from tests.support.block_rules import problems
 from tests.support.clock import FakeClock
 from tests.support.fake_slack import HANG, LATE, RESET, FakeSlack
 
@@ -60,13 +61,22 @@ def test_a_digest_posts_once_as_a_thread_with_its_image(
     assert "Pipeline council · pipeline · 2026-Q4" in json.dumps(
         parent.blocks(), ensure_ascii=False
     )
-    replies = messages[1:]
+    # One message per dimension (Slack allows one table a message), then the thread.
+    tops = [m for m in messages if not m.params.get("thread_ts")]
+    assert [sum(b["type"] == "table" for b in m.blocks()) for m in tops] == [1, 1]
+    assert [m.blocks()[-1]["type"] for m in tops] == ["table", "table"]
+    replies = messages[len(tops) :]
     assert replies and all(r.params.get("thread_ts") for r in replies)
     button = next(b for b in replies[0].blocks() if b["type"] == "actions")["elements"][0]
     identity = json.loads(button["value"])
     assert button["action_id"] == "cell.assign" and identity["label"] == "R1"
-    assert set(identity) == {"council", "run", "label", "dimension", "value", "column", "period"}
-    assert len(slack.uploads) == 1 and next(iter(slack.uploads.values()))[:4] == b"\x89PNG"
+    # The cell, and what it showed, for the owner's DM even where no record is kept.
+    assert set(identity) == {
+        *("council", "run", "label", "dimension", "value", "column", "period"),
+        *("color", "shown"),
+    }
+    # The APM picture, then the pacing chart.
+    assert len(slack.uploads) == 2 and all(u[:4] == b"\x89PNG" for u in slack.uploads.values())
     assert first.posted == payload_size(env, first.run_id)
     again = deliver(env, client_for, council_id)
     assert again.status == "skipped" and len(posts(slack)) == len(messages)
@@ -89,8 +99,9 @@ def test_two_clocks_racing_post_once(env: Env, slack: FakeSlack, client_for, cou
     # The others found it held (or, arriving once it was done, posted already).
     assert statuses.count("posted") == 1 and set(statuses) <= {"posted", "held", "skipped"}
     run_id = next(r.run_id for r in results if r.status == "posted")
-    assert len(posts(slack)) == payload_size(env, run_id) - 1  # all but the image
-    assert len([c for c in posts(slack) if "thread_ts" not in c.params]) == 1
+    assert len(posts(slack)) == payload_size(env, run_id) - 2  # all but the two images
+    # One top-level message per dimension's table; the rest in their thread.
+    assert len([c for c in posts(slack) if "thread_ts" not in c.params]) == 2
 
 
 def test_a_run_that_died_after_two_messages_resumes_with_the_third(
@@ -106,7 +117,7 @@ def test_a_run_that_died_after_two_messages_resumes_with_the_third(
     assert resumed.status == "posted" and resumed.run_id == failed.run_id
     texts = [c.params["text"] for c in posts(slack)]
     assert texts[:2] == done and len(texts) == len(set(texts))  # nothing posted twice
-    thread = {c.params.get("thread_ts") for c in posts(slack)[1:]}
+    thread = {c.params.get("thread_ts") for c in posts(slack)[2:]}
     assert len(thread) == 1  # the resumed replies hang off the first run's parent
 
 
@@ -142,7 +153,7 @@ def test_rate_limits_and_server_errors_still_end_in_one_complete_digest(
     assert result.status == "posted"
     assert len(slack.calls_to("chat.postMessage!failed")) == 3
     texts = [c.params["text"] for c in posts(slack)]
-    assert len(texts) == payload_size(env, result.run_id or 0) - 1 == len(set(texts))
+    assert len(texts) == payload_size(env, result.run_id or 0) - 2 == len(set(texts))
 
 
 def shown(slack: FakeSlack) -> list[str]:
@@ -220,7 +231,8 @@ def test_a_big_digest_is_split_within_slacks_limits(env: Env, council_id: int):
     assert len(main) >= 2
     for message in main:
         assert len(message["blocks"]) <= MAX_BLOCKS
-        assert len(json.dumps(message["blocks"], ensure_ascii=False)) <= MAX_TEXT
+        assert sum(map(_block_text, message["blocks"])) <= MAX_TEXT
+        assert problems(message["blocks"]) == []
         assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in message["blocks"])
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 100}}] * 120
     assert [len(part) for part in split(blocks)] == [50, 50, 20]

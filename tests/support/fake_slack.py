@@ -14,6 +14,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl
 
+from tests.support.block_rules import problems
+
+BLOCK_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral", "response_url")
+
 
 @dataclass
 class Call:
@@ -179,8 +183,17 @@ class FakeSlack:
             self._send(request, failure.status, failure.body, failure.headers)
             self._record(call, failed=True)
             return
+        call = Call(method, params, path, dict(request.headers))
+        refused = problems(call.blocks()) if method in BLOCK_METHODS else []
+        if refused:
+            # As Slack does: the message is not posted and the answer says why.
+            self._send(
+                request, 200, {"ok": False, "error": "invalid_blocks", "errors": refused}, {}
+            )
+            self._record(call, failed=True)
+            return
         answer = self._take(method, params)
-        self._record(Call(method, params, path, dict(request.headers)))
+        self._record(call)
         self._send(request, 200, answer, {})
 
     def _take(self, method: str, params: dict[str, Any]) -> dict[str, Any]:

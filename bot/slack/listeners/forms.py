@@ -14,12 +14,13 @@ from sqlalchemy.exc import OperationalError
 from bot.render import Message, render
 from bot.slack import actors
 from bot.slack.listeners.deliver import Replier
-from bot.webapi.notices import announce
+from bot.webapi.notices import announce, tell_marketing
 from bot.webapi.post_once import post_once
 from commands.actions.results import ActionAssigned
 from commands.context import Env, Submitted
 from commands.registry import FORMS
 from commands.results import FormErrors, Problem, Refused
+from commands.sla.handoff import LeadDecided
 
 log = logging.getLogger("council")
 # Slack shows at most this much of an error under a field.
@@ -65,6 +66,8 @@ def register(app: App, env: Env) -> None:
         if isinstance(result, ActionAssigned):
             announce(client, result)
             return
+        if isinstance(result, LeadDecided) and result.marketing_channel:
+            tell_marketing(client, result)
         shown = render(result)
         assert isinstance(shown, Message)
         confirm(client, metadata.get("response_url"), actor.user_id, shown, key)

@@ -1,14 +1,14 @@
 """the queue of acknowledged Slack work, and deal_id in the close-date index
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0017
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0015"
-down_revision = "0010"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 

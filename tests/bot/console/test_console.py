@@ -1,7 +1,9 @@
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
+from pathlib import Path
 
 from bot.console.repl import Console
 from commands.context import Env
@@ -99,7 +101,7 @@ def test_the_demo_loads_once_and_is_the_same_every_time(env: Env):
 
 
 def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the digest's image is written here
+    monkeypatch.chdir(tmp_path)  # where the digest's image must NOT be written
     load_demo(env)
     transcript = run_console(
         env,
@@ -122,7 +124,12 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
             "/digest pipeline",
         ],
     )
-    assert "[#pipeline, in the thread]\n🔴 R1 · region AMER · Open pipe" in transcript
+    # One thread item per row, its red columns under it.
+    assert re.search(
+        r"\[#pipeline, in the thread\]\n🔴 R1 · region AMER · \$[\d.]+k short of pace\n"
+        r"Open pipe 🔴",
+        transcript,
+    )
     assert (
         "✅ R1 (region AMER · Open pipe) → <@U0DEMO004>: SPIFF: SPIFF for AMER reps" in transcript
     )
@@ -134,7 +141,9 @@ def test_a_whole_council_cycle_runs_in_the_console(env: Env, tmp_path, monkeypat
     assert (
         "R1 region AMER · Open pipe → Jo Park: SPIFF for AMER reps (due 2026-11-27, done)" in last
     )
-    assert (tmp_path / "apm.png").exists()
+    assert not list(tmp_path.glob("*.png"))  # the working directory stays clean
+    shown = re.search(r"image APM 2026-Q4: (\S+\.png)", transcript)
+    assert shown and Path(shown.group(1)).read_bytes()[:4] == b"\x89PNG"
 
 
 def test_the_console_runs_forecast_questions_snoozes_and_home(env: Env, clock) -> None:
@@ -188,3 +197,23 @@ def test_the_console_snooze_form_asks_again_until_it_can_save(env: Env, clock) -
     assert "⚠️ reason: Say why" in transcript
     assert "⚠️ until: A snooze ends after today" in transcript
     assert "Snoozed Globex pilot 41 until 2027-01-10: waiting for budget." in transcript
+
+
+def test_the_demo_hands_off_an_mql_that_is_rejected_with_a_reason_and_a_breach(env: Env):
+    """`make demo`'s lead hand-off: Jo's fresh MQL, rejected with a reason that reaches
+    #marketing; a breach Jo's manager hears of; a lead sent back for its missing company."""
+    load_demo(env)
+    transcript = run_console(
+        env,
+        ["/as Jo Park", "/handoff", "2", "No budget", "Student project", "/handoff", "/sla"],
+    )
+    assert "New MQL for <@U0DEMO004>: Riley Shaw. Accept or reject it." in transcript
+    assert "[2] Reject" in transcript
+    assert "Lead rejected by Jo Park: Riley Shaw: No budget (Student project)" in transcript
+    assert "[DM to U0DEMO002]\nSLA breached: <@U0DEMO004> has not followed up Casey Lin" in (
+        transcript
+    )
+    assert "Returned to marketing, not handed off: Morgan Fox has no company" in transcript
+    assert "3 lead hand-off notices sent." in transcript
+    assert "0 lead hand-off notices sent." in transcript  # the second round: nothing twice
+    assert "Hand-off SLA · " in transcript and "MQLs delivered:" in transcript

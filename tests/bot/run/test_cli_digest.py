@@ -37,6 +37,7 @@ def test_dry_run_prints_the_digest_and_writes_its_image(cli_env: Env, capsys, tm
     assert f"[image] {tmp_path / 'digest-apm.png'}" in out
     assert "↳ (thread) 🔴 R1" in out
     assert (tmp_path / "digest-apm.png").read_bytes()[:4] == b"\x89PNG"
+    assert (tmp_path / "digest-pacing.png").read_bytes()[:4] == b"\x89PNG"
 
 
 def test_posting_now_is_once_unless_forced(cli_env: Env, capsys, slack: FakeSlack):
@@ -73,3 +74,16 @@ def test_create_in_slack_takes_the_creators_time_zone_and_a_broken_button_is_exp
     post(http_app.events_url, block_actions(button, slack.response_url("cell")), content_type=form)
     answer = slack.wait_for("response_url", 2)[-1]
     assert "That button no longer works" in answer.params["text"]
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_nothing_writes_an_image_in_the_repository_root(cli_env, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["digest", "--council", "#pipeline", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    written = Path(out.split("[image] ", 1)[1].split("\n", 1)[0])
+    assert written.read_bytes()[:4] == b"\x89PNG" and tmp_path not in written.parents
+    assert not list(tmp_path.glob("*.png"))  # none in the working directory
+    assert not list(ROOT.glob("*.png"))  # and nothing left in the checkout's root

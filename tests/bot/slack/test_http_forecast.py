@@ -183,5 +183,19 @@ def test_the_digest_shows_calls_and_the_checklist_counts(env: Env, slack: FakeSl
     assert deliver(env, outlets(lambda _w: client), 1).status == "posted"
     text = json.dumps([c.blocks() for c in slack.calls_to("chat.postMessage")], ensure_ascii=False)
     assert "forecast called $150k by Maya Chen" in text
-    assert "Commit deals have all 5 answered yes" in text and "By rep:" in text
-    assert "By region:" in text
+    assert "Commit deals closing this quarter have all 5 questions answered yes" in text
+    assert "By rep:" in text and "By region:" in text
+    # The list under the count says what it counts, and agrees with what it lists.
+    sections = [
+        b["text"]["text"]
+        for c in slack.calls_to("chat.postMessage")
+        for b in c.blocks()
+        if b["type"] == "section"
+    ]
+    lines = "\n".join(sections).split("\n")
+    listed = [line for line in lines if line.startswith("• ") and "lacks" in line]
+    commit = sum(", Commit): lacks" in line for line in listed)
+    best = sum(", Best Case): lacks" in line for line in listed)
+    assert commit and best  # the demo has gaps in both categories
+    header = f"{commit + best} Commit and Best Case deals closing this quarter have gaps "
+    assert f"{header}({commit} Commit, {best} Best Case):" in lines

@@ -86,3 +86,24 @@ def test_admins_edit_the_list_of_actions(env: Env, maya: Actor):
     assert saved.actions == ["SPIFF", "Webinar series", "Other"]
     bad = council.run(env, maya, "settings actions=,")
     assert isinstance(bad, Problem) and "comma-separated" in bad.message
+
+
+def test_owners_max_is_ten_by_default_and_edited_within_its_range(env: Env, maya: Actor):
+    from commands.councils.meeting import CouncilList
+
+    council.run(env, maya, "create <#C0COUNCIL1|pipeline> tz=UTC")
+    listed = council.run(env, maya, "list")
+    assert isinstance(listed, CouncilList) and listed.councils[0].owners_max == 10
+    assert council.run(env, maya, "edit pipeline owners_max=3") == Notice(
+        "Council pipeline updated: owners_max."
+    )
+    listed = council.run(env, maya, "list")
+    assert isinstance(listed, CouncilList) and listed.councils[0].owners_max == 3
+    for wrong in ("0", "41", "ten"):
+        refused = council.run(env, maya, f"edit pipeline owners_max={wrong}")
+        assert isinstance(refused, Problem)
+        assert f"owners_max is how many rows a digest asks owners for, 1 to 40, not `{wrong}`" in (
+            refused.message
+        )
+    listed = council.run(env, maya, "list")
+    assert isinstance(listed, CouncilList) and listed.councils[0].owners_max == 3

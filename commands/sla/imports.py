@@ -1,0 +1,446 @@
+"""`council import leads`: a Salesforce Lead export into the store (SPEC section 8).
+
+The hand-off moments (`MQLDate`, `AcceptedDate`, `RejectedDate`, `RejectionReason`) are
+custom fields in most orgs, so `--map MQL_Date__c=MQLDate` names them. Rows are matched by
+their `Id`: loading the same file again changes nothing. Bad rows are listed with their
+line and reason, and the good ones still load.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from commands.context import Actor, Env
+from commands.import_columns import export_moment, squash
+from commands.imports import ImportReport, Record, RowError, Unreadable, _rows
+from commands.parsing import ParseError, clean
+from commands.unit import run_job
+from commands.workspace import ensure_workspace
+from store import deals as store_deals
+from store import leads as store_leads
+from store import people
+from store.models import Lead, Person, Workspace
+
+BATCH = 2000
+VIA = "import"
+
+# Each field and the headers that name it, best first (compared without case or
+# punctuation).
+LEAD_HEADERS: dict[str, tuple[str, ...]] = {
+    "id": ("Id", "LeadId", "Lead ID"),
+    "name": ("Name", "Lead Name", "Full Name"),
+    "first_name": ("FirstName", "First Name"),
+    "last_name": ("LastName", "Last Name"),
+    "company": ("Company", "Account Name"),
+    "email": ("Email",),
+    "source": ("LeadSource", "Lead Source", "Source"),
+    "segment": ("Segment", "Segment__c"),
+    "campaign": ("CampaignId", "Campaign.Id", "Campaign Id"),
+    "owner_id": ("OwnerId", "Owner Id"),
+    "owner": ("Owner.Name", "OwnerName", "Lead Owner", "Owner"),
+    "owner_email": ("Owner.Email", "OwnerEmail", "Owner Email"),
+    "status": ("Status", "Lead Status"),
+    "created": ("CreatedDate", "Created Date"),
+    "converted": ("IsConverted", "Converted"),
+    "converted_date": ("ConvertedDate", "Converted Date"),
+    "converted_deal": ("ConvertedOpportunityId", "Converted Opportunity Id"),
+    "mql": ("MQLDate", "MQL Date"),
+    "accepted": ("AcceptedDate", "Accepted Date"),
+    "rejected": ("RejectedDate", "Rejected Date"),
+    "reason": ("RejectionReason", "Rejection Reason"),
+}
+# What `--map COLUMN=FIELD` may name: our field names and Salesforce's column names.
+LEAD_FIELD_NAMES = {
+    **{squash(field): field for field in LEAD_HEADERS},
+    **{squash(name): field for field, names in LEAD_HEADERS.items() for name in names},
+}
+TRUE = {"true", "1", "yes", "y", "x"}
+
+
+@dataclass(frozen=True)
+class LeadColumns:
+    columns: dict[str, str]
+
+    def get(self, row: dict[str, str], field: str) -> str:
+        header = self.columns.get(field)
+        return clean(row.get(header) or "").strip() if header is not None else ""
+
+
+def lead_columns(headers: Sequence[str], overrides: dict[str, str]) -> LeadColumns:
+    """Which header holds each field, `--map COLUMN=FIELD` winning."""
+    by_squash = {squash(h): h for h in headers if h is not None}
+    columns: dict[str, str] = {}
+    for field, names in LEAD_HEADERS.items():
+        for name in names:
+            if squash(name) in by_squash:
+                columns[field] = by_squash[squash(name)]
+                break
+    for column, field_name in overrides.items():
+        mapped = LEAD_FIELD_NAMES.get(squash(field_name))
+        if mapped is None:
+            known = ", ".join(names[0] for names in LEAD_HEADERS.values())
+            raise ParseError(
+                f"--map {column}={field_name}: `{field_name}` is not a field ({known})"
+            )
+        header = by_squash.get(squash(column))
+        if header is None:
+            raise ParseError(f"--map {column}={field_name}: the file has no column `{column}`")
+        columns = {f: h for f, h in columns.items() if h != header}
+        columns[mapped] = header
+    return LeadColumns(columns)
+
+
+@dataclass(frozen=True)
+class LeadRow:
+    """A row read and checked: the lead's values and its moments."""
+
+    external_id: str
+    values: dict[str, object]
+    owner: tuple[str, str]  # name, email
+    steps: list[tuple[datetime, str]]  # (moment, status) in order
+    reason: str | None
+    converted_deal: str | None
+    status: str
+
+
+STEP_FIELDS = (("mql", "MQL"), ("accepted", "accepted"), ("rejected", "rejected"))
+
+
+def _moment(text: str, what: str, zone: ZoneInfo) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return export_moment(text, zone)
+    except ParseError as error:
+        raise RowError(f"{what}: {error}") from None
+
+
+def read_row(columns: LeadColumns, row: dict[str, str], zone: ZoneInfo, now: datetime) -> LeadRow:
+    """The lead a row describes; raises RowError saying what is wrong with it."""
+    external_id = columns.get(row, "id")
+    if not external_id:
+        raise RowError("no Id")
+    name = columns.get(row, "name") or " ".join(
+        part for part in (columns.get(row, "first_name"), columns.get(row, "last_name")) if part
+    )
+    if not name:
+        raise RowError("no Name (or FirstName/LastName)")
+    created = _moment(columns.get(row, "created"), "CreatedDate", zone) or now
+    mql = _moment(columns.get(row, "mql"), "MQLDate", zone)
+    accepted = _moment(columns.get(row, "accepted"), "AcceptedDate", zone)
+    rejected = _moment(columns.get(row, "rejected"), "RejectedDate", zone)
+    is_converted = columns.get(row, "converted").lower() in TRUE
+    converted = _moment(columns.get(row, "converted_date"), "ConvertedDate", zone)
+    if is_converted and converted is None:
+        raise RowError("IsConverted without a ConvertedDate")
+    is_converted = is_converted or converted is not None
+    for moment, what in ((accepted, "AcceptedDate"), (rejected, "RejectedDate")):
+        if moment is not None and mql is None:
+            raise RowError(f"{what} without an MQLDate: the SLA's clock needs the MQL moment")
+        if moment is not None and mql is not None and moment < mql:
+            raise RowError(f"{what} {moment.isoformat()} is before the MQLDate {mql.isoformat()}")
+    if mql is not None and mql < created:
+        raise RowError(f"MQLDate {mql.isoformat()} is before the CreatedDate {created.isoformat()}")
+    reason = columns.get(row, "reason") or None
+    steps = [(created, "Open")]
+    steps += [
+        (m, s) for m, s in ((mql, "MQL"), (accepted, "accepted"), (rejected, "rejected")) if m
+    ]
+    if is_converted and converted is not None:
+        steps.append((converted, "converted"))
+    steps.sort(key=lambda step: step[0])
+    values: dict[str, object] = {
+        "name": name[:255],
+        "company": columns.get(row, "company")[:255] or None,
+        "email": columns.get(row, "email")[:255] or None,
+        "source": columns.get(row, "source")[:128] or None,
+        "segment": columns.get(row, "segment")[:128] or None,
+        "campaign_external_id": columns.get(row, "campaign")[:64] or None,
+        "created_at": created,
+        "mql_at": mql,
+        "accepted_at": accepted,
+        "rejected_at": rejected,
+        "rejection_reason": reason if rejected else None,
+        "converted_at": converted,
+    }
+    owner = (columns.get(row, "owner"), columns.get(row, "owner_email"))
+    deal = columns.get(row, "converted_deal")[:64] or None
+    return LeadRow(external_id[:64], values, owner, steps, reason, deal, steps[-1][1])
+
+
+def import_leads(
+    env: Env,
+    actor: Actor,
+    path: Path,
+    *,
+    column_map: dict[str, str] | None = None,
+    dry_run: bool = False,
+    **_ignored: object,
+) -> ImportReport:
+    """Load a Lead export in batches, each its own transaction (a crash loses at most the
+    batch under way; loading the file again finishes the job)."""
+    report = ImportReport(dry_run=dry_run)
+    headers = _headers(path)
+    columns = lead_columns(headers, column_map or {})
+    if "id" not in columns.columns:
+        raise ParseError("the file has no Id column (or map one: --map LeadNumber=Id)")
+    batch: list[tuple[int, Record]] = []
+
+    def flush() -> None:
+        part = run_job(env, lambda s, now: _load(s, actor, columns, batch, now, dry_run))
+        report.absorb(part)
+        batch.clear()
+
+    for line, _h, row in _rows(path):
+        report.rows += 1
+        batch.append((line, row))
+        if len(batch) == BATCH:
+            flush()
+    if batch:
+        flush()
+    return report
+
+
+def _headers(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
+def _load(
+    session: Session,
+    actor: Actor,
+    columns: LeadColumns,
+    batch: list[tuple[int, Record]],
+    now: datetime,
+    dry_run: bool,
+) -> ImportReport:
+    report = ImportReport(dry_run=dry_run)
+    workspace = ensure_workspace(session, actor, now)
+    zone = ZoneInfo(workspace.timezone)
+    read: list[tuple[int, LeadRow]] = []
+    for line, row in batch:
+        if isinstance(row, Unreadable):
+            report.bad.append((line, row.reason))
+            continue
+        try:
+            read.append((line, read_row(columns, row, zone, now)))
+        except RowError as error:
+            report.bad.append((line, str(error)))
+    existing = store_leads.leads_by_external_ids(
+        session, workspace.id, [r.external_id for _, r in read]
+    )
+    deals = store_deals.deals_by_external_ids(
+        session, workspace.id, [r.converted_deal for _, r in read if r.converted_deal]
+    )
+    owners = _Owners(session, workspace, now)
+    for line, lead_row in read:
+        owner = owners.find(*lead_row.owner)
+        if owner is None:
+            report.flag(line, "no owner (Owner.Name or Owner.Email): not handed off")
+        if lead_row.values["mql_at"] is None and lead_row.status != "Open":
+            report.flag(line, "no MQLDate: not in the SLA's figures")
+        deal = deals.get(lead_row.converted_deal or "")
+        if lead_row.converted_deal and deal is None:
+            report.flag(line, "ConvertedOpportunityId not imported yet: no won figure")
+        values = {
+            **lead_row.values,
+            "owner_id": owner.id if owner else None,
+            "converted_deal_external_id": lead_row.converted_deal,
+            "converted_deal_id": deal.id if deal else None,
+        }
+        if dry_run:
+            report.created += lead_row.external_id not in existing
+            continue
+        lead = existing.get(lead_row.external_id)
+        if lead is None:
+            lead = _create(session, workspace.id, lead_row, values, now)
+            existing[lead_row.external_id] = lead
+            report.created += 1
+        elif _update(session, lead, lead_row, values, now):
+            report.changed += 1
+        else:
+            report.unchanged += 1
+    return report
+
+
+def _create(
+    session: Session, workspace_id: str, row: LeadRow, values: dict[str, object], now: datetime
+) -> Lead:
+    lead = Lead(
+        workspace_id=workspace_id,
+        external_id=row.external_id,
+        status="Open",
+        fields={},
+        updated_at=now,
+        **values,
+    )
+    session.add(lead)
+    session.flush()
+    for position, (moment, status) in enumerate(row.steps):
+        reason = row.reason if status == "rejected" else None
+        store_leads.record_change(
+            session, lead, status, at=moment, via=VIA, reason=reason, first=position == 0
+        )
+    return lead
+
+
+def _update(
+    session: Session, lead: Lead, row: LeadRow, values: dict[str, object], now: datetime
+) -> bool:
+    changed = {k: v for k, v in values.items() if getattr(lead, k) != v}
+    if not changed and lead.status == row.status:
+        return False
+    for name, value in changed.items():
+        setattr(lead, name, value)
+    if lead.status != row.status:
+        moment = max((m for m, s in row.steps if s == row.status), default=now)
+        reason = row.reason if row.status == "rejected" else None
+        store_leads.record_change(session, lead, row.status, at=moment, via=VIA, reason=reason)
+    lead.updated_at = now
+    return True
+
+
+class _Owners:
+    """Owners by name or email, found once per batch; someone new is added as a rep, as
+    the deal import does, so their leads have an owner to go to once they join Slack."""
+
+    def __init__(self, session: Session, workspace: Workspace, now: datetime) -> None:
+        self.session, self.workspace, self.now = session, workspace, now
+        self.found: dict[str, Person | None] = {}
+
+    def find(self, name: str, email: str) -> Person | None:
+        key = (email or name).lower()
+        if not key:
+            return None
+        if key not in self.found:
+            ws = self.workspace.id
+            matches = people.people_by_name(self.session, ws, email) if email else []
+            matches = matches or (people.people_by_name(self.session, ws, name) if name else [])
+            self.found[key] = matches[0] if matches else self._add(name, email)
+        return self.found[key]
+
+    def _add(self, name: str, email: str) -> Person:
+        return people.add_person(
+            self.session,
+            self.workspace.id,
+            display_name=name or email,
+            slack_user_id=None,
+            role="rep",
+            now=self.now,
+            email=email or None,
+        )
+
+
+# What orgs call each step in a Lead's Status picklist (lower case, `--status-map` adds).
+STATUS_WORDS = {
+    "mql": "MQL",
+    "marketing qualified": "MQL",
+    "marketing qualified lead": "MQL",
+    "accepted": "accepted",
+    "sales accepted": "accepted",
+    "sal": "accepted",
+    "working": "accepted",
+    "working - contacted": "accepted",
+    "rejected": "rejected",
+    "unqualified": "rejected",
+    "disqualified": "rejected",
+    "closed - not converted": "rejected",
+    "converted": "converted",
+    "closed - converted": "converted",
+}
+MOMENT_OF = {"MQL": "mql_at", "accepted": "accepted_at", "rejected": "rejected_at"}
+
+
+def import_lead_history(
+    env: Env,
+    actor: Actor,
+    path: Path,
+    *,
+    status_map: dict[str, str] | None = None,
+    dry_run: bool = False,
+    **_ignored: object,
+) -> ImportReport:
+    """The status moments of already imported leads from a LeadHistory export (`LeadId`,
+    `CreatedDate`, `Field`, `OldValue`, `NewValue`): the first change to an MQL status
+    sets the MQL moment, the first acceptance or rejection after it its moment, unless the
+    Lead export gave one. Rows of other fields are skipped; a status no step matches is
+    listed (`--status-map 'Their status=MQL'`)."""
+    words = dict(STATUS_WORDS)
+    for theirs, ours in (status_map or {}).items():
+        if ours not in (*MOMENT_OF, "converted", "Open"):
+            raise ParseError(f"--status-map {theirs}={ours}: `{ours}` is MQL, accepted or rejected")
+        words[theirs.strip().lower()] = ours
+    report = ImportReport(dry_run=dry_run)
+    rows: list[tuple[int, Record]] = []
+    for line, _h, row in _rows(path):
+        report.rows += 1
+        rows.append((line, row))
+    for first in range(0, len(rows), BATCH):
+        part = partial(_history, actor, rows[first : first + BATCH], words, dry_run=dry_run)
+        report.absorb(run_job(env, part))
+    return report
+
+
+def _history(
+    actor: Actor,
+    batch: list[tuple[int, Record]],
+    words: dict[str, str],
+    session: Session,
+    now: datetime,
+    *,
+    dry_run: bool = False,
+) -> ImportReport:
+    report = ImportReport(dry_run=dry_run)
+    workspace = ensure_workspace(session, actor, now)
+    zone = ZoneInfo(workspace.timezone)
+    steps: list[tuple[int, str, datetime, str]] = []
+    for line, row in batch:
+        if isinstance(row, Unreadable):
+            report.bad.append((line, row.reason))
+            continue
+        columns = {squash(k): (v or "").strip() for k, v in row.items() if k is not None}
+        if squash(columns.get("field", "")) not in ("status", "leadstatus"):
+            report.unchanged += 1
+            continue
+        lead_id, value = columns.get("leadid", ""), columns.get("newvalue", "")
+        try:
+            moment = _moment(columns.get("createddate", ""), "CreatedDate", zone)
+        except RowError as error:
+            report.bad.append((line, str(error)))
+            continue
+        if not lead_id or moment is None:
+            report.bad.append((line, "no LeadId" if not lead_id else "no CreatedDate"))
+            continue
+        status = words.get(value.lower())
+        if status is None:
+            report.bad.append((line, f"status `{value}` is no step (--status-map '{value}=MQL')"))
+            continue
+        steps.append((line, lead_id, moment, status))
+    leads = store_leads.leads_by_external_ids(session, workspace.id, [s[1] for s in steps])
+    for line, lead_id, moment, status in sorted(steps, key=lambda s: s[2]):
+        lead = leads.get(lead_id)
+        if lead is None:
+            report.bad.append((line, f"no lead `{lead_id}` (import the Lead export first)"))
+            continue
+        column = MOMENT_OF.get(status)
+        if column is None or getattr(lead, column) is not None:
+            report.unchanged += 1
+            continue
+        if status != "MQL" and (lead.mql_at is None or moment < lead.mql_at):
+            report.flag(line, "accepted or rejected before any MQL moment: not a follow-up")
+            report.unchanged += 1
+            continue
+        report.changed += 1
+        if not dry_run:
+            setattr(lead, column, moment)
+            store_leads.record_change(session, lead, status, at=moment, via="history")
+            lead.updated_at = now
+    return report
