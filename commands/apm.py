@@ -7,13 +7,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
-from commands.deals.drill import DrillAsk, run_drill
-from commands.deals.results import DealDrill
 from commands.fiscal import Period, shift_quarters
 from commands.metrics import (
     NONE_LABEL,
@@ -38,6 +37,9 @@ from commands.periods import (
 from commands.results import CommandError, Duplicate, Help, Problem, Stop, read_words
 from commands.unit import Unit, run_unit
 from commands.workspace import DIMENSIONS, ensure_workspace
+
+if TYPE_CHECKING:
+    from commands.deals.results import DealDrill
 from store import forecasts as store_forecasts
 from store import people, workspaces
 from store import targets as store_targets
@@ -128,20 +130,31 @@ def _moment(
     return Moment(workspace, zone, period, at)
 
 
-def _targets(
-    session: Session, workspace: Workspace, period: Period, dimension: str
-) -> tuple[dict[str, Targets], Targets]:
+Found = dict[tuple[str, str], dict[tuple[str, str], Decimal]]
+
+
+@dataclass(frozen=True)
+class _Settings:
+    """What the APM's cells are measured against, read once for every dimension: targets
+    by `(period, dimension)`, and managers' calls now and a year earlier."""
+
+    targets: Found
+    calls: dict[str, Call]
+    prior_calls: dict[str, Call]
+
+
+def _targets(found: Found, period: Period, dimension: str) -> tuple[dict[str, Targets], Targets]:
     """Targets by value, and the total's own: a total without a target of its own has none,
     so every dimension's table shows the same total."""
-    found = store_targets.targets_for(session, workspace.id, period.label, dimension)
+    found_here = found[(period.label, dimension)]
     by_value: dict[str, Targets] = {}
-    for (value, metric), amount in found.items():
+    for (value, metric), amount in found_here.items():
         current = by_value.get(value, Targets())
         by_value[value] = Targets(
             closed=amount if metric == "closed" else current.closed,
             pipegen=amount if metric == "pipegen" else current.pipegen,
         )
-    explicit = store_targets.targets_for(session, workspace.id, period.label, "total")
+    explicit = found[(period.label, "total")]
     return by_value, Targets(explicit.get(("", "closed")), explicit.get(("", "pipegen")))
 
 
@@ -179,12 +192,19 @@ def build_matrices(
     prior_sums = sums_by_dimensions(
         session, workspace.id, dimensions, prior_at, place(prior_period, prior_at, zone).window
     )
+    measured = _Settings(
+        store_targets.targets_for_periods(
+            session, workspace.id, [period.label, prior_period.label], [*dimensions, "total"]
+        ),
+        _calls(session, workspace.id, period, dimensions, at),
+        _calls(session, workspace.id, prior_period, dimensions, prior_at),
+    )
     return [
         _matrix(
-            session,
             moment,
             d,
             (now_sums[d], prior_sums[d], decided[d]),
+            measured,
             thresholds or Thresholds(),
         )
         for d in dimensions
@@ -198,18 +218,17 @@ def build_matrix(
 
 
 def _matrix(
-    session: Session,
     moment: Moment,
     dimension: str,
     sums: tuple[dict[str | None, Sums], dict[str | None, Sums], dict[str | None, Decided]],
+    measured: _Settings,
     thresholds: Thresholds,
 ) -> Apm:
     now_sums, prior_sums, decided = sums
     workspace, period, at = moment.workspace, moment.period, moment.at
     prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
-    prior_at = year_earlier(at)
-    targets, total_targets = _targets(session, workspace, period, dimension)
-    prior_targets, prior_total_targets = _targets(session, workspace, prior_period, dimension)
+    targets, total_targets = _targets(measured.targets, period, dimension)
+    prior_targets, prior_total_targets = _targets(measured.targets, prior_period, dimension)
     elapsed = place(period, at, moment.zone).elapsed
     share = Decimal(str(round(elapsed, 6)))
     values = sorted(
@@ -239,8 +258,7 @@ def _matrix(
         thresholds,
         _needed(sum(decided.values(), Decided())),
     )
-    calls = _calls(session, workspace.id, period, dimension, at)
-    prior_calls = _calls(session, workspace.id, prior_period, dimension, prior_at)
+    calls, prior_calls = measured.calls, measured.prior_calls
     rows = [
         with_calls(
             row,
@@ -268,10 +286,12 @@ def _needed(decided: Decided) -> Decimal | None:
 
 
 def _calls(
-    session: Session, workspace_id: str, period: Period, dimension: str, at: datetime
+    session: Session, workspace_id: str, period: Period, dimensions: Sequence[str], at: datetime
 ) -> dict[str, Call]:
     """Managers' calls in force at `at`, by `dimension:value` (the total's is `total:`)."""
-    found = store_forecasts.overrides_as_of(session, workspace_id, period.label, dimension, at)
+    found = store_forecasts.overrides_for_dimensions(
+        session, workspace_id, period.label, dimensions, at
+    )
     calls = {}
     for key, call in found.items():
         person = people.get_person(session, workspace_id, call.called_by_id)
@@ -417,6 +437,9 @@ def run_apm(env: Env, actor: Actor, text: str) -> Apm | DealDrill | Help | Stop 
                 f"`{' '.join(words[1:])}` is more than a period.",
                 example=f"/apm {dimension} {words[0]} this",
             )
+        # The deals behind a row: loaded only here, so `council apm` starts without them.
+        from commands.deals.drill import DrillAsk, run_drill
+
         ask = DrillAsk({dimension: words[0]}, period=words[1] if len(words) > 1 else None)
         return run_drill(env, actor, ask)
     if words and not looks_like_period(words[0]):

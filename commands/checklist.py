@@ -201,33 +201,35 @@ def summary(
     title: str = "Forecast questions",
 ) -> ChecklistSummary:
     """Per rep and per cell, how many Commit deals have every answer yes; and the deals
-    with gaps, soonest closing first. Deals are read in batches and only tallies and the
-    first gaps are kept, so a large organisation's summary takes no more memory."""
+    with gaps, soonest closing first. Counted in the database (grouped by owner, category
+    and cell), and only the first gaps read as deals, so a large organisation's summary
+    takes a query, not a pass over its deals."""
     period = quarter_containing(today, workspace.fiscal_year_start_month)
     names = _names(session, workspace)
+    keys = [q.key for q in questions_of(workspace)]
+    closing = store_deals.closing_query(
+        workspace.id, period.start, period.end, CATEGORIES, owner_ids
+    )
     tallies: dict[str, dict[str, list[int]]] = {group: {} for group in ("rep", *dimensions)}
     complete = committed = with_gaps = 0
-    gaps: list[ChecklistDeal] = []
     by_category: dict[str, int] = {}
-    batches = store_deals.deals_closing_in_batches(
-        session, workspace.id, period.start, period.end, CATEGORIES, owner_ids
-    )
-    for batch in batches:
-        for deal in _with_answers(session, workspace, batch, names):
-            if deal.missing:
-                with_gaps += 1
-                by_category[deal.category] = by_category.get(deal.category, 0) + 1
-                if len(gaps) < MAX_GAPS:
-                    gaps.append(deal)
-            if deal.category != "Commit":
-                continue
-            committed += 1
-            complete += deal.complete
-            keys = [("rep", deal.owner), *((dim, deal.cells[dim]) for dim in dimensions)]
-            for group, key in keys:
-                tally = tallies[group].setdefault(key, [0, 0])
-                tally[0] += deal.complete
-                tally[1] += 1
+    for group in checklists.tallies(session, closing, workspace.id, keys):
+        if not group.complete:
+            with_gaps += group.count
+            by_category[group.category] = by_category.get(group.category, 0) + group.count
+        if group.category != "Commit":
+            continue
+        committed += group.count
+        done = group.count if group.complete else 0
+        complete += done
+        cells = [("rep", names.get(group.owner_id, "someone"))]
+        cells += [(dim, group.cells[dim] or NONE_LABEL) for dim in dimensions]
+        for tally_group, key in cells:
+            tally = tallies[tally_group].setdefault(key, [0, 0])
+            tally[0] += done
+            tally[1] += group.count
+    first = checklists.first_incomplete(session, closing, workspace.id, keys, MAX_GAPS)
+    gaps = _with_answers(session, workspace, first, names)
 
     def counts(group: str) -> list[Count]:
         return [Count(name, done, of) for name, (done, of) in sorted(tallies[group].items())]

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from commands.context import Actor
+from commands.dimensions import DIMENSIONS as DIMENSIONS  # re-exported: its old home
 from commands.parsing import clean
 from store import people, workspaces
 from store.models import Person, Workspace
@@ -23,7 +24,6 @@ DEFAULT_STAGES = (
     StageSpec("Closed Lost", "Omitted", 0, "lost"),
 )
 CATEGORIES = ("Pipeline", "Best Case", "Commit", "Closed", "Omitted")
-DIMENSIONS = ("product", "region", "segment", "source")
 DEFAULT_SOURCES = ("AE", "BDR", "SDR", "ECS", "Specialist", "Marketing", "Partner")
 ROLES = ("rep", "manager", "admin")
 

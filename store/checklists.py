@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select, true
 from sqlalchemy.orm import Session
 
+from store.metrics import DIMENSION_COLUMNS
 from store.models import DealAnswer, DealSnooze
+
+DIMENSIONS = tuple(DIMENSION_COLUMNS)
 
 
 def answers(session: Session, deal_ids: Iterable[int]) -> dict[int, dict[str, DealAnswer]]:
@@ -84,3 +89,76 @@ def snoozed(session: Session, deal_ids: Iterable[int], today: date) -> dict[int,
         .order_by(DealSnooze.at, DealSnooze.id)
     )
     return {row.deal_id: row for row in rows}
+
+
+@dataclass(frozen=True)
+class Tally:
+    """Deals closing in a period that share an owner, a category and every dimension value,
+    and whether each has the latest answer to every question yes: `count` of them."""
+
+    owner_id: int
+    category: str
+    cells: dict[str, str | None]
+    complete: bool
+    count: int
+
+
+def _yes_counts(workspace_id: str, questions: Sequence[str]) -> Any:
+    """Per deal, how many of `questions` have a latest answer of yes."""
+    a = DealAnswer
+    latest = (
+        select(
+            a.deal_id,
+            a.answer,
+            func.row_number()
+            .over(
+                partition_by=(a.deal_id, a.question), order_by=(a.answered_at.desc(), a.id.desc())
+            )
+            .label("n"),
+        )
+        .where(a.workspace_id == workspace_id, a.question.in_(list(questions)))
+        .subquery()
+    )
+    return (
+        select(latest.c.deal_id, func.count().label("yes"))
+        .where(latest.c.n == 1, latest.c.answer == true())
+        .group_by(latest.c.deal_id)
+        .subquery()
+    )
+
+
+def tallies(
+    session: Session,
+    closing: Select[Any],
+    workspace_id: str,
+    questions: Sequence[str],
+) -> list[Tally]:
+    """The deals `closing` selects, counted by owner, category, dimension values and
+    whether every question's latest answer is yes: one grouped query, however many deals."""
+    deals = closing.order_by(None).subquery()
+    yes = _yes_counts(workspace_id, questions)
+    complete = func.coalesce(yes.c.yes, 0) >= len(questions)
+    dims = [deals.c[d] for d in DIMENSIONS]
+    query = (
+        select(deals.c.owner_id, deals.c.forecast_category, *dims, complete, func.count())
+        .select_from(deals.outerjoin(yes, yes.c.deal_id == deals.c.id))
+        .group_by(deals.c.owner_id, deals.c.forecast_category, *dims, complete)
+    )
+    return [
+        Tally(owner, category, dict(zip(DIMENSIONS, values, strict=True)), bool(done), count)
+        for owner, category, *values, done, count in session.execute(query)
+    ]
+
+
+def first_incomplete(
+    session: Session, closing: Select[Any], workspace_id: str, questions: Sequence[str], limit: int
+) -> list[Any]:
+    """The first `limit` deals (in `closing`'s order) without every answer yes."""
+    yes = _yes_counts(workspace_id, questions)
+    entity = closing.column_descriptions[0]["entity"]
+    query = (
+        closing.outerjoin(yes, yes.c.deal_id == entity.id)
+        .where(func.coalesce(yes.c.yes, 0) < len(questions))
+        .limit(limit)
+    )
+    return list(session.scalars(query))

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
+import ast
 import functools
 import logging
 import os
 import random
+import re
 import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.deadlines import Deadlines
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger("council.store")
 P = ParamSpec("P")
@@ -182,10 +183,35 @@ def _unbounded(connection: Any) -> Any:
 
 
 def alembic_config(url: str) -> Config:
+    # Alembic (with mako and pygments, ~0.17 s) is imported only when migrating.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
     return config
+
+
+_REVISION = re.compile(r"^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$", re.MULTILINE)
+
+
+@functools.cache
+def head_revision() -> str:
+    """The newest migration's revision, read from the migration files as alembic would find
+    it (the one no other revises), without importing alembic."""
+    revisions: set[str] = set()
+    revised: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        found = dict(_REVISION.findall(path.read_text(encoding="utf-8")))
+        if "revision" not in found:
+            continue
+        revisions.add(ast.literal_eval(found["revision"]))
+        down = ast.literal_eval(found.get("down_revision", "None"))
+        revised.update([down] if isinstance(down, str) else down or ())
+    heads = revisions - revised
+    if len(heads) != 1:
+        raise RuntimeError(f"the migrations have {len(heads)} heads: {sorted(heads)}")
+    return heads.pop()
 
 
 # PostgreSQL's serialization failure and deadlock: the transaction lost a race and may
@@ -255,6 +281,8 @@ class Database:
 
     def upgrade(self) -> None:
         """Apply every migration not yet applied."""
+        from alembic import command
+
         with self.engine.begin() as connection:
             connection = _unbounded(connection)
             config = alembic_config(self.url)
@@ -262,11 +290,16 @@ class Database:
             command.upgrade(config, "head")
 
     def is_current(self) -> bool:
-        """Whether the schema is at the newest migration."""
-        head = ScriptDirectory.from_config(alembic_config(self.url)).get_current_head()
+        """Whether the schema is at the newest migration: one small query, no alembic (every
+        CLI command asks, and alembic's own check cost 0.1 s of a 0.3 s start)."""
         with self.engine.connect() as connection:
-            current = MigrationContext.configure(connection).get_current_revision()
-        return current == head
+            try:
+                rows = connection.execute(text("SELECT version_num FROM alembic_version"))
+                current = {row[0] for row in rows}
+            except DBAPIError:  # no table yet: a new store
+                connection.rollback()
+                return False
+        return current == {head_revision()}
 
     def ensure_current(self, auto_upgrade: bool) -> None:
         """Migrate the embedded store on first start; refuse to run on an old server schema."""

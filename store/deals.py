@@ -423,6 +423,17 @@ def _closing(
     return query.order_by(Deal.close_date, Deal.name, Deal.id)
 
 
+def closing_query(
+    workspace_id: str,
+    start: date,
+    end: date,
+    categories: Sequence[str],
+    owner_ids: Sequence[int] | None = None,
+) -> Select[Deal]:
+    """The query `deals_closing` runs, to count or filter its deals in the database."""
+    return _closing(workspace_id, start, end, categories, owner_ids)
+
+
 def deals_closing(
     session: Session,
     workspace_id: str,

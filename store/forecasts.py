@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -66,6 +66,17 @@ def overrides_as_of(
     total's): the latest one, unless that withdrew the call."""
     latest: dict[str, ForecastCall] = {}
     for call in calls_for(session, workspace_id, period, (dimension, "total"), at):
+        if call.overrides:
+            latest[f"{call.dimension}:{call.value}"] = call
+    return {key: call for key, call in latest.items() if call.amount is not None}
+
+
+def overrides_for_dimensions(
+    session: Session, workspace_id: str, period: str, dimensions: Sequence[str], at: datetime
+) -> dict[str, ForecastCall]:
+    """`overrides_as_of` for several dimensions (and the total) from one query."""
+    latest: dict[str, ForecastCall] = {}
+    for call in calls_for(session, workspace_id, period, (*dimensions, "total"), at):
         if call.overrides:
             latest[f"{call.dimension}:{call.value}"] = call
     return {key: call for key, call in latest.items() if call.amount is not None}

@@ -19,7 +19,6 @@ from sqlalchemy import (
     or_,
     select,
     type_coerce,
-    union,
     union_all,
 )
 from sqlalchemy.orm import Session
@@ -220,24 +219,44 @@ class Movement:
     amount: Decimal = ZERO
 
 
-def _period_deals(workspace_id: str, then: datetime, now: datetime, start: date, end: date) -> Any:
-    """Every deal that closes in `[start, end)` as it stands now or as it stood then: found
-    through the close-date index, so a week's changes never read the whole history."""
+# What the week's changes read of a version; on PostgreSQL the close-date index carries
+# all of it (deal_id since migration 0015), so the period's deals come from index-only scans.
+_MOVE_COLUMNS = ("deal_id", "close_date", "status", "amount", *DIMENSION_COLUMNS)
+
+
+def _states_at(
+    workspace_id: str,
+    now: datetime,
+    then: datetime,
+    start: date,
+    end: date,
+    extra: Sequence[str] = (),
+) -> Any:
+    """Each deal in play as it stands at `now` (`cur`) and as it stood at `then` (`prev`).
+
+    In play: closing in `[start, end)` at one moment or the other. Those closing in it at a
+    moment are a range of the close-date index; only the few that moved in or out of the
+    period during the week are looked up by deal for their state at the other moment, so
+    the week's changes never read the whole history. `extra` columns (a deal list's name,
+    owner and stage) are read besides the index's own."""
     v = DealVersion
+    columns = [v.__table__.c[name] for name in (*_MOVE_COLUMNS, *extra)]
     in_period = and_(v.close_date >= start, v.close_date < end)
-    return union(
-        select(v.deal_id).where(v.workspace_id == workspace_id, valid_at(now), in_period),
-        select(v.deal_id).where(v.workspace_id == workspace_id, valid_at(then), in_period),
-    )
 
+    def closing_at(at: datetime, name: str) -> Any:
+        query = select(*columns).where(v.workspace_id == workspace_id, valid_at(at), in_period)
+        return query.cte(name).prefix_with("MATERIALIZED")
 
-def _versions_at(workspace_id: str, at: datetime, deal_ids: Any) -> Any:
-    v = DealVersion
-    return (
-        select(v)
-        .where(v.workspace_id == workspace_id, valid_at(at), v.deal_id.in_(deal_ids))
-        .subquery()
-    )
+    now_in, then_in = closing_at(now, "now_in"), closing_at(then, "then_in")
+
+    def with_others(at: datetime, found: Any, other: Any, name: str) -> Any:
+        moved = select(other.c.deal_id).except_(select(found.c.deal_id))
+        others = select(*columns).where(
+            v.workspace_id == workspace_id, valid_at(at), v.deal_id.in_(moved)
+        )
+        return union_all(select(found), others).subquery(name)
+
+    return with_others(now, now_in, then_in, "cur"), with_others(then, then_in, now_in, "prev")
 
 
 MOVES = ("new", "pulled_in", "pushed_out", "won", "lost", "grown", "shrunk")
@@ -275,13 +294,16 @@ def _move_kinds(cur: Any, prev: Any, start: date, end: date) -> dict[str, tuple[
 
 
 def _then_and_now(
-    workspace_id: str, then: datetime, now: datetime, start: date, end: date
+    workspace_id: str,
+    then: datetime,
+    now: datetime,
+    start: date,
+    end: date,
+    extra: Sequence[str] = (),
 ) -> tuple[Any, Any, Any]:
     """The period's deals as they stand now and as they stood then, joined, and whether
     either closes in the period."""
-    deal_ids = _period_deals(workspace_id, then, now, start, end).subquery()
-    ids = select(deal_ids.c.deal_id)
-    cur, prev = _versions_at(workspace_id, now, ids), _versions_at(workspace_id, then, ids)
+    cur, prev = _states_at(workspace_id, now, then, start, end, extra)
     cur_in = and_(cur.c.close_date >= start, cur.c.close_date < end)
     prev_in = and_(prev.c.close_date >= start, prev.c.close_date < end)
     return cur, prev, or_(cur_in, prev_in)
@@ -310,7 +332,9 @@ def deal_moves(
     whose dimensions (as it stands now) equal `where`, owned by one of `owner_ids` and in
     one of `stages` (None: any), biggest first, each with the same move
     `changes_by_dimensions` counts it under."""
-    cur, prev, in_period = _then_and_now(workspace_id, then, now, start, end)
+    cur, prev, in_period = _then_and_now(
+        workspace_id, then, now, start, end, ("name", "owner_id", "stage")
+    )
     kinds = _move_kinds(cur, prev, start, end)
     move = case(*((condition, literal(kind)) for kind, (condition, _) in kinds.items()))
     conditions = [in_period]

@@ -205,7 +205,8 @@ class DealVersion(DealState, Base):
             "ix_deal_versions_close",
             "workspace_id",
             "close_date",
-            postgresql_include=[*PERIOD_COLUMNS, "created_date"],
+            # deal_id too: the week's changes pair each deal's two states (0015).
+            postgresql_include=[*PERIOD_COLUMNS, "created_date", "deal_id"],
         ),
         Index(
             "ix_deal_versions_created",
@@ -657,3 +658,20 @@ class ImportMap(Base):
     theirs: Mapped[str] = mapped_column(String(255))
     ours: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class QueuedWork(Base):
+    """A slash command or a press acknowledged to Slack and not yet answered: written before
+    the ack, so a web process that dies after it loses nothing; a worker claims it for a
+    lease, answers it and deletes it (see store/queue.py)."""
+
+    __tablename__ = "queued_work"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Free to claim when null or past: a claimer that died leaves its lease to run out.
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)

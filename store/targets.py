@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from decimal import Decimal
 
@@ -73,3 +74,23 @@ def list_targets(session: Session, workspace_id: str, period: str) -> list[Targe
             .order_by(Target.dimension, Target.value, Target.metric)
         )
     )
+
+
+def targets_for_periods(
+    session: Session, workspace_id: str, periods: Sequence[str], dimensions: Sequence[str]
+) -> dict[tuple[str, str], dict[tuple[str, str], Decimal]]:
+    """`targets_for` for several periods and dimensions in one query, by `(period,
+    dimension)`: an APM of four dimensions with last year's needed 16 queries."""
+    found: dict[tuple[str, str], dict[tuple[str, str], Decimal]] = {
+        (period, dimension): {} for period in periods for dimension in dimensions
+    }
+    rows = session.execute(
+        select(Target.period, Target.dimension, Target.value, Target.metric, Target.amount).where(
+            Target.workspace_id == workspace_id,
+            Target.period.in_(list(periods)),
+            Target.dimension.in_(list(dimensions)),
+        )
+    )
+    for period, dimension, value, metric, amount in rows:
+        found[(period, dimension)][(value, metric)] = amount
+    return found

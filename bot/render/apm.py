@@ -5,12 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from tabulate import tabulate
-
 from bot.render.blocks import (
     Block,
     Message,
-    channel_link,
     chunks,
     context,
     esc,
@@ -20,8 +17,6 @@ from bot.render.blocks import (
     section,
 )
 from commands.apm import Apm, Coverage
-from commands.councils.command import TargetList
-from commands.councils.meeting import CouncilList
 from commands.formatting import money, short_money
 from commands.metrics import COLUMN_NAMES, COLUMNS, Cell, Row
 
@@ -83,6 +78,8 @@ def apm_table(apm: Apm) -> str:
         for row in [*apm.rows, apm.total]
     ]
     headers = [apm.dimension.capitalize(), *(HEADERS[c] for c in COLUMNS)]
+    from tabulate import tabulate  # not needed by `council apm --json`
+
     return tabulate(rows, headers=headers, disable_numparse=True)
 
 
@@ -203,19 +200,6 @@ def _(result: Coverage) -> Message:
     return Message(f"{title}: {c.value}", [section("\n".join(lines))])
 
 
-@render.register
-def _(result: TargetList) -> Message:
-    if not result.targets:
-        text = f"No targets for {result.period} yet: `/council target {result.period} ...`"
-        return Message(text, [section(esc(text))])
-    rows = [(t.dimension, t.value, t.metric, t.amount) for t in result.targets]
-    table = tabulate(rows, headers=["dimension", "value", "metric", "amount"])
-    return Message(
-        f"Targets for {result.period}",
-        [section(f"*Targets for {result.period}*\n" + fenced(table))],
-    )
-
-
 def _number(value: Decimal | str | None, *, money_value: bool) -> Any:
     if value is None or isinstance(value, str):
         return value
@@ -270,23 +254,3 @@ def coverage_json(result: Coverage) -> dict[str, Any]:
         "coverage": _number(cell.value, money_value=False),
         "color": cell.color,
     }
-
-
-@render.register
-def _(result: CouncilList) -> Message:
-    if not result.councils:
-        text = "No councils yet: `/council create #channel`."
-        return Message(text, [section(esc(text))])
-    lines = ["*Councils*"]
-    for c in result.councils:
-        when = (
-            "paused" + (f" ({c.paused_reason})" if c.paused_reason else "")
-            if c.paused
-            else (f"next {c.next_digest:%a %Y-%m-%d %H:%M %Z}" if c.next_digest else "")
-        )
-        lines.append(
-            f"• *{esc(c.name)}* in {channel_link(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
-            f"{', '.join(c.dimensions)}, owners for {c.owners_for} "
-            f"(at most {c.owners_max} rows); {esc(when)}"
-        )
-    return Message(f"{len(result.councils)} councils", [section(p) for p in chunks(lines)])

@@ -3,7 +3,10 @@ piece of user text is escaped here (`esc`)."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import singledispatch
 from typing import Any
@@ -102,7 +105,30 @@ def first_page(pages: list[Message], shown: int, total: int) -> Message:
     return first
 
 
+_families_lock = threading.Lock()
+_families_loaded = False
+
+
+def load_families() -> None:
+    """Import every family of renderings (each module beside this one), once. A process
+    that shows one result (`council apm`) imports only its family; the first result of
+    another kind brings in the rest."""
+    global _families_loaded
+    with _families_lock:
+        if _families_loaded:
+            return
+        import bot.render as package
+
+        for family in pkgutil.iter_modules(package.__path__):
+            importlib.import_module(f"{package.__name__}.{family.name}")
+        _families_loaded = True
+
+
 @singledispatch
 def render(result: object) -> Message | Modal:
     """The message (or modal) that shows `result`."""
+    load_families()
+    found = render.dispatch(type(result))
+    if found is not render.registry[object]:
+        return found(result)
     raise TypeError(f"no rendering for {type(result).__name__}")

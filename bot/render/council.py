@@ -6,8 +6,18 @@ import calendar
 
 from tabulate import tabulate
 
-from bot.render.blocks import BLOCK_LIMIT, Message, chunks, esc, fenced, render, section
-from commands.councils.command import PeopleList, WorkspaceSettings
+from bot.render.blocks import (
+    BLOCK_LIMIT,
+    Message,
+    channel_link,
+    chunks,
+    esc,
+    fenced,
+    render,
+    section,
+)
+from commands.councils.command import PeopleList, TargetList, WorkspaceSettings
+from commands.councils.meeting import CouncilList
 
 
 @render.register
@@ -34,3 +44,36 @@ def _(result: WorkspaceSettings) -> Message:
     rows = [(s.name, s.category, f"{s.probability}%", s.status) for s in result.stages]
     table = tabulate(rows, headers=["stage", "category", "probability", "open/won/lost"])
     return Message(lines[0], [section("\n".join(lines)), section(fenced(table))])
+
+
+@render.register
+def _(result: TargetList) -> Message:
+    if not result.targets:
+        text = f"No targets for {result.period} yet: `/council target {result.period} ...`"
+        return Message(text, [section(esc(text))])
+    rows = [(t.dimension, t.value, t.metric, t.amount) for t in result.targets]
+    table = tabulate(rows, headers=["dimension", "value", "metric", "amount"])
+    return Message(
+        f"Targets for {result.period}",
+        [section(f"*Targets for {result.period}*\n" + fenced(table))],
+    )
+
+
+@render.register
+def _(result: CouncilList) -> Message:
+    if not result.councils:
+        text = "No councils yet: `/council create #channel`."
+        return Message(text, [section(esc(text))])
+    lines = ["*Councils*"]
+    for c in result.councils:
+        when = (
+            "paused" + (f" ({c.paused_reason})" if c.paused_reason else "")
+            if c.paused
+            else (f"next {c.next_digest:%a %Y-%m-%d %H:%M %Z}" if c.next_digest else "")
+        )
+        lines.append(
+            f"• *{esc(c.name)}* in {channel_link(c.channel)}: {c.day} {c.time} {esc(c.timezone)}, "
+            f"{', '.join(c.dimensions)}, owners for {c.owners_for} "
+            f"(at most {c.owners_max} rows); {esc(when)}"
+        )
+    return Message(f"{len(result.councils)} councils", [section(p) for p in chunks(lines)])

@@ -13,27 +13,28 @@ import time
 import uuid
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-from sqlalchemy.engine import make_url
-
-from bot.console.text import blocks_text
-from bot.render import Message, render
-from bot.render.apm import apm_json, coverage_json
 from bot.run import logs
 from bot.run.cli_imports import add_parsers
-from bot.slack.settings import Settings
-from commands.apm import build_apm, build_coverage
-from commands.context import Actor, Env
-from commands.councils.meeting import find as find_council
-from commands.results import CommandError, Problem
-from commands.workspace import DIMENSIONS, default_workspace
-from store.db import Database, SchemaOutOfDate, database_url, open_database
-from store.models import Deal
+from commands.dimensions import DIMENSIONS
+
+# Each command imports what it uses where it runs: `council apm` and `council --help` must
+# start at once, and SQLAlchemy, alembic, Slack's SDK, the renderings of every other
+# command and matplotlib each cost a good part of a second (BENCHMARKS.md, "CLI start").
+if TYPE_CHECKING:
+    from bot.slack.settings import Settings
+    from commands.context import Actor, Env
+
+
+# How often a process answering its own work looks for what a dead one left behind.
+ORPHAN_POLL = 5.0
 
 
 def _env() -> Env:
+    from commands.context import Env
+    from store.db import open_database
+
     return Env(open_database())
 
 
@@ -71,6 +72,10 @@ def cmd_console(args: argparse.Namespace) -> int:
 def _where() -> str:
     """Where the store is, as a person finds it: a file's full path, or the URL without
     its password."""
+    from sqlalchemy.engine import make_url
+
+    from store.db import database_url
+
     url = make_url(database_url())
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         return str(Path(url.database).resolve())
@@ -80,6 +85,10 @@ def _where() -> str:
 def _reset_store() -> None:
     """Remove the embedded SQLite file, so the demo starts afresh; a server database is
     never dropped from here."""
+    from sqlalchemy.engine import make_url
+
+    from store.db import database_url
+
     url = make_url(database_url())
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         raise SystemExit(
@@ -93,8 +102,11 @@ def _reset_store() -> None:
 
 def _generated(env: Env, workspace: str, deals: int) -> Any:
     """A generated organisation of `deals` deals, unless the workspace already has one."""
+    from sqlalchemy import func, select
+
     from commands.generate import Generated, generate
     from store import people
+    from store.models import Deal
 
     with env.db.transaction() as session:
         count = session.scalar(
@@ -116,9 +128,13 @@ def _read_line(prompt: str) -> str:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Serve Slack over HTTP: `/slack/events` and `/healthz`, behind gunicorn."""
+    from bot.run import worker
     from bot.run.server import serve
     from bot.run.wsgi import create_wsgi
-    from bot.slack.app import create_app
+    from bot.slack.app import create_app, web_client
+    from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
+    from store.db import open_database
 
     settings = Settings.from_env()
     if settings.oauth:
@@ -128,7 +144,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     open_database().dispose()  # migrate the embedded store once, before workers start
 
     def build() -> object:
-        return create_wsgi(create_app(_env(), settings))
+        env = _env()
+        if not args.web_only:
+            # Answers its own work, and slowly takes up what a process that died left.
+            worker.in_background(env, clients_for(env, settings, web_client), ORPHAN_POLL)
+        return create_wsgi(create_app(env, settings, answer_here=not args.web_only))
 
     serve(build, args.port)
     return 0
@@ -138,36 +158,69 @@ def cmd_socket(args: argparse.Namespace) -> int:
     """Connect to Slack over Socket Mode: no public URL needed."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
+    from bot.run import worker
     from bot.slack.app import create_app, web_client
+    from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
 
     settings = Settings.from_env()
     _need(settings, "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN")
-    app = create_app(_env(), settings)
+    env = _env()
+    worker.in_background(env, clients_for(env, settings, web_client), ORPHAN_POLL)
+    app = create_app(env, settings)
     handler = SocketModeHandler(app, settings.app_token, web_client=web_client(settings))
     handler.start()
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    """Answer the slash commands and presses `council serve --web-only` queued."""
+    import threading
+
+    from bot.run import worker
+    from bot.slack.app import web_client
+    from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
+
+    settings = Settings.from_env()
+    if not settings.oauth:
+        _need(settings, "SLACK_BOT_TOKEN")
+    env = _env()
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    worker.work(env, clients_for(env, settings, web_client), stop)
     return 0
 
 
 def _workspace(env: Env, args: argparse.Namespace) -> str:
     """The workspace the command names, the only one in the store, or `local` in an empty
     store; several without `--workspace` stop the command (ValueError names them)."""
+    from commands.workspace import default_workspace
+
     with env.db.transaction() as session:
         return default_workspace(session, args.workspace)
 
 
 def _actor(env: Env, args: argparse.Namespace) -> Actor:
     """The operator at the terminal, acting in the workspace the command names."""
+    from commands.context import Actor
+
     workspace = _workspace(env, args)
     return Actor(workspace, "cli", "council CLI", "cli", workspace)
 
 
 def _print_result(result: object, as_json: Callable[[Any], dict[str, Any]], args: Any) -> int:
+    from commands.results import Problem
+
     if isinstance(result, Problem):
         print(f"council: {result.message}", file=sys.stderr)
         return 2
     if args.json:
         print(json.dumps(as_json(result), indent=2, ensure_ascii=False))
         return 0
+    from bot.console.text import blocks_text
+    from bot.render.blocks import Message, render
+
     shown = render(result)
     assert isinstance(shown, Message)
     print(blocks_text(shown.blocks)[0])
@@ -176,6 +229,9 @@ def _print_result(result: object, as_json: Callable[[Any], dict[str, Any]], args
 
 def cmd_apm(args: argparse.Namespace) -> int:
     """Print the APM for one dimension."""
+    from bot.render.apm import apm_json
+    from commands.apm import build_apm
+
     env = _env()
     result = build_apm(env, _actor(env, args), args.by, args.period, args.as_of)
     return _print_result(result, apm_json, args)
@@ -189,6 +245,9 @@ def cmd_coverage(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    from bot.render.apm import coverage_json
+    from commands.apm import build_coverage
+
     env = _env()
     result = build_coverage(env, _actor(env, args), args.by, args.value, args.period, args.as_of)
     return _print_result(result, coverage_json, args)
@@ -208,6 +267,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler: each council's digest at its local day and time."""
     from bot.slack.app import web_client
     from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
     from bot.webapi.outlet import outlets
     from schedules import clock
 
@@ -222,6 +282,7 @@ def cmd_clock(args: argparse.Namespace) -> int:
 def cmd_digest(args: argparse.Namespace) -> int:
     """Build a council's digest now: print it (--dry-run) or post this week's."""
     from bot.render.digest import render_digest
+    from commands.councils.meeting import find as find_council
     from commands.digest import build_digest
     from schedules.digests import deliver
 
@@ -239,6 +300,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
         return 0
     from bot.slack.app import web_client
     from bot.slack.oauth import clients_for
+    from bot.slack.settings import Settings
     from bot.webapi.outlet import outlets
 
     settings = Settings.from_env()
@@ -255,6 +317,8 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
 def print_digest(payload: dict[str, Any], folder: Path) -> None:
     """The digest as the channel will see it, and where its image was written."""
+    from bot.console.text import blocks_text
+
     for message in payload["messages"]:
         if message["kind"] == "image":
             # digest-apm.png, digest-pacing.png: one file per picture, named by its title.
@@ -298,6 +362,8 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     """Apply the migrations to DATABASE_URL."""
+    from store.db import Database, database_url
+
     database = Database(database_url())
     database.upgrade()
     print(f"Database at {database.engine.url.render_as_string(hide_password=True)} is current.")
@@ -327,10 +393,18 @@ def parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser("serve", parents=[common], help=cmd_serve.__doc__)
     serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    serve.add_argument(
+        "--web-only",
+        action="store_true",
+        help="only acknowledge: `council worker` processes answer (see the Procfile)",
+    )
     serve.set_defaults(run=cmd_serve)
 
     socket = sub.add_parser("socket", parents=[common], help=cmd_socket.__doc__)
     socket.set_defaults(run=cmd_socket)
+
+    queue_worker = sub.add_parser("worker", parents=[common], help=cmd_worker.__doc__)
+    queue_worker.set_defaults(run=cmd_worker)
 
     for name, run, doc in (
         ("apm", cmd_apm, cmd_apm.__doc__),
@@ -402,12 +476,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs.configure(args.log_level)
     try:
         return int(args.run(args))
-    except (SchemaOutOfDate, ValueError) as error:
+    except ValueError as error:
         print(f"council: {error}", file=sys.stderr)
         return 2
-    except CommandError as error:
-        print(f"council: {getattr(error.result, 'message', error)}", file=sys.stderr)
-        return 2
+    except Exception as error:
+        # Imported here: only a command that got as far as the store or a use case can
+        # raise these, and a plain start should not pay for their modules.
+        from commands.results import CommandError
+        from store.db import SchemaOutOfDate
+
+        if isinstance(error, SchemaOutOfDate):
+            print(f"council: {error}", file=sys.stderr)
+            return 2
+        if isinstance(error, CommandError):
+            print(f"council: {getattr(error.result, 'message', error)}", file=sys.stderr)
+            return 2
+        raise
 
 
 def entry() -> None:

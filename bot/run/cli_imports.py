@@ -8,18 +8,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from commands.admins import grant_admin
-from commands.context import Actor, Env
-from commands.import_columns import parse_mapping
-from commands.import_files import estimated_rows
-from commands.import_people import PeopleReport, SlackDirectory, import_people
-from commands.imports import ImportReport, import_deals, import_history
 from commands.parsing import ParseError
-from commands.results import Problem
-from commands.sla.imports import import_lead_history, import_leads
-from commands.targets import import_targets
+
+# The loaders (and the store under them) are imported when a file is loaded: every other
+# `council` command builds this parser, and must start at once.
+if TYPE_CHECKING:
+    from commands.context import Actor, Env
+    from commands.import_people import PeopleReport, SlackDirectory
+    from commands.imports import ImportReport
 
 LISTED = 50
 
@@ -88,6 +86,9 @@ def _run(
     load: Callable[..., ImportReport],
     **options: object,
 ) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.import_files import estimated_rows
+
     path = Path(args.file)
     if not path.is_file():
         print(f"council: no file {path}", file=sys.stderr)
@@ -115,6 +116,9 @@ def _run(
 
 
 def import_deals_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.imports import import_deals
+
     try:
         column_map = parse_mapping(args.map or [], "--map")
     except ParseError as error:
@@ -124,6 +128,8 @@ def import_deals_command(args: argparse.Namespace, env: Env, actor: Actor) -> in
 
 
 def import_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.imports import import_history
+
     return _run(args, env, actor, import_history)
 
 
@@ -181,6 +187,8 @@ def import_people_command(args: argparse.Namespace, env: Env, actor: Actor) -> i
     if not path.is_file():
         print(f"council: no file {path}", file=sys.stderr)
         return 2
+    from commands.import_people import import_people
+
     notes: list[str] = []
     directory = None if args.no_slack else _slack_directory(actor, notes)
     try:
@@ -194,6 +202,9 @@ def import_people_command(args: argparse.Namespace, env: Env, actor: Actor) -> i
 
 
 def people_admin_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.admins import grant_admin
+    from commands.results import Problem
+
     result = grant_admin(env, actor, args.who)
     if isinstance(result, Problem):
         print(f"council: {result.message}", file=sys.stderr)
@@ -203,6 +214,8 @@ def people_admin_command(args: argparse.Namespace, env: Env, actor: Actor) -> in
 
 
 def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.targets import import_targets
+
     path = Path(args.file)
     if not path.is_file():
         print(f"council: no file {path}", file=sys.stderr)
@@ -217,6 +230,9 @@ def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> 
 
 
 def import_leads_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.sla.imports import import_leads
+
     try:
         column_map = parse_mapping(args.map or [], "--map")
     except ParseError as error:
@@ -226,6 +242,9 @@ def import_leads_command(args: argparse.Namespace, env: Env, actor: Actor) -> in
 
 
 def import_lead_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.import_columns import parse_mapping
+    from commands.sla.imports import import_lead_history
+
     try:
         status_map = parse_mapping(args.status_map or [], "--status-map")
     except ParseError as error:

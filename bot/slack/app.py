@@ -11,6 +11,7 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.slack import actors, listeners
+from bot.slack.listeners.work import Work
 from bot.slack.oauth import forget, installation_store, oauth_settings
 from bot.slack.settings import Settings
 from bot.slack.tokens import SecretKeyError
@@ -29,7 +30,7 @@ def web_client(settings: Settings, token: str | None = None) -> WebClient:
     )
 
 
-def create_app(env: Env, settings: Settings) -> App:
+def create_app(env: Env, settings: Settings, answer_here: bool = True) -> App:
     """The bolt App with every listener registered.
 
     Listeners ack and hand their work to a small pool of our own: bolt runs each listener
@@ -37,6 +38,9 @@ def create_app(env: Env, settings: Settings) -> App:
     kept in the listener made the next requests' acks wait for a free thread (p50 179 ms
     against 18 ms for an app that only acks, 20 clients). Two work threads per process keep
     the acks' share of the interpreter (p99 72 ms, against 171 ms with eight).
+
+    Every slash command and press is written to the store's queue before its ack; without
+    `answer_here` this process only acks, and `council worker` processes answer.
     """
     if settings.oauth:
         # Tokens written before encryption, or sealed with a key being rotated out, are
@@ -61,10 +65,10 @@ def create_app(env: Env, settings: Settings) -> App:
             client=web_client(settings),
             logger=logging.getLogger("council.bolt"),
         )
-    work = ThreadPoolExecutor(
+    pool = ThreadPoolExecutor(
         max_workers=int(os.environ.get("WORK_THREADS", "2")), thread_name_prefix="council-work"
     )
-    listeners.register(app, env, work)
+    listeners.register(app, env, Work(env, pool, answer_here))
     register_uninstalls(app, env, settings)
     return app
 

@@ -127,6 +127,22 @@ def test_the_summary_counts_complete_commit_deals_per_rep_and_cell(
     assert isinstance(checklist.show(env, jo, ["team"]), Problem)  # reps have no team
 
 
+def test_the_summary_counts_each_questions_latest_answer_and_the_gaps_past_the_list(
+    env: Env, jo: Actor, sam: Actor, deals: dict[str, int], monkeypatch: pytest.MonkeyPatch
+):
+    checklist.answer(env, jo, deals["Acme"], ALL)
+    checklist.answer(env, jo, deals["Acme"], [k for k in ALL if k != "roi"])  # ROI un-ticked
+    checklist.answer(env, jo, deals["Beta"], ["budget"])
+    checklist.answer(env, jo, deals["Beta"], ALL)  # then every one
+    monkeypatch.setattr(checklist, "MAX_GAPS", 1)
+    team = checklist.show(env, sam, ["team"])
+    assert isinstance(team, ChecklistSummary)
+    # Beta complete; Acme (ROI now no) and Gamma (Best Case, nothing answered) have gaps.
+    assert (team.complete, team.committed) == (1, 2)
+    assert [(g.name, g.missing) for g in team.gaps] == [("Acme", ("ROI",))]
+    assert team.more_gaps == 1
+
+
 def test_questions_are_configurable_per_workspace(env: Env, maya: Actor, jo: Actor, deals):
     listed = council.run(env, maya, "questions meddicc")
     assert isinstance(listed, QuestionList) and listed.changed

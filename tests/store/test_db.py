@@ -77,3 +77,12 @@ def test_only_lost_races_are_worth_running_again():
     assert is_transient(OperationalError("x", {}, Orig(None, "database is locked")))
     assert not is_transient(OperationalError("x", {}, Orig("08006")))  # connection lost
     assert not is_transient(ValueError("40001"))
+
+
+def test_the_cheap_schema_check_finds_the_head_alembic_finds():
+    from alembic.script import ScriptDirectory
+
+    from store.db import alembic_config, head_revision
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert head_revision() == script.get_current_head()

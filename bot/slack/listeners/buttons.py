@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -14,6 +13,7 @@ from slack_sdk import WebClient
 from bot.render.failures import reply_on_failure
 from bot.slack import actors
 from bot.slack.listeners.deliver import Reply, patient, reply
+from bot.slack.listeners.work import Work, answers
 from commands.context import Actor, Env, Place, Pressed
 from commands.registry import BUTTONS, Button
 from commands.results import Problem, Refused
@@ -39,32 +39,8 @@ def pressed(body: dict[str, Any], action: dict[str, Any]) -> Pressed:
     )
 
 
-def register(app: App, env: Env, work: Executor) -> None:
-    """Every registered button acks at once and does its work on the work pool."""
-
-    def answer(
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: BoltContext,
-        respond: Reply,
-        client: WebClient,
-    ) -> None:
-        button = BUTTONS.get(action["action_id"], STALE)
-        with reply_on_failure(ephemeral(respond), action["action_id"]):
-            via = "checkbox" if action.get("type") == "checkboxes" else "button"
-            press = pressed(body, action)
-            actor = actors.named(client, actors.from_interaction(body, context, via))
-            result = button.press(env, actor, press)
-            if button.answer == "problems" and not isinstance(result, (Problem, Refused)):
-                return
-            reply(
-                result,
-                respond=respond,
-                client=client,
-                trigger_id=body.get("trigger_id"),
-                response_url=body.get("response_url"),
-                replace_original=button.answer == "replace" and press.ephemeral,
-            )
+def register(app: App, env: Env, work: Work) -> None:
+    """Every registered button is queued and acked at once, then answered (commands.py)."""
 
     def listener(
         ack: Ack,
@@ -74,12 +50,35 @@ def register(app: App, env: Env, work: Executor) -> None:
         client: WebClient,
         context: BoltContext,
     ) -> None:
-        ack()
-        work.submit(answer, body, action, context, patient(respond, client), client)
+        payload = {"body": body, "action": action, "response_url": body.get("response_url")}
+        work.take("press", payload, context, ack, patient(respond, client), client)
 
     # Every press is answered: one of a button this version no longer offers (an old
     # message's) says so rather than failing in Slack.
     app.action(re.compile(".*"))(listener)
+
+
+@answers("press")
+def answer(
+    env: Env, payload: dict[str, Any], context: BoltContext, respond: Reply, client: WebClient
+) -> None:
+    body, action = payload["body"], payload["action"]
+    button = BUTTONS.get(action["action_id"], STALE)
+    with reply_on_failure(ephemeral(respond), action["action_id"]):
+        via = "checkbox" if action.get("type") == "checkboxes" else "button"
+        press = pressed(body, action)
+        actor = actors.named(client, actors.from_interaction(body, context, via))
+        result = button.press(env, actor, press)
+        if button.answer == "problems" and not isinstance(result, (Problem, Refused)):
+            return
+        reply(
+            result,
+            respond=respond,
+            client=client,
+            trigger_id=body.get("trigger_id"),
+            response_url=body.get("response_url"),
+            replace_original=button.answer == "replace" and press.ephemeral,
+        )
 
 
 def _stale(env: Env, actor: Actor, pressed: Pressed) -> Problem:

@@ -1,7 +1,7 @@
 """At most this many rows of a council's digest ask for an owner each week
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 
 A digest that asks for 14 owners gets none: the council picks its N sharpest rows
 (`/council edit NAME owners_max=10`), and the rest are named in one line.
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
