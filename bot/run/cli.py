@@ -163,6 +163,16 @@ def cmd_coverage(args: argparse.Namespace) -> int:
     return _print_result(result, coverage_json, args)
 
 
+def cmd_campaigns(args: argparse.Namespace) -> int:
+    """Print every campaign with its figures, children rolled up into their parents."""
+    from bot.render.campaign import campaigns_json
+    from commands.campaigns.reading import build_campaigns
+
+    env = _env()
+    result = build_campaigns(env, _actor(env, args), args.period, args.as_of)
+    return _print_result(result, campaigns_json, args)
+
+
 def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler: each council's digest at its local day and time."""
     from bot.slack.app import web_client
@@ -299,6 +309,12 @@ def parser() -> argparse.ArgumentParser:
         metric.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
         metric.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
         metric.set_defaults(run=run)
+
+    campaigns = sub.add_parser("campaigns", parents=[common], help=cmd_campaigns.__doc__)
+    campaigns.add_argument("--period", help="2026-Q4, this, next or last (default: all time)")
+    campaigns.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
+    campaigns.add_argument("--json", action="store_true", help="SPEC's JSON instead of a list")
+    campaigns.set_defaults(run=cmd_campaigns)
 
     def with_env(handler: Callable[[argparse.Namespace, Env, Actor], int]):
         def command(args: argparse.Namespace) -> int:
