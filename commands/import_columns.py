@@ -31,6 +31,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "source": ("Source", "Pipeline Source"),
     "lead_source": ("LeadSource", "Lead Source"),
     "type": ("Type", "Opportunity Type"),
+    "campaign": ("CampaignId", "Campaign.Id", "Campaign ID"),
 }
 # Where an export has no column of its own for a dimension, these stand in.
 FALLBACKS = {"source": "lead_source", "segment": "type"}

@@ -34,8 +34,8 @@ from commands.import_columns import map_columns as read_columns
 from commands.parsing import ParseError, clean, parse_amount
 from commands.periods import midnight
 from commands.workspace import DIMENSIONS, ensure_workspace, local_today
+from store import campaigns, people, workspaces
 from store import deals as store_deals
-from store import people, workspaces
 from store.deals import NewDeal
 from store.models import STATE_FIELDS, Deal, Person, Stage, Workspace
 
@@ -132,6 +132,19 @@ class _Context:
     now: datetime
     people_by_key: dict[str, Person] = field(default_factory=dict)
     known: dict[str, dict[str, str]] = field(default_factory=dict)
+    campaign_ids: dict[str, int] | None = None
+
+    def campaign(self, external_id: str, line: int, report: ImportReport) -> int | None:
+        """The campaign an Opportunity's CampaignId names; one not imported yet is flagged
+        and the deal loads without it."""
+        if not external_id:
+            return None
+        if self.campaign_ids is None:
+            self.campaign_ids = campaigns.ids_by_external_id(self.session, self.workspace.id)
+        found = self.campaign_ids.get(external_id)
+        if found is None:
+            report.flag(line, "campaign not imported yet: loaded without one")
+        return found
 
     def owner(self, name: str, email: str) -> Person:
         key = (email or name or UNASSIGNED).lower()
@@ -345,6 +358,8 @@ def _read_row(
     }
     for dimension in DIMENSIONS:
         state[dimension] = ctx.dimension(dimension, columns.get(row, dimension)[:128])
+    if "campaign" in columns.columns:
+        state["campaign_id"] = ctx.campaign(columns.get(row, "campaign"), line, report)
     return _Row(line, _external_id(columns, row), state, created_given, created_at, modified_at)
 
 

@@ -337,3 +337,19 @@ def deal_sums(
         campaign_id: DealSums(int(n or 0), pipeline, won_amount)
         for campaign_id, n, pipeline, won_amount in session.execute(query)
     }
+
+
+def ids_by_external_id(session: Session, workspace_id: str) -> dict[str, int]:
+    """Every campaign's id by its Salesforce Id, also by the Id's first 15 characters:
+    reports write the 15-character form of the 18-character Ids the API gives."""
+    query = select(Campaign.external_id, Campaign.id).where(
+        Campaign.workspace_id == workspace_id, Campaign.external_id.is_not(None)
+    )
+    found: dict[str, int] = {}
+    for external_id, campaign_id in session.execute(query):
+        if external_id is None:
+            continue
+        found[external_id] = campaign_id
+        if len(external_id) == 18:
+            found.setdefault(external_id[:15], campaign_id)
+    return found

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from commands.campaigns import imports as campaign_imports
 from commands.context import Actor, Env
 from commands.import_columns import parse_mapping
 from commands.imports import ImportReport, count_rows, import_deals, import_history
@@ -118,6 +119,26 @@ def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> 
     return 1 if report.bad else 0
 
 
+def import_campaign_kind(load: Callable[..., ImportReport]) -> Callable[..., int]:
+    """A handler for one of the campaign exports (SPEC section 8's column names)."""
+
+    def handler(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+        path = Path(args.file)
+        if not path.is_file():
+            print(f"council: no file {path}", file=sys.stderr)
+            return 2
+        started = time.monotonic()
+        try:
+            report = load(env, actor, path, dry_run=args.dry_run)
+        except ParseError as error:
+            print(f"council: {error}", file=sys.stderr)
+            return 2
+        print_report(path, report, time.monotonic() - started, sys.stdout)
+        return 1 if report.bad else 0
+
+    return handler
+
+
 def add_parsers(
     sub: argparse._SubParsersAction,
     common: argparse.ArgumentParser,
@@ -163,3 +184,22 @@ def add_parsers(
         help="accept values no deal has yet (otherwise they are refused, with the closest)",
     )
     targets.set_defaults(run=run(import_targets_command))
+    for kind, load, what in (
+        ("campaigns", campaign_imports.import_campaigns, "a Salesforce Campaign export"),
+        (
+            "campaign-statuses",
+            campaign_imports.import_campaign_statuses,
+            "a CampaignMemberStatus export (each campaign's member statuses)",
+        ),
+        (
+            "campaign-members",
+            campaign_imports.import_campaign_members,
+            "a CampaignMember export",
+        ),
+    ):
+        parser = kinds.add_parser(kind, parents=[common], help=f"upsert from {what}")
+        parser.add_argument("file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and count everything, save nothing"
+        )
+        parser.set_defaults(run=run(import_campaign_kind(load)))
