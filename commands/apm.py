@@ -35,14 +35,33 @@ from store.metrics import Decided, Sums, decided_by_dimensions, sums_by_dimensio
 from store.models import Workspace
 
 DEFAULT_DIMENSION = "product"
+# The APM can also be read by a deal's campaign and campaign type (not a council's
+# dimensions, nor a deal's fields: a deal's campaign is set by its CampaignId).
+APM_DIMENSIONS = (*DIMENSIONS, "campaign", "campaign_type")
+
+
+def _apm_dimension(words: list[str]) -> str | None:
+    """The dimension the words begin with, taking it off them: `campaign type` is
+    `campaign_type`."""
+    if not words:
+        return None
+    first = words[0].lower().replace("-", "_")
+    if first == "campaign" and len(words) > 1 and words[1].lower() == "type":
+        del words[:2]
+        return "campaign_type"
+    if first in APM_DIMENSIONS:
+        del words[0]
+        return first
+    return None
 
 
 def apm_help() -> str:
     """*The accountability performance matrix.*
 
-    `/apm [product|region|segment|source] [period]`: one row per value, with forecast,
-    closed ACV, open pipeline, pipeline generation and coverage, each with its change
-    from the same point of the quarter a year ago, and 🟢🟡🔴 by pacing against target.
+    `/apm [product|region|segment|source|campaign|campaign type] [period]`: one row per
+    value, with forecast, closed ACV, open pipeline, pipeline generation and coverage,
+    each with its change from the same point of the quarter a year ago, and 🟢🟡🔴 by
+    pacing against target.
     Periods: a label like `2026-Q4`, `this` (the default), `next`, `last`, or `Q1`-`Q4`.
 
     `/coverage [dimension value] [period]`: open pipeline over what remains of the closed
@@ -260,9 +279,9 @@ def build_apm(
     env: Env, actor: Actor, dimension: str, period: str | None = None, as_of: str | None = None
 ) -> Apm | Stop | Duplicate:
     """The APM for one dimension, for the CLI, the console and Slack."""
-    if dimension not in DIMENSIONS:
+    if dimension not in APM_DIMENSIONS:
         return Problem(
-            f"`{dimension}` is not a dimension; choose {', '.join(DIMENSIONS)}",
+            f"`{dimension}` is not a dimension; choose {', '.join(APM_DIMENSIONS)}",
             example="/apm region",
         )
 
@@ -344,9 +363,7 @@ def run_apm(env: Env, actor: Actor, text: str) -> Apm | Help | Stop | Duplicate:
         return words
     if words and words[0].lower() == "help":
         return Help("/apm", apm_help())
-    dimension = DEFAULT_DIMENSION
-    if words and words[0].lower() in DIMENSIONS:
-        dimension = words.pop(0).lower()
+    dimension = _apm_dimension(words) or DEFAULT_DIMENSION
     if len(words) > 1:
         return Problem(f"`{' '.join(words)}` is more than a period.", example="/apm region 2026-Q4")
     return build_apm(env, actor, dimension, words[0] if words else None)

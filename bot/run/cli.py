@@ -22,7 +22,7 @@ from bot.render.apm import apm_json, coverage_json
 from bot.run import logs
 from bot.run.cli_imports import add_parsers
 from bot.slack.settings import Settings
-from commands.apm import build_apm, build_coverage
+from commands.apm import APM_DIMENSIONS, build_apm, build_coverage
 from commands.context import Actor, Env
 from commands.councils.meeting import find as find_council
 from commands.results import CommandError, Problem
@@ -301,7 +301,10 @@ def parser() -> argparse.ArgumentParser:
     ):
         metric = sub.add_parser(name, parents=[common], help=doc)
         metric.add_argument(
-            "--by", required=name == "apm", choices=DIMENSIONS, help="the dimension"
+            "--by",
+            required=name == "apm",
+            choices=APM_DIMENSIONS if name == "apm" else DIMENSIONS,
+            help="the dimension",
         )
         if name == "coverage":
             metric.add_argument("--value", help="the dimension's value")
