@@ -15,6 +15,7 @@ from commands import apm, checklist, cleanup, forecast
 from commands.actions import assign
 from commands.actions import command as actions
 from commands.actions.results import ACTION_DONE, ACTION_FORM, CELL_ASSIGN
+from commands.campaigns import command as campaign
 from commands.checklist import CHECKLIST_ANSWER
 from commands.cleanup import SNOOZE_FORM
 from commands.context import Actor, Env, Pressed, Submitted
@@ -96,6 +97,11 @@ SLASH_COMMANDS: dict[str, Command] = {
         council.run,
         "Councils, targets, people, roles, settings and forecast questions",
         "create #pipeline | target 2026-Q4 region EMEA closed 1.2M | questions",
+    ),
+    "/campaign": Command(
+        campaign.run,
+        "Campaigns: members, responses, pipeline sourced, cost per opportunity and ROI",
+        'list [period] | show "Summit 2026" | member NAME LEAD_ID STATUS | create NAME',
     ),
 }
 

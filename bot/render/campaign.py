@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from bot.render.blocks import Message, chunks, context, esc, render, section
+from commands.campaigns.command import CampaignChanged
 from commands.campaigns.figures import CampaignFigures, CampaignLine, Figures, fraction
 from commands.campaigns.reading import CampaignShown
 from commands.formatting import money, short_money
@@ -71,9 +72,10 @@ def figures_text(f: Figures, currency: str) -> str:
     opp · ROI +300%`."""
     cost = f.cost_per_opportunity
     per_opp = money(cost, currency) if cost is not None else "n/a"
+    opps = "opp" if f.opportunities == 1 else "opps"
     return (
         f"{f.members:,} members, {f.responded:,} responded ({percent(f.response_rate)}) · "
-        f"{f.opportunities:,} opps · {short_money(f.pipeline, currency)} pipeline · "
+        f"{f.opportunities:,} {opps} · {short_money(f.pipeline, currency)} pipeline · "
         f"{short_money(f.won, currency)} won · "
         f"{per_opp} per opp · ROI {roi_text(f.roi)}"
     )
@@ -184,7 +186,18 @@ def _(result: CampaignShown) -> Message:
     blocks.append(
         context(
             "ROI = (won − actual cost) / actual cost. "
-            "`/campaign status NAME MEMBER STATUS` changes a member's status."
+            "`/campaign member NAME MEMBER STATUS` changes a member's status."
         )
     )
     return Message(f"Campaign {line.name}", blocks)
+
+
+@render.register
+def _(result: CampaignChanged) -> Message:
+    return Message(
+        result.text,
+        [
+            section("✅ " + esc(result.text)),
+            context(f"`/campaign show {esc(result.campaign)}` shows it."),
+        ],
+    )
