@@ -281,10 +281,15 @@ class DealSums:
 
 
 def member_counts(
-    session: Session, workspace_id: str, at: datetime, window: Window | None
+    session: Session,
+    workspace_id: str,
+    at: datetime,
+    window: Window | None,
+    campaign_ids: Sequence[int] | None = None,
 ) -> dict[int, MemberCounts]:
-    """Per campaign: its members at `at` (added in `[start, cutoff)` with a window) and
-    those of them whose status at `at` counts as responded. One grouped query."""
+    """Per campaign (of `campaign_ids`, or all): its members at `at` (added in
+    `[start, cutoff)` with a window) and those of them whose status at `at` counts as
+    responded. One grouped query."""
     v = CampaignMemberVersion
     s = CampaignMemberStatus
     conditions = [
@@ -294,6 +299,8 @@ def member_counts(
     ]
     if window is not None:
         conditions += [v.created_date >= window.start, v.created_date < window.cutoff]
+    if campaign_ids is not None:
+        conditions.append(v.campaign_id.in_(list(campaign_ids)))
     responded = func.sum(case((s.has_responded, 1), else_=0))
     query = (
         select(v.campaign_id, func.count(), responded)
@@ -313,7 +320,11 @@ def _money_sum(condition: Any) -> Any:
 
 
 def deal_sums(
-    session: Session, workspace_id: str, at: datetime, window: Window | None
+    session: Session,
+    workspace_id: str,
+    at: datetime,
+    window: Window | None,
+    campaign_ids: Sequence[int] | None = None,
 ) -> dict[int, DealSums]:
     """Per campaign, of the deals carrying it as they stood at `at`: how many (created in
     `[start, cutoff)` with a window), the amount open (closing in `[start, end)` with a
@@ -328,9 +339,14 @@ def deal_sums(
         open_ = and_(open_, v.close_date >= window.start, v.close_date < window.end)
         won = and_(won, v.close_date >= window.start, v.close_date < window.cutoff)
     count = func.sum(case((counted, 1), else_=0)) if window is not None else func.count()
+    which = (
+        v.campaign_id.in_(list(campaign_ids))
+        if campaign_ids is not None
+        else v.campaign_id.is_not(None)
+    )
     query = (
         select(v.campaign_id, count, _money_sum(open_), _money_sum(won))
-        .where(v.workspace_id == workspace_id, v.campaign_id.is_not(None), valid_at(at))
+        .where(v.workspace_id == workspace_id, which, valid_at(at))
         .group_by(v.campaign_id)
     )
     return {

@@ -124,6 +124,21 @@ def _ancestors(campaign_id: int, parents: dict[int, int | None]) -> list[int]:
     return found
 
 
+def descendants_of(campaigns: list[Campaign], root: int) -> list[int]:
+    """The campaign and all below it."""
+    children: dict[int, list[int]] = {}
+    for c in campaigns:
+        if c.parent_id is not None:
+            children.setdefault(c.parent_id, []).append(c.id)
+    found, todo = [root], [root]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.append(child)
+                todo.append(child)
+    return found
+
+
 def campaign_figures(
     session: Session,
     workspace_id: str,
@@ -131,15 +146,22 @@ def campaign_figures(
     period: Period | None,
     at: datetime,
     currency: str = "$",
+    subtree: int | None = None,
 ) -> CampaignFigures:
     """Every campaign's figures as of `at`: two grouped queries (members, deals) and the
-    campaigns themselves; each campaign's sums are added to every ancestor's roll-up."""
+    campaigns themselves; each campaign's sums are added to every ancestor's roll-up.
+    With `subtree`, only that campaign and its descendants are counted (their own and
+    rolled-up figures are the same as in the whole list; the others' are left at zero)."""
     window = place(period, at, zone).window if period is not None else None
     campaigns = store_campaigns.all_campaigns(session, workspace_id)
-    members = store_campaigns.member_counts(session, workspace_id, at, window)
-    deals = store_campaigns.deal_sums(session, workspace_id, at, window)
+    only = descendants_of(campaigns, subtree) if subtree is not None else None
+    members = store_campaigns.member_counts(session, workspace_id, at, window, only)
+    deals = store_campaigns.deal_sums(session, workspace_id, at, window, only)
+    counted = set(only) if only is not None else None
     own = {
         c.id: _own(c, members.get(c.id, MemberCounts()), deals.get(c.id, DealSums()))
+        if counted is None or c.id in counted
+        else Figures()
         for c in campaigns
     }
     parents = {c.id: c.parent_id for c in campaigns}

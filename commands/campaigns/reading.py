@@ -51,7 +51,7 @@ def read_when(
     return When(workspace, zone, period, at)
 
 
-def figures_for(session: Session, when: When) -> CampaignFigures:
+def figures_for(session: Session, when: When, subtree: int | None = None) -> CampaignFigures:
     return campaign_figures(
         session,
         when.workspace.id,
@@ -59,6 +59,7 @@ def figures_for(session: Session, when: When) -> CampaignFigures:
         when.period,
         when.at,
         when.workspace.currency_symbol,
+        subtree,
     )
 
 
@@ -131,7 +132,8 @@ def find_campaign(session: Session, workspace_id: str, name: str) -> Campaign:
 
 
 def show_campaign(session: Session, when: When, campaign: Campaign) -> CampaignShown:
-    figures = figures_for(session, when)
+    # Only the campaign and those below it are counted: what it shows, and no more.
+    figures = figures_for(session, when, subtree=campaign.id)
     line = figures.by_id(campaign.id)
     assert line is not None  # every campaign of the workspace has a line
     counts = members_by_status(session, campaign, when.at)

@@ -17,6 +17,9 @@ import json
 import pytest
 
 from bot.run.cli import main
+from commands.campaigns import command as campaign
+from commands.campaigns.figures import CampaignFigures
+from commands.campaigns.reading import CampaignShown
 from commands.context import Env
 from store.db import Database
 from tests.support import campaign_org
@@ -148,3 +151,18 @@ def test_further_back_a_deal_still_open_and_a_campaign_without_responses(cli: En
 def test_a_bad_period_is_named(cli: Env, capsys):
     assert main(["campaigns", "--period", "2026-Q9"]) == 2
     assert "2026-Q9" in capsys.readouterr().err
+
+
+def test_show_counts_only_the_campaign_and_those_below_it_and_agrees_with_the_list(cli: Env):
+    listed = campaign.run(cli, campaign_org.OWNER, "list 2026-Q4")
+    assert isinstance(listed, CampaignFigures)
+    for line in listed.campaigns:
+        shown = campaign.run(cli, campaign_org.OWNER, f"show {line.name} 2026-Q4")
+        assert isinstance(shown, CampaignShown)
+        assert (shown.line.own, shown.line.with_children) == (line.own, line.with_children)
+    root = campaign.run(cli, campaign_org.OWNER, "show Root")
+    assert isinstance(root, CampaignShown)
+    assert [d.name for d in root.descendants] == ["A", "A1", "B"]  # depth first, by name
+    a1 = campaign.run(cli, campaign_org.OWNER, "show A1")
+    assert isinstance(a1, CampaignShown)
+    assert [a.name for a in a1.ancestors] == ["Root", "A"]
