@@ -166,3 +166,10 @@ def test_show_counts_only_the_campaign_and_those_below_it_and_agrees_with_the_li
     a1 = campaign.run(cli, campaign_org.OWNER, "show A1")
     assert isinstance(a1, CampaignShown)
     assert [a.name for a in a1.ancestors] == ["Root", "A"]
+
+
+def test_council_campaigns_has_help(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        main(["campaigns", "--help"])
+    assert exit_.value.code == 0
+    assert "usage: council campaigns" in capsys.readouterr().out
