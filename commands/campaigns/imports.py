@@ -381,6 +381,10 @@ def _member_batch(
         new: list[NewMember] = []
         for found in [*read.values(), *unnamed]:
             member = existing.get(found.external_id or "")
+            if member is None and found.external_id is None:
+                # Without an Id, a lead or contact is in a campaign once (as in Salesforce).
+                who = found.lead_id or found.contact_id or ""
+                member = store_campaigns.find_member(session, found.campaign_id, who)
             if member is None:
                 new.append(
                     NewMember(

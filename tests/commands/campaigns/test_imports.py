@@ -183,3 +183,13 @@ def test_a_file_without_the_needed_columns_is_explained(cli: Env, tmp_path, caps
     path.write_text("Id,CampaignId,Status\n1,2,Sent\n", encoding="utf-8")
     assert main(["import", "campaign-members", str(path)]) == 2
     assert "no LeadId or ContactId column" in capsys.readouterr().err
+
+
+def test_members_without_an_id_are_known_by_their_lead_in_the_campaign(cli: Env, tmp_path, capsys):
+    load(tmp_path, capsys, "campaigns", CAMPAIGNS)
+    load(tmp_path, capsys, "campaign-statuses", STATUSES)
+    plain = "CampaignId,LeadId,Status\n701000000000001AAA,00Q01,Invited\n"
+    _code, out = load(tmp_path, capsys, "campaign-members", plain)
+    assert "1 created" in out
+    _code, out = load(tmp_path, capsys, "campaign-members", plain.replace("Invited", "Attended"))
+    assert "0 created, 1 changed" in out
