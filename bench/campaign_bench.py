@@ -32,9 +32,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import create_engine, func, select, text
 
-from bench.scale_bench import fresh, median_time, peak_rss_mb, run_cli
+from bench.scale_bench import POSTGRES_ADMIN, median_time, peak_rss_mb, run_cli
 from commands.campaigns import command as campaign
 from commands.campaigns.figures import CampaignFigures
 from commands.campaigns.reading import CampaignShown
@@ -203,6 +203,24 @@ def load_members(
     return written
 
 
+def fresh(store: str, folder: Path) -> str:
+    """An empty, migrated database of this benchmark's own (never scale_bench's, which may
+    run beside it)."""
+    if store == "sqlite":
+        return _migrated(f"sqlite:///{folder / 'campaigns.db'}")
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text("DROP DATABASE IF EXISTS council_campaign_bench WITH (FORCE)"))
+        connection.execute(text("CREATE DATABASE council_campaign_bench"))
+    admin.dispose()
+    return _migrated(POSTGRES_ADMIN.rsplit("/", 1)[0] + "/council_campaign_bench")
+
+
+def _migrated(url: str) -> str:
+    run_cli(["db", "upgrade"], url)
+    return url
+
+
 def floor(db: Database) -> None:
     with db.transaction() as session:
         v = CampaignMemberVersion
@@ -232,7 +250,7 @@ def show_rss_mb(url: str, name: str) -> float:
 
 
 def measure(store: str, args: argparse.Namespace, folder: Path) -> dict[str, float]:
-    url = fresh(store, args.deals, folder)
+    url = fresh(store, folder)
     started = time.perf_counter()
     run_cli(["demo-data", "--deals", str(args.deals), "--seed", "7"], url)
     figures = {"deals_s": time.perf_counter() - started}
