@@ -199,31 +199,45 @@ class NewMember:
     first_responded_date: date | None
     created_at: datetime
     created_date: date
+    # Statuses it took after `status`, each from its moment on (oldest first).
+    later: tuple[tuple[datetime, str], ...] = ()
 
 
 def insert_members(
     session: Session, workspace_id: str, new: Sequence[NewMember], by: int | None = None
 ) -> None:
-    """Many members and their first versions, with one executemany each."""
+    """Many members and their versions (the first status, then any `later`), with one
+    executemany each."""
     if not new:
         return
-    rows = [{"workspace_id": workspace_id, **m.__dict__} for m in new]
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            **{k: v for k, v in m.__dict__.items() if k != "later"},
+            "status": m.later[-1][1] if m.later else m.status,
+        }
+        for m in new
+    ]
     ids = session.execute(
         insert(MEMBERS).returning(MEMBERS.c.id, sort_by_parameter_order=True), rows
     )
-    versions = [
-        {
-            "workspace_id": workspace_id,
-            "member_id": member_id,
-            "campaign_id": m.campaign_id,
-            "status": m.status,
-            "created_date": m.created_date,
-            "valid_from": m.created_at,
-            "valid_to": None,
-            "changed_by_id": by,
-        }
-        for (member_id,), m in zip(ids, new, strict=True)
-    ]
+    versions = []
+    for (member_id,), m in zip(ids, new, strict=True):
+        steps = [(m.created_at, m.status), *m.later]
+        for number, (begins, status) in enumerate(steps):
+            ends = steps[number + 1][0] if number + 1 < len(steps) else None
+            versions.append(
+                {
+                    "workspace_id": workspace_id,
+                    "member_id": member_id,
+                    "campaign_id": m.campaign_id,
+                    "status": status,
+                    "created_date": m.created_date,
+                    "valid_from": begins,
+                    "valid_to": ends,
+                    "changed_by_id": by,
+                }
+            )
     session.execute(insert(MEMBER_VERSIONS), versions)
 
 

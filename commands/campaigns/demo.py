@@ -88,22 +88,33 @@ def _add_members(
     for index in range(count):
         day = today - timedelta(days=rng.randint(1, 120))
         joined = datetime.combine(day, time(rng.randint(8, 17)), tzinfo=UTC)
-        lead = f"00QDEMO{campaign.id:03d}{index:05d}"
-        new.append(NewMember(None, campaign.id, lead, None, default.label, None, joined, day))
-    store_campaigns.insert_members(session, workspace_id, new)
-    # Some register first; about a third respond, days after they joined (never after now).
-    for member in new:
+        # Some register first; about a third respond, days after joining (never after now).
         steps = [rng.choice(on_the_way)] if on_the_way and rng.random() < 0.4 else []
         if rng.random() < 0.35:
             steps.append(rng.choice(responded))
-        if not steps:
-            continue
-        found = store_campaigns.find_member(session, campaign.id, member.lead_id or "")
-        assert found is not None
-        when = member.created_at
+        later: list[tuple[datetime, str]] = []
+        when = joined
         for status in steps:
             when = min(when + timedelta(days=rng.randint(1, 10)), now)
-            store_campaigns.change_member_status(session, found, status, at=when, by=None)
+            later.append((when, status.label))
+        first_response = next(
+            (at.date() for at, label in later if label in {s.label for s in responded}), None
+        )
+        lead = f"00QDEMO{campaign.id:03d}{index:05d}"
+        new.append(
+            NewMember(
+                None,
+                campaign.id,
+                lead,
+                None,
+                default.label,
+                first_response,
+                joined,
+                day,
+                tuple(later),
+            )
+        )
+    store_campaigns.insert_members(session, workspace_id, new)
 
 
 def campaign_for(
