@@ -114,7 +114,7 @@ def upgrade() -> None:
     op.create_index(
         "ix_campaign_member_versions_asof",
         "campaign_member_versions",
-        ["workspace_id", "campaign_id", "valid_from"],
+        ["workspace_id", "campaign_id", "valid_from", "valid_to", "status", "created_date"],
     )
     op.create_index(
         "ix_campaign_member_versions_member",
