@@ -9,6 +9,7 @@ with their line and reason; good rows still load.
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,16 +20,8 @@ from zoneinfo import ZoneInfo
 
 from commands.context import Actor, Env
 from commands.import_columns import export_date, export_day, export_moment, has_time, squash
-from commands.imports import (
-    BATCH,
-    ImportReport,
-    Progress,
-    RowError,
-    Unreadable,
-    _rows,
-    headers_of,
-)
-from commands.parsing import ParseError, parse_amount
+from commands.imports import BATCH, ImportReport, Progress, RowError
+from commands.parsing import ParseError, clean, parse_amount
 from commands.periods import midnight
 from commands.workspace import ensure_workspace
 from store import campaigns as store_campaigns
@@ -97,13 +90,33 @@ def _columns(path: Path, known: dict[str, tuple[str, ...]], needed: tuple[str, .
     return Columns(found)
 
 
+FIELD_LIMIT = 1 << 20  # a field past 1 MiB is no campaign's; its row is refused
+
+
+def headers_of(path: Path) -> list[str]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        return next(csv.reader(handle), [])
+
+
 def _records(path: Path, report: ImportReport) -> Iterator[tuple[int, dict[str, str]]]:
-    for line, _headers, row in _rows(path):
-        report.rows += 1
-        if isinstance(row, Unreadable):
-            report.bad.append((line, row.reason))
-        else:
-            yield line, row
+    """(line, row) for each record (BOM, CRLF, quoted commas and newlines); a record the
+    csv module refuses is listed as bad, and reading goes on after it."""
+    csv.field_size_limit(FIELD_LIMIT)
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.DictReader(handle)
+        line = 2
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                report.rows += 1
+                report.bad.append((line, f"unreadable: {error}"))
+            else:
+                report.rows += 1
+                yield line, {k: clean(v) if isinstance(v, str) else v for k, v in row.items()}
+            line = reader.line_num + 1
 
 
 def _money(text: str, what: str) -> Decimal | None:
