@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
+from commands.dimensions import APM_DIMENSIONS
 from commands.fiscal import Period, shift_quarters
 from commands.metrics import (
     NONE_LABEL,
@@ -49,12 +50,28 @@ from store.models import Workspace
 DEFAULT_DIMENSION = "product"
 
 
+def _apm_dimension(words: list[str]) -> str | None:
+    """The dimension the words begin with, taking it off them: `campaign type` is
+    `campaign_type`."""
+    if not words:
+        return None
+    first = words[0].lower().replace("-", "_")
+    if first == "campaign" and len(words) > 1 and words[1].lower() == "type":
+        del words[:2]
+        return "campaign_type"
+    if first in APM_DIMENSIONS:
+        del words[0]
+        return first
+    return None
+
+
 def apm_help() -> str:
     """*The accountability performance matrix.*
 
-    `/apm [product|region|segment|source] [period]`: one row per value, with forecast,
-    closed ACV, open pipeline, pipeline generation and coverage, each with its change
-    from the same point of the quarter a year ago, and 🟢🟡🔴 by pacing against target.
+    `/apm [product|region|segment|source|campaign|campaign type] [period]`: one row per
+    value, with forecast, closed ACV, open pipeline, pipeline generation and coverage,
+    each with its change from the same point of the quarter a year ago, and 🟢🟡🔴 by
+    pacing against target.
     Periods: a label like `2026-Q4`, `this` (the default), `next`, `last`, or `Q1`-`Q4`.
 
     `/apm region EMEA [period]`: the deals behind that row, with how each moved this
@@ -304,9 +321,9 @@ def build_apm(
     env: Env, actor: Actor, dimension: str, period: str | None = None, as_of: str | None = None
 ) -> Apm | Stop | Duplicate:
     """The APM for one dimension, for the CLI, the console and Slack."""
-    if dimension not in DIMENSIONS:
+    if dimension not in APM_DIMENSIONS:
         return Problem(
-            f"`{dimension}` is not a dimension; choose {', '.join(DIMENSIONS)}",
+            f"`{dimension}` is not a dimension; choose {', '.join(APM_DIMENSIONS)}",
             example="/apm region",
         )
 
@@ -427,10 +444,9 @@ def run_apm(env: Env, actor: Actor, text: str) -> Apm | DealDrill | Help | Stop 
         return words
     if words and words[0].lower() == "help":
         return Help("/apm", apm_help())
-    dimension = DEFAULT_DIMENSION
-    explicit = bool(words) and words[0].lower() in DIMENSIONS
-    if explicit:
-        dimension = words.pop(0).lower()
+    chosen = _apm_dimension(words)
+    explicit = chosen is not None
+    dimension = chosen or DEFAULT_DIMENSION
     if explicit and words and not looks_like_period(words[0]):
         if len(words) > 2:
             return Problem(

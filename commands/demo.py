@@ -12,12 +12,13 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from commands.business_hours import add_business_hours
+from commands.campaigns.demo import add_campaigns, campaign_for
 from commands.context import Actor, Env
 from commands.fiscal import quarter_containing, shift_quarters
 from commands.workspace import DEFAULT_STAGES, ensure_workspace
 from store import deals, people, targets, workspaces
 from store import leads as store_leads
-from store.models import Deal, Lead, Person
+from store.models import Campaign, Deal, Lead, Person
 
 DEMO_PEOPLE = (
     # name, slack id, role, manager
@@ -79,9 +80,11 @@ def load_demo(env: Env, workspace_id: str = "local", deal_count: int = 120) -> D
                 if value not in known:
                     workspaces.add_dimension_value(session, workspace_id, dimension, value)
         reps = [p for p in team if p.role == "rep"]
+        # Campaigns draw on their own random numbers, so the deals stay the ones they were.
+        campaigns = add_campaigns(session, workspace_id, now, random.Random(2027))
         rng = random.Random(2026)
         for index in range(deal_count):
-            _deal(session, workspace_id, rng, reps[index % len(reps)], index, now)
+            _deal(session, workspace_id, rng, reps[index % len(reps)], index, now, campaigns)
         _targets(session, workspace_id, now)
         demo_leads(session, workspace_id, team, now)
         return DemoSummary(True, len(team), deal_count)
@@ -134,7 +137,13 @@ def _at(day: date) -> datetime:
 
 
 def _deal(
-    session: Session, workspace_id: str, rng: random.Random, rep: Person, index: int, now: datetime
+    session: Session,
+    workspace_id: str,
+    rng: random.Random,
+    rep: Person,
+    index: int,
+    now: datetime,
+    campaigns: dict[str, list[Campaign]],
 ) -> None:
     today = now.date()
     created = today - timedelta(days=rng.randint(10, 500))
@@ -157,6 +166,7 @@ def _deal(
         "next_step": rng.choice(NEXT_STEPS),
         "forecast_category": first.category,
     }
+    state["campaign_id"] = campaign_for(str(state["source"]), index, campaigns)
     deal = deals.create_deal(
         session, workspace_id, state, by=rep.id, source="demo", at=_at(created)
     )

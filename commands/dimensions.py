@@ -2,3 +2,5 @@
 without loading the store."""
 
 DIMENSIONS = ("product", "region", "segment", "source")
+# What an APM can also be drawn by: a deal's primary campaign, and that campaign's type.
+APM_DIMENSIONS = (*DIMENSIONS, "campaign", "campaign_type")

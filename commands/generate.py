@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from commands.campaigns.demo import add_campaigns
 from commands.context import Actor, Env
 from commands.fiscal import quarter_containing, shift_quarters
 from commands.workspace import DEFAULT_SOURCES, ensure_workspace
@@ -96,9 +97,12 @@ def generate(
                 f"workspace {workspace_id} already has {taken} deals; pick another with --workspace"
             )
         reps, people_count = _organisation(session, workspace_id, deals_count, rng, now)
+        # Their own random numbers: the same seed gives the same deals as before campaigns.
+        campaigns = add_campaigns(session, workspace_id, now, random.Random(seed + 1))
+        by_source = {source: [c.id for c in found] for source, found in campaigns.items()}
     totals = _Totals(defaultdict(Decimal), defaultdict(Decimal))
     written = versions = 0
-    stream = _deals(rng, seed, reps, deals_count, years, today, totals)
+    stream = _deals(rng, seed, reps, deals_count, years, today, totals, by_source)
     while written < deals_count:
         batch = [next(stream) for _ in range(min(BATCH, deals_count - written))]
         with env.db.transaction() as session:
@@ -184,6 +188,7 @@ def _deals(
     years: int,
     today: date,
     totals: _Totals,
+    campaigns: dict[str, list[int]],
 ) -> Iterator[NewDeal]:
     first_day = today - timedelta(days=365 * years)
     span = (today - first_day).days
@@ -193,6 +198,11 @@ def _deals(
         cells = {dim: rng.choices(values, weights)[0] for dim, (values, weights) in choices.items()}
         created = first_day + timedelta(days=rng.randrange(span + 1))
         states = _life(rng, index, owner, win_rate, cells, created, today)
+        # Every state names a campaign (or none): a batch's rows must share their columns.
+        sourced = campaigns.get(cells["source"], [])
+        campaign_id = sourced[index % len(sourced)] if sourced else None
+        for _at, state in states:
+            state["campaign_id"] = campaign_id
         _count(totals, states, cells)
         yield NewDeal(f"GEN{seed}-{index:07d}", states, owner, "generator")
 

@@ -36,6 +36,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "is_closed": ("IsClosed", "Closed"),
     "is_won": ("IsWon", "Won"),
     "probability": ("Probability", "Probability (%)"),
+    "campaign": ("CampaignId", "Campaign.Id", "Campaign ID"),
 }
 # Where an export has no column of its own for a dimension, these stand in.
 FALLBACKS = {"source": "lead_source", "segment": "type"}

@@ -35,8 +35,8 @@ from commands.import_stages import spec_of, stage_from_row, with_new
 from commands.parsing import ParseError, parse_amount
 from commands.periods import midnight
 from commands.workspace import DIMENSIONS, ensure_workspace, local_today
+from store import campaigns, import_maps, people, workspaces
 from store import deals as store_deals
-from store import import_maps, people, workspaces
 from store.deals import NewDeal
 from store.models import STATE_FIELDS, Deal, Person, Workspace
 from store.workspaces import StageSpec
@@ -149,9 +149,10 @@ class _Known:
     owners: dict[str, int] | None = None
     regions: dict[int, str] = field(default_factory=dict)  # owner id -> their region
     values: dict[str, dict[str, str]] = field(default_factory=dict)
+    campaign_ids: dict[str, int] | None = None  # CampaignId -> the campaign's id here
 
     def forget(self) -> None:
-        self.stages, self.owners, self.values = None, None, {}
+        self.stages, self.owners, self.values, self.campaign_ids = None, None, {}, None
 
 
 @dataclass
@@ -164,6 +165,18 @@ class _Context:
     known: _Known
     today: date
     now: datetime
+
+    def campaign(self, external_id: str, line: int, report: ImportReport) -> int | None:
+        """The campaign an Opportunity's CampaignId names; one not imported yet is flagged
+        and the deal loads without it."""
+        if not external_id:
+            return None
+        if self.known.campaign_ids is None:
+            self.known.campaign_ids = campaigns.ids_by_external_id(self.session, self.workspace.id)
+        found = self.known.campaign_ids.get(external_id)
+        if found is None:
+            report.flag(line, "campaign not imported yet: loaded without one")
+        return found
 
     @property
     def stages(self) -> _Stages:
@@ -419,6 +432,8 @@ def _read_row(
     if "region" not in columns.columns and owner_id in ctx.known.regions:
         # An export without regions (Maven's): the owner's, from `council import people`.
         state["region"] = ctx.dimension("region", ctx.known.regions[owner_id])
+    if "campaign" in columns.columns:
+        state["campaign_id"] = ctx.campaign(f["campaign"], line, report)
     external_id = _external_id(f, occurrence)
     return _Row(line, external_id, state, created_given, created_at, modified_at)
 

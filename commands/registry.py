@@ -15,6 +15,7 @@ from commands import alerts, apm, checklist, cleanup, forecast
 from commands.actions import assign
 from commands.actions import command as actions
 from commands.actions.results import ACTION_DONE, ACTION_FORM, CELL_ASSIGN
+from commands.campaigns import command as campaign
 from commands.checklist import CHECKLIST_ANSWER
 from commands.cleanup import SNOOZE_FORM
 from commands.context import Actor, Env, Pressed, Submitted
@@ -117,6 +118,11 @@ SLASH_COMMANDS: dict[str, Command] = {
         sla.run,
         "The lead hand-off SLA: its figures, and its settings for admins",
         "[period] [by source|segment] | settings | set hours=24 | mql LEAD",
+    ),
+    "/campaign": Command(
+        campaign.run,
+        "Campaigns: members, responses, pipeline sourced, cost per opportunity and ROI",
+        'list [period] | show "Summit 2026" | member NAME LEAD_ID STATUS | create NAME',
     ),
 }
 

@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from store.deals import valid_at
-from store.models import DealVersion
+from store.models import Campaign, DealVersion
 from store.types import Money
 
 ZERO = Decimal("0.00")
@@ -34,8 +34,20 @@ DIMENSION_COLUMNS = {
     "segment": DealVersion.segment,
     "source": DealVersion.source,
 }
+# A deal's campaign and its type, read from the campaign each version carries: APM
+# dimensions that no deal column holds.
+CAMPAIGN_COLUMNS: dict[str, Any] = {
+    "campaign": select(Campaign.name)
+    .where(Campaign.id == DealVersion.campaign_id)
+    .correlate(DealVersion)
+    .scalar_subquery(),
+    "campaign_type": select(Campaign.type)
+    .where(Campaign.id == DealVersion.campaign_id)
+    .correlate(DealVersion)
+    .scalar_subquery(),
+}
 # Sums may also be grouped by owner, for a rep's (or a team's) own book.
-GROUPINGS = {**DIMENSION_COLUMNS, "owner": DealVersion.owner_id}
+GROUPINGS = {**DIMENSION_COLUMNS, **CAMPAIGN_COLUMNS, "owner": DealVersion.owner_id}
 
 
 @dataclass(frozen=True)
@@ -95,7 +107,7 @@ def decided_by_dimensions(
     )
     found: dict[str, dict[str | None, Decided]] = {}
     for dimension in dimensions:
-        key = DIMENSION_COLUMNS[dimension]
+        key = GROUPINGS[dimension]
         query = (
             select(key, _money_sum(v.status == "won"), _money_sum(v.status == "lost"))
             .where(*decided)

@@ -132,6 +132,9 @@ class DealState:
     next_step: Mapped[str | None] = mapped_column(Text)
     forecast_category: Mapped[str] = mapped_column(String(16))
     category_is_explicit: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The primary campaign (Opportunity.CampaignId), kept in every version so a campaign's
+    # opportunities can be counted as of any moment.
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
 
 
 STATE_FIELDS: tuple[str, ...] = (
@@ -150,6 +153,7 @@ STATE_FIELDS: tuple[str, ...] = (
     "next_step",
     "forecast_category",
     "category_is_explicit",
+    "campaign_id",
 )
 
 
@@ -675,3 +679,106 @@ class QueuedWork(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Campaign(Base):
+    """A marketing campaign with Salesforce's fields; `parent_id` makes the hierarchy."""
+
+    __tablename__ = "campaigns"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id", name="uq_campaigns_workspace_external"),
+        Index("ix_campaigns_workspace_name", "workspace_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    external_id: Mapped[str | None] = mapped_column(String(64))  # the Salesforce Id
+    name: Mapped[str] = mapped_column(String(255))
+    type: Mapped[str | None] = mapped_column(String(128))
+    status: Mapped[str | None] = mapped_column(String(64))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    budgeted_cost: Mapped[Decimal | None] = mapped_column(Money())
+    actual_cost: Mapped[Decimal | None] = mapped_column(Money())
+    expected_revenue: Mapped[Decimal | None] = mapped_column(Money())
+    # A percentage with two decimals (Salesforce's ExpectedResponse), exact as hundredths.
+    expected_response: Mapped[Decimal | None] = mapped_column(Money())
+    number_sent: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class CampaignMemberStatus(Base):
+    """A status a campaign's members can have (Salesforce's CampaignMemberStatus)."""
+
+    __tablename__ = "campaign_member_statuses"
+    __table_args__ = (
+        UniqueConstraint("campaign_id", "label", name="uq_campaign_member_statuses_label"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    label: Mapped[str] = mapped_column(String(128))
+    has_responded: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CampaignMember(Base):
+    """A lead or contact in a campaign, with its status now; its statuses over time are
+    its versions."""
+
+    __tablename__ = "campaign_members"
+    __table_args__ = (
+        UniqueConstraint("workspace_id", "external_id", name="uq_campaign_members_external"),
+        Index("ix_campaign_members_campaign", "campaign_id", "lead_id", "contact_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    external_id: Mapped[str | None] = mapped_column(String(64))  # the Salesforce Id
+    lead_id: Mapped[str | None] = mapped_column(String(64))  # a Lead's Salesforce Id
+    contact_id: Mapped[str | None] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(128))
+    first_responded_date: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_date: Mapped[date] = mapped_column(Date)  # in the workspace's time zone
+
+
+class CampaignMemberVersion(Base):
+    """A member's status over `[valid_from, valid_to)`, so "status at t" is one range
+    query. `campaign_id` and `created_date` repeat the member's, so a campaign's figures
+    read this table alone."""
+
+    __tablename__ = "campaign_member_versions"
+    __table_args__ = (
+        # Every column a campaign's figures read, so they come from the index alone: on
+        # SQLite, without them, the grouped pass fetched each version from the table.
+        Index(
+            "ix_campaign_member_versions_asof",
+            "workspace_id",
+            "campaign_id",
+            "valid_from",
+            "valid_to",
+            "status",
+            "created_date",
+        ),
+        Index("ix_campaign_member_versions_member", "member_id", "valid_to"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("campaign_members.id"))
+    campaign_id: Mapped[int] = mapped_column(ForeignKey("campaigns.id"))
+    status: Mapped[str] = mapped_column(String(128))
+    created_date: Mapped[date] = mapped_column(Date)
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime())
+    valid_to: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    changed_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+
+
+# A campaign's opportunities as of t: the versions carrying a campaign.
+Index("ix_deal_versions_campaign", DealVersion.workspace_id, DealVersion.campaign_id)

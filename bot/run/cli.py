@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.run import logs
 from bot.run.cli_imports import add_parsers
-from commands.dimensions import DIMENSIONS
+from commands.dimensions import APM_DIMENSIONS, DIMENSIONS
 
 # Each command imports what it uses where it runs: `council apm` and `council --help` must
 # start at once, and SQLAlchemy, alembic, Slack's SDK, the renderings of every other
@@ -263,6 +263,16 @@ def cmd_sla(args: argparse.Namespace) -> int:
     return _print_result(result, sla_json, args)
 
 
+def cmd_campaigns(args: argparse.Namespace) -> int:
+    """Print every campaign with its figures, children rolled up into their parents."""
+    from bot.render.campaign import campaigns_json
+    from commands.campaigns.reading import build_campaigns
+
+    env = _env()
+    result = build_campaigns(env, _actor(env, args), args.period, args.as_of)
+    return _print_result(result, campaigns_json, args)
+
+
 def cmd_clock(args: argparse.Namespace) -> int:
     """Run the scheduler: each council's digest at its local day and time."""
     from bot.slack.app import web_client
@@ -412,7 +422,10 @@ def parser() -> argparse.ArgumentParser:
     ):
         metric = sub.add_parser(name, parents=[common], help=doc)
         metric.add_argument(
-            "--by", required=name == "apm", choices=DIMENSIONS, help="the dimension"
+            "--by",
+            required=name == "apm",
+            choices=APM_DIMENSIONS if name == "apm" else DIMENSIONS,
+            help="the dimension",
         )
         if name == "coverage":
             metric.add_argument("--value", help="the dimension's value")
@@ -427,6 +440,11 @@ def parser() -> argparse.ArgumentParser:
     sla.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
     sla.add_argument("--json", action="store_true", help="SPEC's JSON instead of a table")
     sla.set_defaults(run=cmd_sla)
+    campaigns = sub.add_parser("campaigns", parents=[common], help=cmd_campaigns.__doc__)
+    campaigns.add_argument("--period", help="2026-Q4, this, next or last (default: all time)")
+    campaigns.add_argument("--as-of", help="a date (its end) or an ISO datetime; default now")
+    campaigns.add_argument("--json", action="store_true", help="SPEC's JSON instead of a list")
+    campaigns.set_defaults(run=cmd_campaigns)
 
     def with_env(handler: Callable[[argparse.Namespace, Env, Actor], int]):
         def command(args: argparse.Namespace) -> int:

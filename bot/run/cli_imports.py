@@ -253,6 +253,30 @@ def import_lead_history_command(args: argparse.Namespace, env: Env, actor: Actor
     return _run(args, env, actor, import_lead_history, status_map=status_map)
 
 
+def import_campaign_kind(loader: str) -> Callable[..., int]:
+    """A handler for one of the campaign exports (SPEC section 8's column names), its
+    loader `commands.campaigns.imports.<loader>` imported when a file is loaded."""
+
+    def handler(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+        from commands.campaigns import imports as campaign_imports
+
+        load = getattr(campaign_imports, loader)
+        path = Path(args.file)
+        if not path.is_file():
+            print(f"council: no file {path}", file=sys.stderr)
+            return 2
+        started = time.monotonic()
+        try:
+            report = load(env, actor, path, dry_run=args.dry_run)
+        except ParseError as error:
+            print(f"council: {error}", file=sys.stderr)
+            return 2
+        print_report(path, report, time.monotonic() - started, sys.stdout)
+        return 1 if report.bad else 0
+
+    return handler
+
+
 def add_parsers(
     sub: argparse._SubParsersAction,
     common: argparse.ArgumentParser,
@@ -356,3 +380,22 @@ def add_parsers(
     lead_history.set_defaults(
         run=run(import_lead_history_command), stage_map=None, known_stages_only=False
     )
+    for kind, load, what in (
+        ("campaigns", "import_campaigns", "a Salesforce Campaign export"),
+        (
+            "campaign-statuses",
+            "import_campaign_statuses",
+            "a CampaignMemberStatus export (each campaign's member statuses)",
+        ),
+        (
+            "campaign-members",
+            "import_campaign_members",
+            "a CampaignMember export",
+        ),
+    ):
+        parser = kinds.add_parser(kind, parents=[common], help=f"upsert from {what}")
+        parser.add_argument("file")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="check and count everything, save nothing"
+        )
+        parser.set_defaults(run=run(import_campaign_kind(load)))
