@@ -369,6 +369,21 @@ def deal_sums(
     }
 
 
+def names_by_external_id(session: Session, workspace_id: str) -> dict[str, str]:
+    """Every campaign's name by its Salesforce Id (and the Id's 15-character form)."""
+    query = select(Campaign.external_id, Campaign.name).where(
+        Campaign.workspace_id == workspace_id, Campaign.external_id.is_not(None)
+    )
+    found: dict[str, str] = {}
+    for external_id, name in session.execute(query):
+        if external_id is None:
+            continue
+        found[external_id] = name
+        if len(external_id) == 18:
+            found.setdefault(external_id[:15], name)
+    return found
+
+
 def ids_by_external_id(session: Session, workspace_id: str) -> dict[str, int]:
     """Every campaign's id by its Salesforce Id, also by the Id's first 15 characters:
     reports write the 15-character form of the 18-character Ids the API gives."""

@@ -46,8 +46,22 @@ CAMPAIGN_COLUMNS: dict[str, Any] = {
     .correlate(DealVersion)
     .scalar_subquery(),
 }
-# Sums may also be grouped by owner, for a rep's (or a team's) own book.
-GROUPINGS = {**DIMENSION_COLUMNS, **CAMPAIGN_COLUMNS, "owner": DealVersion.owner_id}
+# Marketing-sourced deals (SPEC section 9): source Marketing, or a campaign of their own.
+MARKETING_SOURCED = case(
+    (
+        or_(func.lower(DealVersion.source) == "marketing", DealVersion.campaign_id.is_not(None)),
+        "marketing",
+    ),
+    else_="other",
+)
+# Sums may also be grouped by owner, for a rep's (or a team's) own book, and by whether
+# marketing sourced the deal.
+GROUPINGS = {
+    **DIMENSION_COLUMNS,
+    **CAMPAIGN_COLUMNS,
+    "owner": DealVersion.owner_id,
+    "marketing": MARKETING_SOURCED,
+}
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from commands.fiscal import Period
 from commands.metrics import NONE_LABEL, Thresholds, pacing_color
 from commands.periods import midnight, place
 from commands.sla.settings import Sla
+from store import campaigns as store_campaigns
 from store import leads as store_leads
 from store import targets as store_targets
 from store.leads import Handoff
@@ -93,7 +94,7 @@ class SlaReport:
     dimension: str | None
     rows: list[SlaFigures]
     by_source: dict[str, Conversion]
-    by_campaign: dict[str, Conversion]  # keyed by the campaign's Salesforce Id
+    by_campaign: dict[str, Conversion]  # by the campaign's name, or its Id if not here
     marketing: MarketingPipegen
     currency: str
     elapsed: float = 0.0
@@ -270,7 +271,11 @@ def sla_report(
             for v in values
         ]
     by_source = {k: conversion(v) for k, v in sorted(_grouped(assessed, _source).items())}
-    by_campaign = {k: conversion(v) for k, v in sorted(_grouped(assessed, _campaign).items())}
+    # A lead names its campaign by Salesforce Id; shown by name once that campaign is here.
+    names = store_campaigns.names_by_external_id(session, workspace_id)
+    by_campaign = {
+        names.get(k, k): conversion(v) for k, v in sorted(_grouped(assessed, _campaign).items())
+    }
     return SlaReport(
         period,
         t,
@@ -303,14 +308,11 @@ def marketing_pipegen(
     elapsed: Decimal,
     thresholds: Thresholds,
 ) -> MarketingPipegen:
-    """Pipeline generation (SPEC section 3) of deals whose source is Marketing, against the
-    pipegen target on `source Marketing`. Deals carry no campaign of their own in this
-    version; once they do, a deal with a campaign counts here too (SPEC section 9)."""
-    sums = sums_as_of(session, workspace_id, "source", t, place(period, t, zone).window)
-    amount = sum(
-        (s.pipegen for value, s in sums.items() if (value or "").lower() == MARKETING.lower()),
-        Decimal("0.00"),
-    )
+    """Pipeline generation (SPEC section 3) of deals whose source is Marketing or that have
+    a campaign (SPEC section 9), against the pipegen target on `source Marketing`."""
+    sums = sums_as_of(session, workspace_id, "marketing", t, place(period, t, zone).window)
+    found = sums.get("marketing")
+    amount = found.pipegen if found is not None else Decimal("0.00")
     targets = store_targets.targets_for(session, workspace_id, period.label, "source")
     target = next(
         (a for (v, m), a in targets.items() if m == "pipegen" and v.lower() == MARKETING.lower()),

@@ -140,3 +140,28 @@ def test_median_and_nearest_rank():
     assert median(values) == 6 and median(values[:4]) == Decimal("2.5")
     # 11 values: rank ceil(9.9) = 10, the 10th smallest is 10.
     assert nearest_rank(values, 90) == 10 and nearest_rank([], 90) is None
+
+
+def test_a_deal_with_a_campaign_is_marketing_sourced_and_campaigns_show_by_name(
+    loaded, database: Database, tmp_path
+):
+    """SPEC section 9: marketing's pipeline generation counts deals whose source is
+    Marketing or that have a campaign; conversion by campaign names the campaign."""
+    campaigns = tmp_path / "Campaign.csv"
+    campaigns.write_text("Id,Name,Type,Status\n701A,Summit 2026,Event,Completed\n")
+    assert main(["import", "campaigns", str(campaigns)]) == 0
+    deals = tmp_path / "more.csv"
+    deals.write_text(
+        "Id,Name,StageName,Amount,CloseDate,CreatedDate,Source,Owner.Name,CampaignId\n"
+        "OPP5,Epsilon seats,Qualification,20000,2026-12-20,2026-11-10,AE,Ana,701A\n"
+        "OPP6,Zeta seats,Qualification,5000,2026-12-20,2026-11-25,AE,Ana,701A\n"
+    )
+    assert main(["import", "deals", str(deals)]) == 0
+    actor = Actor("local", "cli", "council CLI", "cli", "local")
+    report = build_sla(Env(database), actor, "2026-Q4", fixture.AS_OF)
+    assert isinstance(report, SlaReport)
+    # 150k as before, plus OPP5 (AE's, but with a campaign, created 11-10 <= t); OPP6 is
+    # created after t (11-20) and does not count yet.
+    assert report.marketing.amount == Decimal("170000.00")
+    assert set(report.by_campaign) == {"Summit 2026", "701B", "(none)"}
+    assert report.by_campaign["Summit 2026"].mqls == 2
