@@ -21,6 +21,8 @@ from commands.context import Actor, Env, Pressed, Submitted
 from commands.councils import command as council
 from commands.deals import command as deal
 from commands.deals.results import DEAL_CREATE, DEAL_FORM, DEAL_PICK, DEAL_SNOOZE
+from commands.salesforce import choices as salesforce_choices
+from commands.salesforce.results import SF_KEEP_THEIRS, SF_WRITE_MINE
 
 
 class Run(Protocol):
@@ -106,6 +108,8 @@ BUTTONS: dict[str, Button] = {
     CELL_ASSIGN: Button(assign.press_assign),
     ACTION_DONE: Button(actions.press_done),
     CHECKLIST_ANSWER: Button(checklist.press_tick, "problems"),
+    SF_KEEP_THEIRS: Button(salesforce_choices.press, "replace"),
+    SF_WRITE_MINE: Button(salesforce_choices.press, "replace"),
 }
 
 FORMS: dict[str, Form] = {

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from commands.actions.results import Reminder
 from commands.digest import Digest
 from commands.nudges import Nudge
+from commands.salesforce.results import WriteBackNotice
 
 Payload = dict[str, Any]
 
@@ -62,6 +63,15 @@ class Outlet(Protocol):
 
     def send_reminder(self, reminder: Reminder) -> None:
         """DM an action's owner its reminder, once. Raises `Undelivered`."""
+        ...
+
+    def send_write_back(self, notice: WriteBackNotice) -> None:
+        """DM a rep what Salesforce did not take of their change, once. Raises
+        `Undelivered`."""
+        ...
+
+    def user_by_email(self, email: str) -> str | None:
+        """The chat's user with this email (`users.lookupByEmail`), or None."""
         ...
 
 

@@ -21,6 +21,7 @@ from bot.render import Message, render
 from bot.render.apm import apm_json, coverage_json
 from bot.run import logs
 from bot.run.cli_imports import add_parsers
+from bot.run.cli_salesforce import add_parsers as add_salesforce_parsers
 from bot.slack.settings import Settings
 from commands.apm import build_apm, build_coverage
 from commands.context import Actor, Env
@@ -173,8 +174,16 @@ def cmd_clock(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not settings.oauth:
         _need(settings, "SLACK_BOT_TOKEN")
+    from bot.run.cli_salesforce import sync_minutes
+    from bot.salesforce.connection import client_for
+
     env = _env()
-    clock.run(env, outlets(clients_for(env, settings, web_client)))
+    clock.run(
+        env,
+        outlets(clients_for(env, settings, web_client)),
+        lambda workspace: client_for(env, workspace),
+        sync_minutes(),
+    )
     return 0
 
 
@@ -308,6 +317,7 @@ def parser() -> argparse.ArgumentParser:
         return command
 
     add_parsers(sub, common, with_env)
+    add_salesforce_parsers(sub, common, with_env)
 
     clock = sub.add_parser("clock", parents=[common], help=cmd_clock.__doc__)
     clock.set_defaults(run=cmd_clock)
