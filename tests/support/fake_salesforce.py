@@ -359,7 +359,7 @@ class FakeSalesforce:
             return
         with self._lock:
             self.tokens_issued += 1
-            token = f"00Dfake!token{self.tokens_issued}"
+            token = f"00D5g00000{self.tokens_issued:05d}!AQ.fake{next(self._ids)}session"
             self.tokens.add(token)
         self._send(
             request,
