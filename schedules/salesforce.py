@@ -87,10 +87,12 @@ def sync_all(env: Env, org_for: OrgFor, outlet_for: OutletFor, every: timedelta)
     with env.db.transaction() as session:
         connected = store_sf.connected_workspaces(session)
     for workspace_id in connected:
-        org = org_for(workspace_id)
-        if org is None:
-            continue
         try:
+            # Opening the stored secret may fail (COUNCIL_SECRET_KEY missing or rotated
+            # away): that workspace waits, the others sync.
+            org = org_for(workspace_id)
+            if org is None:
+                continue
             run = sync_workspace(env, workspace_id, org, outlet_for(workspace_id), every=every)
         except Exception:
             log.exception("salesforce sync of %s failed", workspace_id)
