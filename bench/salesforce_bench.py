@@ -254,7 +254,7 @@ def main() -> None:
                 str(size),
             ],
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,  # the child's errors show on stderr
             text=True,
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
