@@ -30,6 +30,8 @@ from commands.deals.results import (
     DEAL_PICK,
     DEAL_SNOOZE,
 )
+from commands.salesforce import choices as salesforce_choices
+from commands.salesforce.results import SF_KEEP_THEIRS, SF_WRITE_MINE
 from commands.sla import command as sla
 from commands.sla import handoff
 from commands.sla.handoff import LEAD_ACCEPT, LEAD_REJECT, LEAD_REJECT_FORM
@@ -137,6 +139,8 @@ BUTTONS: dict[str, Button] = {
     LEAD_REJECT: Button(handoff.press_reject),
     DEAL_DRILL: Button(drill.press, "replace"),
     DEAL_DRILL_BACK: Button(drill.press, "replace"),
+    SF_KEEP_THEIRS: Button(salesforce_choices.press, "replace"),
+    SF_WRITE_MINE: Button(salesforce_choices.press, "replace"),
 }
 
 FORMS: dict[str, Form] = {

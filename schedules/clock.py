@@ -10,6 +10,7 @@ The claims in the store make extra clocks, retries and restarts harmless.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -25,6 +26,7 @@ from schedules.handoffs import send_lead_notices
 from schedules.nudges import send_nudges
 from schedules.outlet import OutletFor
 from schedules.reminders import send_reminders
+from schedules.salesforce import OrgFor, sync_all
 from store import councils as store_councils
 from store import workspaces
 
@@ -103,7 +105,12 @@ def hand_off(env: Env, outlet_for: OutletFor) -> None:
             log.info("daily post of %s: %s %s", delivery.council, delivery.status, delivery.detail)
 
 
-def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
+def build(
+    env: Env,
+    outlet_for: OutletFor,
+    org_for: OrgFor | None = None,
+    salesforce_minutes: int = 5,
+) -> BlockingScheduler:
     scheduler = BlockingScheduler(timezone="UTC")
     scheduler.add_job(
         follow_up,
@@ -141,11 +148,28 @@ def build(env: Env, outlet_for: OutletFor) -> BlockingScheduler:
         coalesce=True,
         misfire_grace_time=60,
     )
+    if org_for is not None:
+        # Each connected org every few minutes; the claim keeps it to one clock's run.
+        every = timedelta(minutes=salesforce_minutes)
+        scheduler.add_job(
+            sync_all,
+            IntervalTrigger(minutes=salesforce_minutes),
+            args=[env, org_for, outlet_for, every],
+            id="salesforce",
+            max_instances=1,
+            coalesce=True,
+            misfire_grace_time=salesforce_minutes * 60,
+        )
     return scheduler
 
 
-def run(env: Env, outlet_for: OutletFor) -> None:
-    scheduler = build(env, outlet_for)
+def run(
+    env: Env,
+    outlet_for: OutletFor,
+    org_for: OrgFor | None = None,
+    salesforce_minutes: int = 5,
+) -> None:
+    scheduler = build(env, outlet_for, org_for, salesforce_minutes)
     try:
         sync(scheduler, env, outlet_for)
     except Exception:

@@ -15,6 +15,7 @@ from commands.alert_watch import AlertMessage
 from commands.councils.daily import DailyPipegen
 from commands.digest import Digest
 from commands.nudges import Nudge
+from commands.salesforce.results import WriteBackNotice
 from commands.sla.handoff import LeadNotice
 
 Payload = dict[str, Any]
@@ -79,6 +80,15 @@ class Outlet(Protocol):
     def send_lead_notice(self, notice: LeadNotice) -> None:
         """Post a lead's hand-off, return, reminder or breach notice, once. Raises
         `Undelivered`."""
+        ...
+
+    def send_write_back(self, notice: WriteBackNotice) -> None:
+        """DM a rep what Salesforce did not take of their change, once. Raises
+        `Undelivered`."""
+        ...
+
+    def user_by_email(self, email: str) -> str | None:
+        """The chat's user with this email (`users.lookupByEmail`), or None."""
         ...
 
 

@@ -782,3 +782,86 @@ class CampaignMemberVersion(Base):
 
 # A campaign's opportunities as of t: the versions carrying a campaign.
 Index("ix_deal_versions_campaign", DealVersion.workspace_id, DealVersion.campaign_id)
+
+
+class SalesforceConnection(Base):
+    """A workspace's Salesforce org: where it is, the connected app's credentials (the
+    secret sealed with COUNCIL_SECRET_KEY), which Opportunity fields feed the dimensions,
+    the API calls the org reported used, and the lease that lets one process sync at once."""
+
+    __tablename__ = "salesforce_connections"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    instance_url: Mapped[str] = mapped_column(String(255))
+    client_id: Mapped[str] = mapped_column(String(255))
+    client_secret: Mapped[str] = mapped_column(Text)  # sealed
+    field_map: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # dimension -> field
+    calls_used: Mapped[int | None] = mapped_column(Integer)
+    calls_limit: Mapped[int | None] = mapped_column(Integer)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text)
+    connected_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SalesforceSync(Base):
+    """How far one object's pull has committed: every record up to `watermark` (its
+    SystemModstamp) is in the store. Each page moves it in the page's own transaction."""
+
+    __tablename__ = "salesforce_sync"
+
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"), primary_key=True)
+    sobject: Mapped[str] = mapped_column(String(40), primary_key=True)
+    watermark: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    last_id: Mapped[str | None] = mapped_column(String(18))  # the last record committed
+    rows: Mapped[int] = mapped_column(Integer, default=0)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class SalesforceUser(Base):
+    """A Salesforce User and the person it is here; `slack_matched` when Slack knew the
+    email (`users.lookupByEmail`)."""
+
+    __tablename__ = "salesforce_users"
+    __table_args__ = (UniqueConstraint("workspace_id", "user_id", name="uq_salesforce_users"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    user_id: Mapped[str] = mapped_column(String(18))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    email: Mapped[str | None] = mapped_column(String(255))
+    manager_user_id: Mapped[str | None] = mapped_column(String(18))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    slack_matched: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SalesforceOutbox(Base):
+    """A change made here to a deal from Salesforce, to be written to its Opportunity.
+
+    Recorded in the change's own transaction; `values` are Salesforce fields and what to
+    write, `before` what the council held for them, `seen` the Opportunity's
+    LastModifiedDate when the council last read it. Status: pending, sent, conflict,
+    refused, kept (Salesforce's kept after a conflict), gone (deleted there)."""
+
+    __tablename__ = "salesforce_outbox"
+    __table_args__ = (Index("ix_salesforce_outbox_due", "workspace_id", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[str] = mapped_column(ForeignKey("workspaces.id"))
+    deal_id: Mapped[int] = mapped_column(ForeignKey("deals.id"))
+    opportunity_id: Mapped[str] = mapped_column(String(18))
+    values: Mapped[dict[str, Any]] = mapped_column(JSON)
+    before: Mapped[dict[str, Any]] = mapped_column(JSON)
+    seen: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(12))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    theirs: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # Salesforce's, at a conflict
+    theirs_by: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

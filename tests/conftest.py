@@ -18,7 +18,7 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 
 # Fixtures some tests share, kept beside the helpers they go with.
-pytest_plugins = ["tests.support.proxied"]
+pytest_plugins = ["tests.support.proxied", "tests.support.fake_salesforce"]
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.run import logs
 from bot.run.cli_imports import add_parsers
+from bot.run.cli_salesforce import add_parsers as add_salesforce_parsers
 from commands.dimensions import APM_DIMENSIONS, DIMENSIONS
 
 # Each command imports what it uses where it runs: `council apm` and `council --help` must
@@ -284,8 +285,16 @@ def cmd_clock(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not settings.oauth:
         _need(settings, "SLACK_BOT_TOKEN")
+    from bot.run.cli_salesforce import sync_minutes
+    from bot.salesforce.connection import client_for
+
     env = _env()
-    clock.run(env, outlets(clients_for(env, settings, web_client)))
+    clock.run(
+        env,
+        outlets(clients_for(env, settings, web_client)),
+        lambda workspace: client_for(env, workspace),
+        sync_minutes(),
+    )
     return 0
 
 
@@ -454,6 +463,7 @@ def parser() -> argparse.ArgumentParser:
         return command
 
     add_parsers(sub, common, with_env)
+    add_salesforce_parsers(sub, common, with_env)
 
     clock = sub.add_parser("clock", parents=[common], help=cmd_clock.__doc__)
     clock.set_defaults(run=cmd_clock)

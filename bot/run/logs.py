@@ -18,7 +18,11 @@ SECRET_VARIABLES = (
     "SLACK_CLIENT_SECRET",
     "SLACK_BOT_TOKEN",
     "SLACK_APP_TOKEN",
+    "SALESFORCE_CLIENT_SECRET",
+    "COUNCIL_SECRET_KEY",
 )
+# A Salesforce session id (access token): the org id, `!`, then the session itself.
+SALESFORCE_TOKEN = re.compile(r"\b00D[A-Za-z0-9]{12,15}![A-Za-z0-9._]+")
 HIDDEN = "[redacted]"
 # The OAuth pages' query strings: the redirect's `code` can be exchanged for a token, and
 # its `state` is what makes the exchange ours. gunicorn's access log has the whole line.
@@ -48,6 +52,7 @@ def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
     text = RESPONSE_URL.sub(rf"\1{HIDDEN}", text)
     text = HOOK.sub(HIDDEN, text)
     text = WEBHOOK_SENDING.sub(rf"\1{HIDDEN}", text)
+    text = SALESFORCE_TOKEN.sub(HIDDEN, text)
     return TOKEN.sub(HIDDEN, text)
 
 

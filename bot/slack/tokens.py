@@ -1,7 +1,7 @@
 """Slack tokens encrypted at rest: a copy of the database alone reveals none.
 
-`COUNCIL_SECRET_KEY` holds one or more Fernet keys, separated by commas (the same key
-future Salesforce secrets will use). The first seals every token written; all of them open
+`COUNCIL_SECRET_KEY` holds one or more Fernet keys, separated by commas (the same keys seal
+Salesforce's client secret: store/sealed.py). The first seals every token written; all of them open
 tokens read, so a key is rotated by putting a new one first and keeping the old one after
 it: at start the app re-seals every stored token with the first key (and seals any written
 before encryption existed), after which the old key can go.
@@ -14,80 +14,23 @@ is stored and no key is needed.
 from __future__ import annotations
 
 import copy
-import os
-from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import Engine, Table, update
 
-KEY_VARIABLE = "COUNCIL_SECRET_KEY"
-SEALED = "fernet:"  # marks a sealed value, so one written before encryption is told apart
-TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
-MAKE_ONE = (
-    "make one with: python -c "
-    "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+from store.sealed import (  # noqa: F401 (where the connectors found them before)
+    KEY_VARIABLE,
+    MAKE_ONE,
+    SEALED,
+    Sealer,
+    SecretKeyError,
+    keys_from_env,
 )
+
+TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 Stored = TypeVar("Stored", Installation, Bot)
-
-
-class SecretKeyError(Exception):
-    """The secret key is missing, malformed, or opens no stored token; the message says
-    what to do."""
-
-
-def keys_from_env(environ: dict[str, str] | None = None) -> tuple[str, ...]:
-    """The keys in `COUNCIL_SECRET_KEY`, first the one that seals."""
-    raw = (os.environ if environ is None else environ).get(KEY_VARIABLE) or ""
-    return tuple(k.strip() for k in raw.split(",") if k.strip())
-
-
-class Sealer:
-    """Seals with the first key, opens with any."""
-
-    def __init__(self, keys: Iterable[str]) -> None:
-        try:
-            fernets = [Fernet(k.encode()) for k in keys]
-        except (ValueError, TypeError):
-            raise SecretKeyError(
-                f"{KEY_VARIABLE} must be Fernet keys (32 bytes, url-safe base64) separated "
-                f"by commas; {MAKE_ONE}"
-            ) from None
-        if not fernets:
-            raise SecretKeyError(missing_key_message())
-        self.first = fernets[0]
-        self.any = MultiFernet(fernets)
-
-    def seal(self, value: str | None) -> str | None:
-        if value is None or value.startswith(SEALED):
-            return value
-        return SEALED + self.first.encrypt(value.encode()).decode()
-
-    def open(self, value: str | None) -> str | None:
-        if value is None or not value.startswith(SEALED):
-            return value  # written before encryption; sealed at the next start
-        try:
-            return self.any.decrypt(value[len(SEALED) :].encode()).decode()
-        except InvalidToken:
-            raise SecretKeyError(
-                f"a stored Slack token opens with none of the keys in {KEY_VARIABLE}; "
-                "put back the key it was sealed with (after the new one, to rotate)"
-            ) from None
-
-    def reseal(self, value: str | None) -> str | None:
-        """`value` sealed with the first key; None when it already is."""
-        if value is None:
-            return None
-        if value.startswith(SEALED):
-            token = value[len(SEALED) :].encode()
-            try:
-                self.first.decrypt(token)
-                return None
-            except InvalidToken:
-                pass
-        return self.seal(self.open(value))
 
 
 def missing_key_message() -> str:

@@ -25,6 +25,7 @@ from commands.cleanup import CleanRoom
 from commands.councils.daily import DailyPipegen
 from commands.digest import Digest
 from commands.nudges import Content, Nudge
+from commands.salesforce.results import WriteBackNotice
 from commands.sla.handoff import LeadNotice
 from schedules.outlet import Outlet, OutletFor, Payload, Undelivered
 
@@ -126,6 +127,35 @@ class WebApiOutlet:
             )
         except SlackApiError as error:
             raise Undelivered(str(error.response.get("error"))) from error
+
+    def send_write_back(self, notice: WriteBackNotice) -> None:
+        if not notice.user_id:
+            raise Undelivered("the rep has no Slack account")
+        shown = render(notice)
+        assert isinstance(shown, Message)
+        try:
+            post_once(
+                self.client,
+                f"salesforce:{notice.outbox_id}:{notice.kind}",
+                channel=notice.user_id,
+                text=shown.text,
+                blocks=shown.blocks,
+            )
+        except SlackApiError as error:
+            raise Undelivered(str(error.response.get("error"))) from error
+
+    def user_by_email(self, email: str) -> str | None:
+        lookup = getattr(self.client, "users_lookupByEmail", None)
+        if lookup is None:  # the console's stand-in knows no one
+            return None
+        try:
+            found = lookup(email=email)
+        except SlackApiError as error:
+            if error.response.get("error") == "users_not_found":
+                return None
+            raise
+        user = found.get("user") or {}
+        return str(user["id"]) if user.get("id") and not user.get("deleted") else None
 
 
 def messages_of(content: Content) -> list[Message]:

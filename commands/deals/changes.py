@@ -25,6 +25,7 @@ from commands.results import (
     Option,
     Problem,
 )
+from commands.salesforce.outbox import record_change
 from commands.workspace import DIMENSIONS
 from store import deals as store_deals
 from store import workspaces
@@ -67,6 +68,8 @@ def apply(s: Scope, deal: Deal | None, raw: dict[str, str]) -> DealSaved:
     changes = store_deals.change_deal(
         s.session, deal, read.state, by=s.person.id, source=s.actor.via, at=s.now
     )
+    # A deal from Salesforce: the change goes back there, queued in this same transaction.
+    record_change(s.session, deal, changes, by=s.person.id, now=s.now)
     return DealSaved(
         s.view(deal), created=False, changes=s.field_changes(changes), notes=read.notes
     )

@@ -1,7 +1,7 @@
 """People keyed by their Salesforce user id; import maps kept per workspace
 
 Revision ID: 0012
-Revises: 0010
+Revises: 0011
 
 `council import people` (and the Salesforce sync) know a person by their CRM user id, so
 a deal export's OwnerId finds its owner; a person's region (a people file's, or Maven's
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0010"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
