@@ -144,7 +144,8 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         council.id,
         council.channel_id,
         period,
-        at,
+        # Shown in the council's own time zone, where it meets (the moment is the same).
+        at.astimezone(ZoneInfo(council.timezone)),
         sections[0].apm.elapsed,
         sections[0].apm.total,
         sections,
