@@ -69,14 +69,24 @@ def ensure_person(session: Session, actor: Actor, now: datetime) -> Person:
     if person is not None:
         if name and person.display_name != name:
             person.display_name = name
+        if person.role != "admin" and _first_to_speak(session, actor):
+            # An import or a Salesforce sync linked them to Slack before they spoke.
+            person.role = "admin"
         return person
-    # The workspace's row is locked first (PostgreSQL; SQLite's writers already queue), so
-    # of many first commands at once only one counts no one and becomes the admin.
-    session.get(Workspace, actor.workspace_id, with_for_update=True, populate_existing=True)
-    # People an import added (no Slack account) do not count: the first Slack user is still
-    # the first, so a workspace whose admin imported the org first is not left without one.
-    first = not people.has_admin_or_slack_user(session, actor.workspace_id)
+    first = _first_to_speak(session, actor)
     return _add(session, actor, name or actor.user_id, "admin" if first else "rep", now)
+
+
+def _first_to_speak(session: Session, actor: Actor) -> bool:
+    """Whether the actor is the workspace's first admin: no one is one yet. People an import
+    or a sync added do not count until one of them speaks, so a workspace whose org was
+    loaded first is never left without an admin."""
+    if people.has_admin(session, actor.workspace_id):
+        return False
+    # The workspace's row is locked first (PostgreSQL; SQLite's writers already queue), so
+    # of many first commands at once only one finds no admin and becomes it.
+    session.get(Workspace, actor.workspace_id, with_for_update=True, populate_existing=True)
+    return not people.has_admin(session, actor.workspace_id)
 
 
 def ensure_admin(session: Session, actor: Actor, now: datetime) -> Person:

@@ -39,15 +39,11 @@ def people_by_name(session: Session, workspace_id: str, name: str) -> list[Perso
     )
 
 
-def has_admin_or_slack_user(session: Session, workspace_id: str) -> bool:
-    """Whether anyone here is an admin or has a Slack account (people an import added from
-    a CRM have neither until they use the bot)."""
+def has_admin(session: Session, workspace_id: str) -> bool:
+    """Whether anyone here is an admin."""
     found = session.scalar(
         select(Person.id)
-        .where(
-            Person.workspace_id == workspace_id,
-            (Person.role == "admin") | Person.slack_user_id.is_not(None),
-        )
+        .where(Person.workspace_id == workspace_id, Person.role == "admin")
         .limit(1)
     )
     return found is not None

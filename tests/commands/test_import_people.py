@@ -18,6 +18,7 @@ from commands import imports
 from commands.admins import grant_admin
 from commands.context import Actor, Env
 from commands.councils import command as council
+from commands.councils.command import TargetList
 from commands.import_people import import_people
 from commands.results import Notice, Problem, Refused
 from commands.workspace import ensure_person
@@ -128,21 +129,35 @@ def test_the_first_slack_user_is_admin_after_an_import_and_an_import_never_demot
         assert maya_now is not None and maya_now.role == "admin"
 
 
+def test_the_first_to_speak_is_admin_when_an_import_linked_everyone_to_slack_first(
+    env: Env, tmp_path: Path, slack: FakeSlack, jo: Actor, sam: Actor
+):
+    slack.emails = {"ada@acme.io": jo.user_id, "ben@acme.io": sam.user_id}
+    users = tmp_path / "User.csv"
+    users.write_text(USERS)
+    import_people(env, CLI, users, slack=directory(slack))
+    with env.db.transaction() as session:
+        first = ensure_person(session, sam, env.now())  # Ben, linked by email, speaks first
+        second = ensure_person(session, jo, env.now())  # Ada, linked too
+        assert (first.email, first.role) == ("ben@acme.io", "admin")
+        assert (second.email, second.role) == ("ada@acme.io", "manager")
+
+
 def test_council_people_admin_grants_it_and_a_refusal_always_names_someone(
     env: Env, tmp_path: Path, slack: FakeSlack, maya: Actor, jo: Actor
 ):
-    # Everyone is imported and linked to Slack before anyone speaks: no one is first.
+    # Everyone is imported and linked to Slack before anyone speaks: the first to speak (Jo,
+    # Ben in the file) is the admin, and a refusal to the next names him.
     slack.emails = {"ada@acme.io": maya.user_id, "ben@acme.io": jo.user_id}
     users = tmp_path / "User.csv"
     users.write_text(USERS)
     import_people(env, CLI, users, slack=directory(slack))
-    refused = council.run(env, jo, "role @maya rep")
-    assert isinstance(refused, Refused) and refused.who_can.strip()
+    assert isinstance(council.run(env, jo, "targets"), TargetList)
+    refused = council.run(env, maya, "role <@U0JO00001> rep")
+    assert isinstance(refused, Refused) and "jo" in refused.who_can
     shown = render(refused)
     assert isinstance(shown, Message)
-    assert "Who can: an admin (this workspace has none yet: `council people admin" in str(
-        shown.blocks
-    )
+    assert "Who can: " in str(shown.blocks)
     assert grant_admin(env, CLI, "ADA@acme.io") == Notice("Ada Vance is now an admin of T0TEST001.")
     assert isinstance(council.run(env, maya, "role <@U0JO00001> manager"), Notice)
     assert isinstance(grant_admin(env, CLI, "nobody@acme.io"), Problem)
