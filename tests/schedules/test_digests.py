@@ -61,10 +61,12 @@ def test_a_digest_posts_once_as_a_thread_with_its_image(
     assert "Pipeline council · pipeline · 2026-Q4" in json.dumps(
         parent.blocks(), ensure_ascii=False
     )
-    # One message per dimension (Slack allows one table a message), then the thread.
+    # One message per dimension (Slack allows one table a message), the demo's marketing
+    # and sales section (it has MQLs), then the thread.
     tops = [m for m in messages if not m.params.get("thread_ts")]
-    assert [sum(b["type"] == "table" for b in m.blocks()) for m in tops] == [1, 1]
-    assert [m.blocks()[-1]["type"] for m in tops] == ["table", "table"]
+    assert [sum(b["type"] == "table" for b in m.blocks()) for m in tops] == [1, 1, 0]
+    assert [m.blocks()[-1]["type"] for m in tops] == ["table", "table", "section"]
+    assert "*Marketing and sales*" in json.dumps(tops[-1].blocks(), ensure_ascii=False)
     replies = messages[len(tops) :]
     assert replies and all(r.params.get("thread_ts") for r in replies)
     button = next(b for b in replies[0].blocks() if b["type"] == "actions")["elements"][0]
@@ -100,8 +102,9 @@ def test_two_clocks_racing_post_once(env: Env, slack: FakeSlack, client_for, cou
     assert statuses.count("posted") == 1 and set(statuses) <= {"posted", "held", "skipped"}
     run_id = next(r.run_id for r in results if r.status == "posted")
     assert len(posts(slack)) == payload_size(env, run_id) - 2  # all but the two images
-    # One top-level message per dimension's table; the rest in their thread.
-    assert len([c for c in posts(slack) if "thread_ts" not in c.params]) == 2
+    # One top-level message per dimension's table and the marketing section; the rest in
+    # their thread.
+    assert len([c for c in posts(slack) if "thread_ts" not in c.params]) == 3
 
 
 def test_a_run_that_died_after_two_messages_resumes_with_the_third(
@@ -117,8 +120,10 @@ def test_a_run_that_died_after_two_messages_resumes_with_the_third(
     assert resumed.status == "posted" and resumed.run_id == failed.run_id
     texts = [c.params["text"] for c in posts(slack)]
     assert texts[:2] == done and len(texts) == len(set(texts))  # nothing posted twice
-    thread = {c.params.get("thread_ts") for c in posts(slack)[2:]}
-    assert len(thread) == 1  # the resumed replies hang off the first run's parent
+    # After the third top-level message (the marketing section), the resumed replies hang
+    # off the first run's parent.
+    thread = {c.params.get("thread_ts") for c in posts(slack)[3:]}
+    assert len(thread) == 1 and None not in thread
 
 
 def test_a_holder_that_vanished_is_taken_over_after_its_lease(

@@ -138,7 +138,10 @@ def test_the_loop_closes_in_the_digest_and_in_the_cells_history(env: Env, clock:
     assert isinstance(history, CellHistory)
     colours = [colour for _, colour, _ in history.colours]
     assert len(colours) == 5 and colours[0] == "red" and colours[-2:] == ["green", "green"]
-    main = [c for c in slack.calls_to("chat.postMessage") if "thread_ts" not in c.params][-1]
-    text = json.dumps(main.blocks(), ensure_ascii=False)
+    # The last digest's thread ends with the council's actions and the loop line.
+    posted = slack.calls_to("chat.postMessage")
+    parent_ts = [c for c in posted if "thread_ts" in c.params][-1].params["thread_ts"]
+    thread = [c for c in posted if c.params.get("thread_ts") == parent_ts]
+    text = json.dumps([c.blocks() for c in thread], ensure_ascii=False)
     assert "Of 1 red cells with actions 4+ weeks ago, 1 are now green or yellow." in text
     assert f"{label} product {product} · {COLUMN_NAMES[column]} → Jo Park: Deal review" in text
