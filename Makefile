@@ -29,8 +29,8 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: lint  ## every test, on SQLite and (when reachable) PostgreSQL
-	$(BIN)/pytest
+test: lint  ## every test, on SQLite and (when reachable) PostgreSQL, on every core
+	$(BIN)/pytest -n auto
 
 bench: $(STAMP)  ## BENCHMARKS.md's tables at 10k and 100k deals, SQLite and PostgreSQL (~5 min)
 	$(BIN)/python -m bench.scale_bench --sizes 10000,100000 --runs 5 --http-size 100000
