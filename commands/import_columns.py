@@ -89,15 +89,23 @@ class ColumnMap:
         return value.strip() if value else ""
 
 
-def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
-    """The field each header holds, with `--map COLUMN=field` overrides winning."""
+def known_headers(headers: Sequence[str], known: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """The header holding each known field: the first of its names the file has, case,
+    spaces and punctuation aside."""
     by_squash = {squash(h): h for h in headers if h is not None}
     columns: dict[str, str] = {}
-    for field, names in HEADERS.items():
+    for field, names in known.items():
         for name in names:
             if squash(name) in by_squash:
                 columns[field] = by_squash[squash(name)]
                 break
+    return columns
+
+
+def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
+    """The field each header holds, with `--map COLUMN=field` overrides winning."""
+    by_squash = {squash(h): h for h in headers if h is not None}
+    columns = known_headers(headers, HEADERS)
     for column, field_name in overrides.items():
         mapped = FIELD_NAMES.get(field_name.strip().lower())
         if mapped is None:

@@ -371,30 +371,25 @@ def deal_sums(
 
 def names_by_external_id(session: Session, workspace_id: str) -> dict[str, str]:
     """Every campaign's name by its Salesforce Id (and the Id's 15-character form)."""
-    query = select(Campaign.external_id, Campaign.name).where(
-        Campaign.workspace_id == workspace_id, Campaign.external_id.is_not(None)
-    )
-    found: dict[str, str] = {}
-    for external_id, name in session.execute(query):
-        if external_id is None:
-            continue
-        found[external_id] = name
-        if len(external_id) == 18:
-            found.setdefault(external_id[:15], name)
-    return found
+    return _by_external_id(session, workspace_id, Campaign.name)
 
 
 def ids_by_external_id(session: Session, workspace_id: str) -> dict[str, int]:
-    """Every campaign's id by its Salesforce Id, also by the Id's first 15 characters:
+    """Every campaign's id by its Salesforce Id (and the Id's 15-character form)."""
+    return _by_external_id(session, workspace_id, Campaign.id)
+
+
+def _by_external_id(session: Session, workspace_id: str, column: Any) -> dict[str, Any]:
+    """`column` by each campaign's Salesforce Id, also by the Id's first 15 characters:
     reports write the 15-character form of the 18-character Ids the API gives."""
-    query = select(Campaign.external_id, Campaign.id).where(
+    query = select(Campaign.external_id, column).where(
         Campaign.workspace_id == workspace_id, Campaign.external_id.is_not(None)
     )
-    found: dict[str, int] = {}
-    for external_id, campaign_id in session.execute(query):
+    found: dict[str, Any] = {}
+    for external_id, value in session.execute(query):
         if external_id is None:
             continue
-        found[external_id] = campaign_id
+        found[external_id] = value
         if len(external_id) == 18:
-            found.setdefault(external_id[:15], campaign_id)
+            found.setdefault(external_id[:15], value)
     return found

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from commands.context import Actor, Env
-from commands.import_columns import export_moment, squash
+from commands.import_columns import export_moment, known_headers, squash
 from commands.import_files import Record, Unreadable, records
 from commands.imports import ImportReport, RowError
 from commands.parsing import ParseError, clean
@@ -78,12 +78,7 @@ class LeadColumns:
 def lead_columns(headers: Sequence[str], overrides: dict[str, str]) -> LeadColumns:
     """Which header holds each field, `--map COLUMN=FIELD` winning."""
     by_squash = {squash(h): h for h in headers if h is not None}
-    columns: dict[str, str] = {}
-    for field, names in LEAD_HEADERS.items():
-        for name in names:
-            if squash(name) in by_squash:
-                columns[field] = by_squash[squash(name)]
-                break
+    columns = known_headers(headers, LEAD_HEADERS)
     for column, field_name in overrides.items():
         mapped = LEAD_FIELD_NAMES.get(squash(field_name))
         if mapped is None:
