@@ -115,16 +115,31 @@ def _run(
     return 1 if report.bad else 0
 
 
-def import_deals_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+def _run_mapped(
+    args: argparse.Namespace,
+    env: Env,
+    actor: Actor,
+    load: Callable[..., ImportReport],
+    option: str,
+    pairs: list[str] | None,
+    flag: str,
+) -> int:
+    """`_run` with the `COLUMN=FIELD` pairs given by `flag` read first and handed to the
+    loader as `option`."""
     from commands.import_columns import parse_mapping
-    from commands.imports import import_deals
 
     try:
-        column_map = parse_mapping(args.map or [], "--map")
+        mapping = parse_mapping(pairs or [], flag)
     except ParseError as error:
         print(f"council: {error}", file=sys.stderr)
         return 2
-    return _run(args, env, actor, import_deals, column_map=column_map)
+    return _run(args, env, actor, load, **{option: mapping})
+
+
+def import_deals_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
+    from commands.imports import import_deals
+
+    return _run_mapped(args, env, actor, import_deals, "column_map", args.map, "--map")
 
 
 def import_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
@@ -230,27 +245,17 @@ def import_targets_command(args: argparse.Namespace, env: Env, actor: Actor) -> 
 
 
 def import_leads_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
-    from commands.import_columns import parse_mapping
     from commands.sla.imports import import_leads
 
-    try:
-        column_map = parse_mapping(args.map or [], "--map")
-    except ParseError as error:
-        print(f"council: {error}", file=sys.stderr)
-        return 2
-    return _run(args, env, actor, import_leads, column_map=column_map)
+    return _run_mapped(args, env, actor, import_leads, "column_map", args.map, "--map")
 
 
 def import_lead_history_command(args: argparse.Namespace, env: Env, actor: Actor) -> int:
-    from commands.import_columns import parse_mapping
     from commands.sla.imports import import_lead_history
 
-    try:
-        status_map = parse_mapping(args.status_map or [], "--status-map")
-    except ParseError as error:
-        print(f"council: {error}", file=sys.stderr)
-        return 2
-    return _run(args, env, actor, import_lead_history, status_map=status_map)
+    return _run_mapped(
+        args, env, actor, import_lead_history, "status_map", args.status_map, "--status-map"
+    )
 
 
 def import_campaign_kind(loader: str) -> Callable[..., int]:

@@ -3,7 +3,8 @@ rendered as Block Kit and each message posted once (`post_once`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from slack_sdk.errors import SlackApiError
 
@@ -57,7 +58,7 @@ class WebApiOutlet:
 
     def send_nudge(self, nudge: Nudge) -> None:
         messages = [m for content in nudge.contents for m in messages_of(content)]
-        try:
+        with undelivered():
             # A retry reads the DM back once for what the failed attempt got through.
             already = posted_keys(self.client, nudge.user_id) if nudge.again else set()
             for position, message in enumerate(messages):
@@ -70,12 +71,10 @@ class WebApiOutlet:
                         text=message.text,
                         blocks=message.blocks,
                     )
-        except SlackApiError as error:
-            raise Undelivered(str(error.response.get("error"))) from error
 
     def send_reminder(self, reminder: Reminder) -> None:
         assert reminder.action.owner_user_id
-        try:
+        with undelivered():
             post_once(
                 self.client,
                 f"remind:{reminder.action.id}:{reminder.day}",
@@ -83,12 +82,10 @@ class WebApiOutlet:
                 text=reminder_text(reminder),
                 look_first=reminder.again,
             )
-        except SlackApiError as error:
-            raise Undelivered(str(error.response.get("error"))) from error
 
     def send_alert(self, message: AlertMessage) -> str:
         shown = alert_message(message)
-        try:
+        with undelivered():
             if message.ts:
                 # The deal changed again within the batch: the alert is edited, not repeated.
                 # A DM is edited under its conversation's id, not the user's.
@@ -108,15 +105,13 @@ class WebApiOutlet:
                 blocks=shown.blocks,
                 look_first=message.attempted,
             )
-        except SlackApiError as error:
-            raise Undelivered(str(error.response.get("error"))) from error
 
     def daily_payload(self, daily: DailyPipegen) -> Payload:
         return daily_payload(daily)
 
     def send_lead_notice(self, notice: LeadNotice) -> None:
         shown = lead_notice_message(notice)
-        try:
+        with undelivered():
             post_once(
                 self.client,
                 notice.key,
@@ -125,15 +120,13 @@ class WebApiOutlet:
                 blocks=shown.blocks,
                 look_first=notice.again,
             )
-        except SlackApiError as error:
-            raise Undelivered(str(error.response.get("error"))) from error
 
     def send_write_back(self, notice: WriteBackNotice) -> None:
         if not notice.user_id:
             raise Undelivered("the rep has no Slack account")
         shown = render(notice)
         assert isinstance(shown, Message)
-        try:
+        with undelivered():
             post_once(
                 self.client,
                 f"salesforce:{notice.outbox_id}:{notice.kind}",
@@ -141,8 +134,6 @@ class WebApiOutlet:
                 text=shown.text,
                 blocks=shown.blocks,
             )
-        except SlackApiError as error:
-            raise Undelivered(str(error.response.get("error"))) from error
 
     def user_by_email(self, email: str) -> str | None:
         lookup = getattr(self.client, "users_lookupByEmail", None)
@@ -156,6 +147,15 @@ class WebApiOutlet:
             raise
         user = found.get("user") or {}
         return str(user["id"]) if user.get("id") and not user.get("deleted") else None
+
+
+@contextmanager
+def undelivered() -> Iterator[None]:
+    """Slack's refusal of a post, as the `Undelivered` the jobs handle."""
+    try:
+        yield
+    except SlackApiError as error:
+        raise Undelivered(str(error.response.get("error"))) from error
 
 
 def messages_of(content: Content) -> list[Message]:
