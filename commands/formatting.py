@@ -15,16 +15,26 @@ def money(amount: Decimal | None, symbol: str = "$") -> str:
 
 
 def short_money(amount: Decimal | None, symbol: str = "$") -> str:
-    """`$1.2M`, `$120k`, `$950`; `–` when unknown."""
+    """`$1.04M`, `$12.3M`, `$120k`, `$950`, `-$2.5k`: three significant digits, so a total
+    just over a million does not read as `$1M`; `–` when unknown."""
     if amount is None:
         return "–"
+    text = _three_digits(abs(amount))
+    sign = "-" if amount < 0 and text != "0" else ""
+    return f"{sign}{symbol}{text}"
+
+
+def _three_digits(size: Decimal) -> str:
+    # Rounded before the scale is chosen: $999,999 is $1M, not $1000k.
+    if size >= 100:
+        size = Decimal(f"{size:.3g}")
     for scale, suffix in ((Decimal("1e9"), "B"), (Decimal("1e6"), "M"), (Decimal("1e3"), "k")):
-        if abs(amount) >= scale:
-            scaled = amount / scale
-            digits = 0 if abs(scaled) >= 100 else 1
-            text = f"{scaled:.{digits}f}".removesuffix(".0")
-            return f"{symbol}{text}{suffix}"
-    return f"{symbol}{amount:.0f}"
+        if size >= scale:
+            text = f"{size / scale:f}"
+            if "." in text:
+                text = text.rstrip("0").removesuffix(".")
+            return text + suffix
+    return f"{size:.0f}"
 
 
 def day(value: date | None) -> str:
