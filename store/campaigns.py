@@ -281,6 +281,41 @@ def change_member_status(
     return True
 
 
+def end_members(
+    session: Session,
+    workspace_id: str,
+    at: datetime,
+    *,
+    external_ids: Sequence[str] = (),
+    campaign_ids: Sequence[int] = (),
+) -> int:
+    """Members deleted in Salesforce (by their Id, or every member of these campaigns):
+    their status ends at `at`, so they count no more from then on while every figure as
+    of before stays as it was. How many were still counted."""
+    which = []
+    if external_ids:
+        chosen = select(CampaignMember.id).where(
+            CampaignMember.workspace_id == workspace_id,
+            CampaignMember.external_id.in_(list(external_ids)),
+        )
+        which.append(CampaignMemberVersion.member_id.in_(chosen))
+    if campaign_ids:
+        which.append(CampaignMemberVersion.campaign_id.in_(list(campaign_ids)))
+    if not which:
+        return 0
+    current = session.scalars(
+        select(CampaignMemberVersion).where(
+            CampaignMemberVersion.workspace_id == workspace_id,
+            CampaignMemberVersion.valid_to.is_(None),
+            or_(*which),
+        )
+    ).all()
+    for version in current:
+        version.valid_to = max(at, version.valid_from)
+    session.flush()
+    return len(current)
+
+
 @dataclass(frozen=True)
 class MemberCounts:
     members: int = 0

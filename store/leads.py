@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from store.deals import valid_at
@@ -45,6 +45,29 @@ def leads_by_external_ids(
         select(Lead).where(Lead.workspace_id == workspace_id, Lead.external_id.in_(external_ids))
     )
     return {lead.external_id or "": lead for lead in found}
+
+
+def mark_deleted(
+    session: Session, workspace_id: str, deleted: dict[str, datetime], live: Sequence[str]
+) -> int:
+    """Leads deleted in Salesforce (by Id, with the moment) are kept, marked; those it
+    gives back (`live`, undeleted) lose the mark. How many were newly marked."""
+    if live:
+        session.execute(
+            update(Lead)
+            .where(
+                Lead.workspace_id == workspace_id,
+                Lead.external_id.in_(list(live)),
+                Lead.deleted_at.is_not(None),
+            )
+            .values(deleted_at=None)
+        )
+    marked = 0
+    for lead in leads_by_external_ids(session, workspace_id, list(deleted)).values():
+        if lead.deleted_at is None:
+            lead.deleted_at = deleted[lead.external_id or ""]
+            marked += 1
+    return marked
 
 
 def get_lead(session: Session, workspace_id: str, lead_id: int) -> Lead | None:

@@ -90,7 +90,7 @@ def cmd_map(args: argparse.Namespace, env: Env, actor: Actor) -> int:
         print(f"council: {error}", file=sys.stderr)
         return 2
     shown = " ".join(f"{d}={f}" for d, f in sorted(kept.items())) or "(nothing mapped)"
-    print(f"Dimension fields: {shown}. The next sync reads them (--full to read every deal).")
+    print(f"Mapped fields: {shown}. The next sync reads them (--full to read every record).")
     return 0
 
 
@@ -118,6 +118,16 @@ def print_run(run: SyncRun) -> None:
         f"{pulled.deleted:,} deleted, {len(deals.bad):,} refused), "
         f"{pulled.history.rows:,} history rows, in {pulled.pages:,} pages."
     )
+    for sobject, part in pulled.objects.items():
+        removed = pulled.removed.get(sobject, 0)
+        print(
+            f"  {sobject}: {part.rows:,} read ({part.created:,} new, {part.changed:,} changed, "
+            f"{part.unchanged:,} unchanged, {removed:,} deleted, {len(part.bad):,} refused)"
+        )
+        for line, reason in part.bad[:5]:
+            print(f"    record {line}: {reason}")
+    for skipped in pulled.skipped:
+        print(f"  Skipped {skipped}: the integration user cannot read it (see the README).")
     print(
         f"Wrote back {sent.sent} changes; {sent.conflicts} conflicts and {sent.refused} "
         f"refusals told to their reps; {sent.waiting} waiting for Salesforce."
@@ -175,6 +185,8 @@ def cmd_status(args: argparse.Namespace, env: Env, actor: Actor) -> int:
         print(f"  stopped: {found.last_error}")
     for state in found.objects:
         print(f"  {state.sobject}: {state.rows:,} records read, up to {_when(state.watermark)}")
+        if state.error:
+            print(f"    skipped: {state.error}")
     print(f"Users: {found.users}; without a Slack account: {len(found.unmatched)}")
     for name, email in found.unmatched:
         print(f"  {name} <{email}>")
