@@ -20,6 +20,7 @@ An org that does not let the integration user read an object (`INVALID_TYPE`,
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Any
 
 from commands.campaigns.imports import (
@@ -122,45 +123,54 @@ def lead_fields(field_map: dict[str, str]) -> dict[str, str]:
     }
 
 
+Step = Callable[[Env, str, Org, SyncReport, bool], None]
+
+
 def pull_campaigns(
     env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool
-) -> None:
-    """Campaigns, their member statuses, then their members."""
-    if _or_skip(
+) -> bool:
+    """Campaigns, their member statuses, then their members; False when the org does not
+    let us read campaigns."""
+    return _in_turn(
         env,
         workspace_id,
-        "Campaign",
+        org,
         report,
-        lambda: _campaigns(env, workspace_id, org, report, full),
-    ):
-        _or_skip(
-            env,
-            workspace_id,
-            "CampaignMemberStatus",
-            report,
-            lambda: _statuses(env, workspace_id, org, report, full),
-        )
-        _or_skip(
-            env,
-            workspace_id,
-            "CampaignMember",
-            report,
-            lambda: _members(env, workspace_id, org, report, full),
-        )
+        full,
+        [
+            ("Campaign", _campaigns),
+            ("CampaignMemberStatus", _statuses),
+            ("CampaignMember", _members),
+        ],
+    )
 
 
-def pull_leads(env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool) -> None:
+def pull_leads(env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool) -> bool:
     """Leads, then the status moments of their LeadHistory."""
-    if _or_skip(
-        env, workspace_id, "Lead", report, lambda: _leads(env, workspace_id, org, report, full)
+    return _in_turn(
+        env, workspace_id, org, report, full, [("Lead", _leads), ("LeadHistory", _lead_history)]
+    )
+
+
+def _in_turn(
+    env: Env,
+    workspace_id: str,
+    org: Org,
+    report: SyncReport,
+    full: bool,
+    steps: list[tuple[str, Step]],
+) -> bool:
+    """Each object in turn, unless the first cannot be read (the rest depend on it)."""
+    first, *rest = steps
+    if not _or_skip(
+        env, workspace_id, first[0], report, partial(first[1], env, workspace_id, org, report, full)
     ):
+        return False
+    for sobject, step in rest:
         _or_skip(
-            env,
-            workspace_id,
-            "LeadHistory",
-            report,
-            lambda: _lead_history(env, workspace_id, org, report, full),
+            env, workspace_id, sobject, report, partial(step, env, workspace_id, org, report, full)
         )
+    return True
 
 
 def _or_skip(

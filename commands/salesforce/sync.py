@@ -194,8 +194,8 @@ def pull(
     try:
         _stages(env, workspace_id, org, report)
         _users(env, workspace_id, org, find_slack, report, full=full)
-        marketing.pull_campaigns(env, workspace_id, org, report, full=full)
-        _opportunities(env, workspace_id, org, report, full=full)
+        campaigns = marketing.pull_campaigns(env, workspace_id, org, report, full=full)
+        _opportunities(env, workspace_id, org, report, full=full, campaigns=campaigns)
         _history(env, workspace_id, org, report, full=full)
         marketing.pull_leads(env, workspace_id, org, report, full=full)
     except OrgError as error:
@@ -338,15 +338,19 @@ def dimension_fields(field_map: dict[str, str]) -> dict[str, str]:
 
 
 def _opportunities(
-    env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool
+    env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool, campaigns: bool = True
 ) -> None:
     with env.db.transaction() as session:
         connection = store_sf.connection(session, workspace_id)
         mapped = dimension_fields(dict(connection.field_map) if connection else {})
         since = _since(store_sf.sync_state(session, workspace_id, "Opportunity").watermark, full)
-    selected = list(dict.fromkeys([*OPPORTUNITY_FIELDS, *mapped.values()]))
+    # Without Campaign access (or the feature) Opportunity has no CampaignId to read.
+    unread = () if campaigns else ("CampaignId",)
+    selected = [
+        f for f in dict.fromkeys([*OPPORTUNITY_FIELDS, *mapped.values()]) if f not in unread
+    ]
     soql = f"SELECT {', '.join(selected)} FROM Opportunity{since} ORDER BY SystemModstamp, Id"
-    columns = ColumnMap({**DEAL_COLUMNS, **mapped})
+    columns = ColumnMap({k: v for k, v in {**DEAL_COLUMNS, **mapped}.items() if v not in unread})
     actor = sync_actor(workspace_id)
     line = 0
     # queryAll: deleted Opportunities come in the same order, with IsDeleted set.

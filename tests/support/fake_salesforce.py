@@ -697,6 +697,11 @@ class FakeSalesforce:
                 if code == "INVALID_TYPE"
                 else "insufficient access rights on object id",
             )
+        if sobject == "Opportunity" and "Campaign" in self.org.denied and "CampaignId" in selected:
+            # Without campaigns, Opportunity has no CampaignId field.
+            raise Refused(
+                400, "INVALID_FIELD", "No such column 'CampaignId' on entity 'Opportunity'"
+            )
         if sobject not in tables:
             raise ValueError(f"sObject type '{sobject}' is not supported.")
         rows = tables[sobject]
