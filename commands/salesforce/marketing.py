@@ -297,6 +297,9 @@ def _members(env: Env, workspace_id: str, org: Org, report: SyncReport, full: bo
                 if not record.get("IsDeleted"):
                     live.append((line, _row(record, MEMBER_FIELDS)))
             load_members(session, workspace, columns, live, part, now)
+            store_leads.campaigns_from_members(
+                session, workspace_id, [r["LeadId"] for _l, r in live if r["LeadId"]]
+            )
             for record in page:
                 if record.get("IsDeleted"):
                     ended = store_campaigns.end_members(
@@ -343,10 +346,10 @@ def _leads(env: Env, workspace_id: str, org: Org, report: SyncReport, full: bool
                 row["Owner.Email"] = (owner.email or "") if owner else ""
                 live.append((line, row))
             part.absorb(load_leads(session, actor, columns, live, env.now(), False))
-            marked = store_leads.mark_deleted(
-                session, workspace_id, gone, [str(r["Id"]) for _l, r in live]
-            )
+            live_ids = [str(r["Id"]) for _l, r in live]
+            marked = store_leads.mark_deleted(session, workspace_id, gone, live_ids)
             report.removed["Lead"] = report.removed.get("Lead", 0) + marked
+            store_leads.campaigns_from_members(session, workspace_id, live_ids)
             _advance(session, workspace_id, "Lead", page)
         part.rows += len(page)
         report.pages += 1

@@ -236,6 +236,9 @@ def test_a_first_sync_brings_campaigns_members_leads_and_deals_with_their_campai
     assert (dee.status, dee.converted_deal_id) == ("converted", dee_deal_id)
     assert (eve.status, eve.mql_at) == ("Open", None)
     assert ann.owner_id is not None and ann.source == "Web" and ann.email == "ann@acme.test"
+    # A lead's campaign is the one it joined first (Lead has no campaign field of its own)
+    assert (ann.campaign_external_id, cid.campaign_external_id) == (org.root, org.child)
+    assert dee.campaign_external_id is None
 
     # SPEC 9, by hand, as of 9 November. Summit 2026 alone: members Ann (Invited), Ben
     # (Attended), the contact (Responded) = 3, responded 2, rate 2/3; one deal, open 1,200;
@@ -309,6 +312,7 @@ def test_an_incremental_sync_follows_status_changes_conversions_and_deletions(
     at(salesforce, "2026-11-10T10:00")
     salesforce.edit_member(org.members["ann"], "Attended")
     salesforce.delete_member(org.members["contact"])
+    salesforce.add_member(org.root, lead_id=org.leads["eve"])  # Invited
     cid_deal = salesforce.add_opportunity(
         Name="Gamma from Cid",
         OwnerId=org.ids["maya"],
@@ -324,10 +328,11 @@ def test_an_incremental_sync_follows_status_changes_conversions_and_deletions(
     assert report.stopped is None
     assert report.removed == {"Campaign": 1, "CampaignMember": 1, "Lead": 1}
 
-    # Now: Summit has Ann (Attended since 10 November 10:00) and Ben; the contact is gone,
-    # and so is the deleted child's member. Summit's deal and the child's won deal stay.
+    # Now: Summit has Ann (Attended since 10 November 10:00), Ben and Eve (Invited); the
+    # contact is gone, and so is the deleted child's member. Summit's deal and the child's
+    # won deal stay.
     now = campaigns_at(capsys)
-    assert (now["Summit 2026"]["members"], now["Summit 2026"]["responded"]) == (2, 2)
+    assert (now["Summit 2026"]["members"], now["Summit 2026"]["responded"]) == (3, 2)
     assert now["Summit webinars"]["members"] == 0
     assert now["Summit 2026"]["with_children"]["won"] == "800.00"
     # As of 9 November nothing has changed: history is kept.
@@ -348,7 +353,8 @@ def test_an_incremental_sync_follows_status_changes_conversions_and_deletions(
     cid, eve = found["Cid Roe"], found["Eve Ray"]
     assert (cid.status, cid.converted_deal_id) == ("converted", cid_deal_id)
     # Eve is deleted in Salesforce: kept (the SLA's history), marked, never handed off.
-    assert eve.deleted_at == moment("2026-11-10T10:00") + timedelta(seconds=4)
+    assert eve.deleted_at == moment("2026-11-10T10:00") + timedelta(seconds=5)
+    assert eve.campaign_external_id == org.root  # from her new membership
     sla = json_of(
         capsys, "sla", "--json", "--period", "2026-Q4", "--as-of", "2026-11-10T12:00:00+00:00"
     )
