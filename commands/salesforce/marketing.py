@@ -204,9 +204,12 @@ def _query(
     fields: Sequence[str],
     full: bool,
     stamp: str = "SystemModstamp",
+    where: str = "",
 ) -> str:
     with env.db.transaction() as session:
         since = _since(store_sf.sync_state(session, workspace_id, sobject).watermark, full, stamp)
+    if where:
+        since = f" WHERE {where}{since.replace(' WHERE ', ' AND ')}"
     return f"SELECT {', '.join(fields)} FROM {sobject}{since} ORDER BY {stamp}, Id"
 
 
@@ -356,7 +359,16 @@ def _leads(env: Env, workspace_id: str, org: Org, report: SyncReport, full: bool
 
 
 def _lead_history(env: Env, workspace_id: str, org: Org, report: SyncReport, full: bool) -> None:
-    soql = _query(workspace_id, env, "LeadHistory", LEAD_HISTORY_FIELDS, full, "CreatedDate")
+    # Only Status changes give moments; other tracked fields' rows are not read at all.
+    soql = _query(
+        workspace_id,
+        env,
+        "LeadHistory",
+        LEAD_HISTORY_FIELDS,
+        full,
+        "CreatedDate",
+        "Field = 'Status'",
+    )
     actor = sync_actor(workspace_id)
     part = _part(report, "LeadHistory")
     line = 0

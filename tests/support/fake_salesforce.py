@@ -716,6 +716,9 @@ class FakeSalesforce:
         if bound:
             since = parse_sf_time(bound[2])
             rows = [r for r in rows if parse_sf_time(r[bound[1]]) >= since]
+        equal = re.search(r"(\w+)\s*=\s*'([^']*)'", soql)
+        if equal:
+            rows = [r for r in rows if r.get(equal[1]) == equal[2]]
         within = re.search(r"(\w+)\s+IN\s*\(([^)]*)\)", soql, re.IGNORECASE)
         if within:
             listed = {v.strip().strip("'") for v in within[2].split(",")}
