@@ -80,7 +80,8 @@ def cmd_connect(args: argparse.Namespace, env: Env, actor: Actor) -> int:
 
 
 def cmd_map(args: argparse.Namespace, env: Env, actor: Actor) -> int:
-    """Which Opportunity fields feed product, region, segment and source (kept)."""
+    """Which Opportunity fields feed product, region, segment and source, and which Lead
+    fields hold the hand-off's moments (mql=MQL_Date__c; kept)."""
     from commands.parsing import ParseError
     from commands.salesforce import admin
 
@@ -214,5 +215,7 @@ def add_parsers(
     status = inner.add_parser("status", parents=[common], help=cmd_status.__doc__)
     status.set_defaults(run=with_env(cmd_status))
     mapping = inner.add_parser("map", parents=[common], help=cmd_map.__doc__)
-    mapping.add_argument("pairs", nargs="+", metavar="DIMENSION=Field", help="region=Region__c")
+    mapping.add_argument(
+        "pairs", nargs="+", metavar="NAME=Field", help="region=Region__c, mql=MQL_Date__c"
+    )
     mapping.set_defaults(run=with_env(cmd_map))

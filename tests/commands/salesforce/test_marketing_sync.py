@@ -8,6 +8,7 @@ fake org over HTTP, on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -32,9 +33,9 @@ from store.models import (
     Lead,
     LeadChange,
 )
-from tests.commands.salesforce.test_sync import SLACK, WS, client, connect
+from tests.commands.salesforce.test_sync import KEY, SLACK, WS, client, connect
 from tests.support.clock import FakeClock
-from tests.support.fake_salesforce import FakeSalesforce, seed
+from tests.support.fake_salesforce import CLIENT_ID, CLIENT_SECRET, FakeSalesforce, seed
 
 
 def at(fake: FakeSalesforce, moment: str) -> None:
@@ -451,3 +452,28 @@ def test_the_map_names_lead_moments_with_the_lead_imports_names(
     assert kept["lead.segment"] == "Segment__c" and kept["region"] == "Region__c"
     with pytest.raises(ParseError, match="a Lead moment"):
         admin.set_map(env, WS, ["status=Status"])
+
+
+def test_the_operator_sees_each_object_pulled_and_the_lead_map(
+    database: Database, salesforce: FakeSalesforce, monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "SALESFORCE_")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", database.engine.url.render_as_string(False))
+    monkeypatch.setenv("COUNCIL_SECRET_KEY", KEY)
+    monkeypatch.setenv("SALESFORCE_INSTANCE_URL", salesforce.url)
+    monkeypatch.setenv("SALESFORCE_CLIENT_ID", CLIENT_ID)
+    monkeypatch.setenv("SALESFORCE_CLIENT_SECRET", CLIENT_SECRET)
+    build(salesforce)
+    assert main(["salesforce", "connect"]) == 0
+    assert main(["salesforce", "map", "mql=MQL_Date__c", "rejected=Rejected_Date__c"]) == 0
+    assert "lead.mql=MQL_Date__c lead.rejected=Rejected_Date__c" in capsys.readouterr().out
+    assert main(["salesforce", "sync", "--once"]) == 0
+    synced = capsys.readouterr().out
+    assert "  Campaign: 2 read (2 new, 0 changed, 0 unchanged, 0 deleted, 0 refused)" in synced
+    assert "  CampaignMember: 4 read (4 new" in synced
+    assert "  Lead: 5 read (5 new" in synced
+    assert main(["salesforce", "status"]) == 0
+    status = capsys.readouterr().out
+    assert "  LeadHistory: 8 records read, up to 2026-11-04 10:00:" in status
