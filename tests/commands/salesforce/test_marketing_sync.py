@@ -341,14 +341,18 @@ def test_an_incremental_sync_follows_status_changes_conversions_and_deletions(
     assert (before["Summit 2026"]["members"], before["Summit 2026"]["responded"]) == (3, 2)
     assert before["Summit webinars"]["members"] == 1
     with cli.db.transaction() as session:
-        versions = session.scalars(
-            select(CampaignMemberVersion.status)
+        versions = session.execute(
+            select(CampaignMemberVersion.status, CampaignMemberVersion.valid_from)
             .join(CampaignMember)
             .where(CampaignMember.external_id == org.members["ann"])
             .order_by(CampaignMemberVersion.valid_from)
         ).all()
         cid_deal_id = session.scalar(select(Deal.id).where(Deal.external_id == cid_deal))
-    assert versions == ["Invited", "Attended"]
+    # Attended from the member's SystemModstamp in Salesforce, not from the sync's moment
+    assert [tuple(v) for v in versions] == [
+        ("Invited", moment("2026-10-21T10:00")),
+        ("Attended", moment("2026-11-10T10:00")),
+    ]
 
     found = leads(cli)
     cid, eve = found["Cid Roe"], found["Eve Ray"]
