@@ -6,6 +6,13 @@ The OAuth 2.0 client credentials token endpoint, `query` and `queryAll` with
 `Sforce-Limit-Info: api-usage=N/M` header on every API answer. It reads only the few
 queries the connector sends (by FROM object, the `SystemModstamp >=` bound and the
 selected fields); faults are switched on per test with `fail_next`.
+
+Campaigns and leads: Campaign (with Salesforce's Sent and Responded statuses made for a
+new one), CampaignMemberStatus (a new default takes it from the old), CampaignMember
+(HasResponded and FirstRespondedDate following its status), Lead and LeadHistory (a row
+per Status change, as field history tracking keeps it); deleting a campaign deletes its
+statuses and members, and every deleted record is in `queryAll` with IsDeleted set.
+`org.denied` makes an object's queries fail as for a user who may not read it.
 """
 
 from __future__ import annotations
@@ -719,10 +726,10 @@ class FakeSalesforce:
         equal = re.search(r"(\w+)\s*=\s*'([^']*)'", soql)
         if equal:
             rows = [r for r in rows if r.get(equal[1]) == equal[2]]
-        within = re.search(r"(\w+)\s+IN\s*\(([^)]*)\)", soql, re.IGNORECASE)
-        if within:
-            listed = {v.strip().strip("'") for v in within[2].split(",")}
-            rows = [r for r in rows if r.get(within[1]) in listed]
+        among = re.search(r"(\w+)\s+IN\s*\(([^)]*)\)", soql, re.IGNORECASE)
+        if among:
+            allowed = {v.strip().strip("'") for v in among[2].split(",")}
+            rows = [r for r in rows if r.get(among[1]) in allowed]
         if re.search(r"IsActive\s*=\s*true", soql, re.IGNORECASE):
             rows = [r for r in rows if r["IsActive"]]
         order = re.search(r"ORDER BY\s+([\w, ]+?)(?:\s+LIMIT|$)", soql, re.IGNORECASE)
