@@ -248,10 +248,12 @@ def change_member_status(
     *,
     at: datetime,
     by: int | None,
+    again: bool = False,
 ) -> bool:
     """Give the member `status` from `at` on (closing the version before); False when it
-    already had it. A first response dates `first_responded_date`."""
-    if member.status == status.label:
+    already had it, unless it comes `again` after its deletion. A first response dates
+    `first_responded_date`."""
+    if member.status == status.label and not again:
         return False
     current = session.scalar(
         select(CampaignMemberVersion).where(
@@ -314,6 +316,17 @@ def end_members(
         version.valid_to = max(at, version.valid_from)
     session.flush()
     return len(current)
+
+
+def ended(session: Session, member_ids: Sequence[int]) -> set[int]:
+    """Of these members, those with no status now: deleted in Salesforce."""
+    if not member_ids:
+        return set()
+    current = select(CampaignMemberVersion.member_id).where(
+        CampaignMemberVersion.member_id.in_(list(member_ids)),
+        CampaignMemberVersion.valid_to.is_(None),
+    )
+    return set(member_ids) - set(session.scalars(current))
 
 
 @dataclass(frozen=True)

@@ -180,7 +180,7 @@ def cmd_status(args: argparse.Namespace, env: Env, actor: Actor) -> int:
     )
     print(f"Salesforce org {found.instance_url} for workspace {found.workspace_id}. {calls}.")
     mapped = " ".join(f"{d}={f}" for d, f in sorted(found.field_map.items()))
-    print(f"Dimension fields: {mapped or '(nothing mapped)'}")
+    print(f"Mapped fields: {mapped or '(nothing mapped)'}")
     print(f"Last sync: {_when(found.last_started_at)} to {_when(found.last_finished_at)}")
     if found.last_error:
         print(f"  stopped: {found.last_error}")

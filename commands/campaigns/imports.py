@@ -433,6 +433,8 @@ def load_members(
         else:
             read[found.external_id] = found
     existing = store_campaigns.members_by_external_ids(session, workspace.id, list(read))
+    # Deleted in Salesforce and back (undeleted): its status counts again from the row on.
+    back = store_campaigns.ended(session, [m.id for m in existing.values()])
     new: list[NewMember] = []
     for found in [*read.values(), *unnamed]:
         member = existing.get(found.external_id or "")
@@ -461,7 +463,7 @@ def load_members(
             continue
         status = next(s for s in statuses[member.campaign_id] if s.label == found.status)
         changed = store_campaigns.change_member_status(
-            session, member, status, at=found.modified_at or now, by=None
+            session, member, status, at=found.modified_at or now, by=None, again=member.id in back
         )
         if found.first_responded and member.first_responded_date != found.first_responded:
             member.first_responded_date = found.first_responded

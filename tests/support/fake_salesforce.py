@@ -388,6 +388,13 @@ class FakeSalesforce:
             record["IsDeleted"] = True
             record["SystemModstamp"] = sf_time(self.tick())
 
+    def undelete_member(self, member_id: str) -> None:
+        """Restored from the Recycle Bin: the same Id, live again."""
+        with self._lock:
+            record = self.org.members[member_id]
+            record["IsDeleted"] = False
+            record["SystemModstamp"] = sf_time(self.tick())
+
     def delete_campaign(self, campaign_id: str) -> None:
         """The campaign goes, and its statuses and members with it (Salesforce cascades)."""
         with self._lock:

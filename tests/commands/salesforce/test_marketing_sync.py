@@ -348,6 +348,16 @@ def test_an_incremental_sync_follows_status_changes_conversions_and_deletions(
             .order_by(CampaignMemberVersion.valid_from)
         ).all()
         cid_deal_id = session.scalar(select(Deal.id).where(Deal.external_id == cid_deal))
+    # Restored from the Recycle Bin, the contact counts again from then on
+    at(salesforce, "2026-11-11T10:00")
+    salesforce.undelete_member(org.members["contact"])
+    clock.current = moment("2026-11-11T12:00")
+    assert pull(cli, WS, client(salesforce), SLACK.get).stopped is None
+    again = campaigns_at(capsys)
+    assert (again["Summit 2026"]["members"], again["Summit 2026"]["responded"]) == (4, 3)
+    assert (
+        campaigns_at(capsys, "--as-of", "2026-11-10T12:00:00+00:00")["Summit 2026"]["members"] == 3
+    )
     # Attended from the member's SystemModstamp in Salesforce, not from the sync's moment
     assert [tuple(v) for v in versions] == [
         ("Invited", moment("2026-10-21T10:00")),
