@@ -267,6 +267,8 @@ def load_leads(
         session, workspace.id, [r.converted_deal for _, r in read if r.converted_deal]
     )
     owners = _Owners(session, workspace, now)
+    fresh: dict[str, Lead] = {}  # made in this batch, their steps still to keep
+    rows_of: dict[str, LeadRow] = {}
     kept = {
         name
         for name, fields in KEPT_WITHOUT_COLUMN.items()
@@ -292,35 +294,40 @@ def load_leads(
             continue
         lead = existing.get(lead_row.external_id)
         if lead is None:
-            lead = _create(session, workspace.id, lead_row, values, now)
-            existing[lead_row.external_id] = lead
+            lead = Lead(
+                workspace_id=workspace.id,
+                external_id=lead_row.external_id,
+                status="Open",
+                fields={},
+                updated_at=now,
+                **values,
+            )
+            session.add(lead)
+            existing[lead_row.external_id] = fresh[lead_row.external_id] = lead
+            rows_of[lead_row.external_id] = lead_row
             report.created += 1
-        elif _update(session, lead, {k: v for k, v in values.items() if k not in kept}, now):
+            continue
+        if lead_row.external_id in fresh:  # the same Id again in the batch
+            _first_steps(session, fresh.pop(lead_row.external_id), rows_of[lead_row.external_id])
+        if _update(session, lead, {k: v for k, v in values.items() if k not in kept}, now):
             report.changed += 1
         else:
             report.unchanged += 1
+    for external_id, lead in fresh.items():
+        _first_steps(session, lead, rows_of[external_id])
     return report
 
 
-def _create(
-    session: Session, workspace_id: str, row: LeadRow, values: dict[str, object], now: datetime
-) -> Lead:
-    lead = Lead(
-        workspace_id=workspace_id,
-        external_id=row.external_id,
-        status="Open",
-        fields={},
-        updated_at=now,
-        **values,
-    )
-    session.add(lead)
-    session.flush()
+def _first_steps(session: Session, lead: Lead, row: LeadRow) -> None:
+    """A new lead's steps, kept once it has its id (the batch's new leads are inserted
+    together, at the first of these)."""
+    if lead.id is None:
+        session.flush()
     for position, (moment, status) in enumerate(row.steps):
         reason = row.reason if status == "rejected" else None
         store_leads.record_change(
             session, lead, status, at=moment, via=VIA, reason=reason, first=position == 0
         )
-    return lead
 
 
 def _update(session: Session, lead: Lead, values: dict[str, object], now: datetime) -> bool:
