@@ -248,10 +248,12 @@ def change_member_status(
     *,
     at: datetime,
     by: int | None,
+    again: bool = False,
 ) -> bool:
     """Give the member `status` from `at` on (closing the version before); False when it
-    already had it. A first response dates `first_responded_date`."""
-    if member.status == status.label:
+    already had it, unless it comes `again` after its deletion. A first response dates
+    `first_responded_date`."""
+    if member.status == status.label and not again:
         return False
     current = session.scalar(
         select(CampaignMemberVersion).where(
@@ -279,6 +281,52 @@ def change_member_status(
     )
     session.flush()
     return True
+
+
+def end_members(
+    session: Session,
+    workspace_id: str,
+    at: datetime,
+    *,
+    external_ids: Sequence[str] = (),
+    campaign_ids: Sequence[int] = (),
+) -> int:
+    """Members deleted in Salesforce (by their Id, or every member of these campaigns):
+    their status ends at `at`, so they count no more from then on while every figure as
+    of before stays as it was. How many were still counted."""
+    which = []
+    if external_ids:
+        chosen = select(CampaignMember.id).where(
+            CampaignMember.workspace_id == workspace_id,
+            CampaignMember.external_id.in_(list(external_ids)),
+        )
+        which.append(CampaignMemberVersion.member_id.in_(chosen))
+    if campaign_ids:
+        which.append(CampaignMemberVersion.campaign_id.in_(list(campaign_ids)))
+    if not which:
+        return 0
+    current = session.scalars(
+        select(CampaignMemberVersion).where(
+            CampaignMemberVersion.workspace_id == workspace_id,
+            CampaignMemberVersion.valid_to.is_(None),
+            or_(*which),
+        )
+    ).all()
+    for version in current:
+        version.valid_to = max(at, version.valid_from)
+    session.flush()
+    return len(current)
+
+
+def ended(session: Session, member_ids: Sequence[int]) -> set[int]:
+    """Of these members, those with no status now: deleted in Salesforce."""
+    if not member_ids:
+        return set()
+    current = select(CampaignMemberVersion.member_id).where(
+        CampaignMemberVersion.member_id.in_(list(member_ids)),
+        CampaignMemberVersion.valid_to.is_(None),
+    )
+    return set(member_ids) - set(session.scalars(current))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from store.models import ImportMap
 
 COLUMNS = "columns"
 STAGES = "stages"
+LEAD_STATUSES = "statuses"  # a Lead Status -> its step: MQL, accepted, rejected, ...
 
 
 def saved_map(session: Session, workspace_id: str, kind: str) -> dict[str, str]:

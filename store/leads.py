@@ -7,11 +7,19 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from store.deals import valid_at
-from store.models import DealVersion, Lead, LeadChange, Person, SlaSettings
+from store.models import (
+    Campaign,
+    CampaignMember,
+    DealVersion,
+    Lead,
+    LeadChange,
+    Person,
+    SlaSettings,
+)
 
 LEAD_STATUSES = ("Open", "MQL", "accepted", "rejected", "converted")
 
@@ -45,6 +53,59 @@ def leads_by_external_ids(
         select(Lead).where(Lead.workspace_id == workspace_id, Lead.external_id.in_(external_ids))
     )
     return {lead.external_id or "": lead for lead in found}
+
+
+def mark_deleted(
+    session: Session, workspace_id: str, deleted: dict[str, datetime], live: Sequence[str]
+) -> int:
+    """Leads deleted in Salesforce (by Id, with the moment) are kept, marked; those it
+    gives back (`live`, undeleted) lose the mark. How many were newly marked."""
+    if live:
+        session.execute(
+            update(Lead)
+            .where(
+                Lead.workspace_id == workspace_id,
+                Lead.external_id.in_(list(live)),
+                Lead.deleted_at.is_not(None),
+            )
+            .values(deleted_at=None)
+            # Nothing in the session reads the mark afterwards; finding its objects costs.
+            .execution_options(synchronize_session=False)
+        )
+    marked = 0
+    for lead in leads_by_external_ids(session, workspace_id, list(deleted)).values():
+        if lead.deleted_at is None:
+            lead.deleted_at = deleted[lead.external_id or ""]
+            marked += 1
+    return marked
+
+
+def campaigns_from_members(session: Session, workspace_id: str, lead_ids: Sequence[str]) -> None:
+    """Leads without a campaign take the one they joined first (Salesforce's Lead has no
+    campaign field of its own: its campaigns are its CampaignMember records)."""
+    if not lead_ids:
+        return
+    first = (
+        select(Campaign.external_id)
+        .join(CampaignMember, CampaignMember.campaign_id == Campaign.id)
+        .where(
+            CampaignMember.workspace_id == workspace_id,
+            CampaignMember.lead_id == Lead.external_id,
+        )
+        .order_by(CampaignMember.created_at, CampaignMember.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(Lead)
+        .where(
+            Lead.workspace_id == workspace_id,
+            Lead.external_id.in_(list(lead_ids)),
+            Lead.campaign_external_id.is_(None),
+        )
+        .values(campaign_external_id=first)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def get_lead(session: Session, workspace_id: str, lead_id: int) -> Lead | None:

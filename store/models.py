@@ -594,6 +594,8 @@ class Lead(Base):
     returned_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     breach_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Deleted in Salesforce: kept for the SLA's history, no longer handed off.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

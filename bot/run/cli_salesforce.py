@@ -80,7 +80,8 @@ def cmd_connect(args: argparse.Namespace, env: Env, actor: Actor) -> int:
 
 
 def cmd_map(args: argparse.Namespace, env: Env, actor: Actor) -> int:
-    """Which Opportunity fields feed product, region, segment and source (kept)."""
+    """Which Opportunity fields feed product, region, segment and source, and which Lead
+    fields hold the hand-off's moments (mql=MQL_Date__c; kept)."""
     from commands.parsing import ParseError
     from commands.salesforce import admin
 
@@ -90,7 +91,7 @@ def cmd_map(args: argparse.Namespace, env: Env, actor: Actor) -> int:
         print(f"council: {error}", file=sys.stderr)
         return 2
     shown = " ".join(f"{d}={f}" for d, f in sorted(kept.items())) or "(nothing mapped)"
-    print(f"Dimension fields: {shown}. The next sync reads them (--full to read every deal).")
+    print(f"Mapped fields: {shown}. The next sync reads them (--full to read every record).")
     return 0
 
 
@@ -118,6 +119,16 @@ def print_run(run: SyncRun) -> None:
         f"{pulled.deleted:,} deleted, {len(deals.bad):,} refused), "
         f"{pulled.history.rows:,} history rows, in {pulled.pages:,} pages."
     )
+    for sobject, part in pulled.objects.items():
+        removed = pulled.removed.get(sobject, 0)
+        print(
+            f"  {sobject}: {part.rows:,} read ({part.created:,} new, {part.changed:,} changed, "
+            f"{part.unchanged:,} unchanged, {removed:,} deleted, {len(part.bad):,} refused)"
+        )
+        for line, reason in part.bad[:5]:
+            print(f"    record {line}: {reason}")
+    for skipped in pulled.skipped:
+        print(f"  Skipped {skipped}: the integration user cannot read it (see the README).")
     print(
         f"Wrote back {sent.sent} changes; {sent.conflicts} conflicts and {sent.refused} "
         f"refusals told to their reps; {sent.waiting} waiting for Salesforce."
@@ -169,12 +180,14 @@ def cmd_status(args: argparse.Namespace, env: Env, actor: Actor) -> int:
     )
     print(f"Salesforce org {found.instance_url} for workspace {found.workspace_id}. {calls}.")
     mapped = " ".join(f"{d}={f}" for d, f in sorted(found.field_map.items()))
-    print(f"Dimension fields: {mapped or '(nothing mapped)'}")
+    print(f"Mapped fields: {mapped or '(nothing mapped)'}")
     print(f"Last sync: {_when(found.last_started_at)} to {_when(found.last_finished_at)}")
     if found.last_error:
         print(f"  stopped: {found.last_error}")
     for state in found.objects:
         print(f"  {state.sobject}: {state.rows:,} records read, up to {_when(state.watermark)}")
+        if state.error:
+            print(f"    skipped: {state.error}")
     print(f"Users: {found.users}; without a Slack account: {len(found.unmatched)}")
     for name, email in found.unmatched:
         print(f"  {name} <{email}>")
@@ -202,5 +215,7 @@ def add_parsers(
     status = inner.add_parser("status", parents=[common], help=cmd_status.__doc__)
     status.set_defaults(run=with_env(cmd_status))
     mapping = inner.add_parser("map", parents=[common], help=cmd_map.__doc__)
-    mapping.add_argument("pairs", nargs="+", metavar="DIMENSION=Field", help="region=Region__c")
+    mapping.add_argument(
+        "pairs", nargs="+", metavar="NAME=Field", help="region=Region__c, mql=MQL_Date__c"
+    )
     mapping.set_defaults(run=with_env(cmd_map))

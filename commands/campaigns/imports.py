@@ -5,12 +5,16 @@ Campaigns and statuses are few and load in one transaction; members load in batc
 its own transaction, so a crash loses at most the batch under way and running the file
 again finishes the job (members already loaded are known by their Id). Bad rows are listed
 with their line and reason; good rows still load.
+
+Reading a file and loading its rows are apart: `load_campaigns`, `load_statuses` and
+`load_members` take (line, row) pairs in a transaction, and the Salesforce sync hands
+them its records (`commands/salesforce/marketing.py`), so both follow the same rules.
 """
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,15 +22,23 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.orm import Session
+
 from commands.context import Actor, Env
-from commands.import_columns import export_date, export_day, export_moment, has_time, squash
+from commands.import_columns import (
+    export_date,
+    export_day,
+    export_moment,
+    has_time,
+    known_headers,
+)
 from commands.imports import BATCH, ImportReport, Progress, RowError
 from commands.parsing import ParseError, clean, parse_amount
 from commands.periods import midnight
 from commands.workspace import ensure_workspace
 from store import campaigns as store_campaigns
 from store.campaigns import NewMember, StatusSpec
-from store.models import Campaign
+from store.models import Campaign, Workspace
 
 # Each field and the headers that name it (API names first; compared without case or
 # punctuation).
@@ -59,6 +71,8 @@ MEMBER_HEADERS: dict[str, tuple[str, ...]] = {
     "status": ("Status",),
     "first_responded": ("FirstRespondedDate", "First Responded Date"),
     "created": ("CreatedDate", "Created Date"),
+    # When the record last changed: the moment a changed Status took effect.
+    "modified": ("SystemModstamp", "LastModifiedDate", "Last Modified Date"),
 }
 TRUE = {"true", "1", "yes", "y", "t"}
 FALSE = {"false", "0", "no", "n", "f", ""}
@@ -75,15 +89,11 @@ class Columns:
         return (row.get(header) or "").strip() if header else ""
 
 
-def _columns(path: Path, known: dict[str, tuple[str, ...]], needed: tuple[str, ...]) -> Columns:
-    headers = headers_of(path)
-    by_squash = {squash(h): h for h in headers}
-    found = {}
-    for field, names in known.items():
-        for name in names:
-            if squash(name) in by_squash:
-                found[field] = by_squash[squash(name)]
-                break
+def columns_for(
+    headers: Sequence[str], known: dict[str, tuple[str, ...]], needed: tuple[str, ...]
+) -> Columns:
+    """Which header holds each field; raises ParseError naming a needed one missing."""
+    found = known_headers(headers, known)
     missing = [known[f][0] for f in needed if f not in found]
     if missing:
         raise ParseError(f"the file has no {' or '.join(missing)} column")
@@ -200,63 +210,79 @@ def _loops(campaign_id: int, parent_id: int, parents: dict[int, int | None]) -> 
     return False
 
 
+Rows = Iterable[tuple[int, dict[str, str]]]
+
+
 def import_campaigns(
     env: Env, actor: Actor, path: Path, *, dry_run: bool = False, progress: Progress | None = None
 ) -> ImportReport:
     """Upsert campaigns from a Campaign export (by Id), then link each to its ParentId."""
     report = ImportReport(dry_run=dry_run)
-    columns = _columns(path, CAMPAIGN_HEADERS, ("id", "name"))
+    columns = columns_for(headers_of(path), CAMPAIGN_HEADERS, ("id", "name"))
     with env.db.transaction(commit=not dry_run) as session:
-        now = env.now()
-        workspace = ensure_workspace(session, actor, now)
-        read: dict[str, tuple[int, dict[str, Any], str]] = {}
-        for line, row in _records(path, report):
-            external_id = columns.get(row, "id")
-            try:
-                if not external_id:
-                    raise RowError("no Id")
-                _fits(external_id, 64, "Id")
-                fields = _campaign_fields(columns, row)
-            except RowError as error:
-                report.bad.append((line, str(error)))
-                continue
-            if external_id in read:
-                report.flag(line, "the same campaign twice in the file: the later row wins")
-            read[external_id] = (line, fields, columns.get(row, "parent"))
-        existing = store_campaigns.campaigns_by_external_ids(session, workspace.id, read)
-        loaded: dict[str, Campaign] = {}
-        for external_id, (_line, fields, _parent) in read.items():
-            campaign = existing.get(external_id)
-            if campaign is None:
-                campaign = store_campaigns.create_campaign(
-                    session, workspace.id, {"external_id": external_id, **fields}, now
-                )
-                report.created += 1
-            elif any(getattr(campaign, k) != v for k, v in fields.items()):
-                for key, value in fields.items():
-                    setattr(campaign, key, value)
-                campaign.updated_at = now
-                report.changed += 1
-            else:
-                report.unchanged += 1
-            loaded[external_id] = campaign
-        session.flush()
-        ids = store_campaigns.ids_by_external_id(session, workspace.id)
-        parents = {c.id: c.parent_id for c in store_campaigns.all_campaigns(session, workspace.id)}
-        for external_id, (line, _fields, parent_text) in read.items():
-            campaign = loaded[external_id]
-            parent_id = ids.get(parent_text) if parent_text else None
-            if parent_text and parent_id is None:
-                report.flag(line, "ParentId names no campaign: loaded without a parent")
-            elif parent_id is not None and _loops(campaign.id, parent_id, parents):
-                report.flag(line, "ParentId would make a loop: loaded without a parent")
-                parent_id = None
-            if campaign.parent_id != parent_id:
-                campaign.parent_id = parent_id
-                parents[campaign.id] = parent_id
+        workspace = ensure_workspace(session, actor, env.now())
+        load_campaigns(session, workspace, columns, _records(path, report), report, env.now())
         if progress:
             progress(report.rows)
     return report
+
+
+def load_campaigns(
+    session: Session,
+    workspace: Workspace,
+    columns: Columns,
+    rows: Rows,
+    report: ImportReport,
+    now: datetime,
+) -> dict[str, Campaign]:
+    """Upsert the rows' campaigns by Id, then link each to its ParentId (any campaign of
+    the workspace); the campaigns loaded, by Id."""
+    read: dict[str, tuple[int, dict[str, Any], str]] = {}
+    for line, row in rows:
+        external_id = columns.get(row, "id")
+        try:
+            if not external_id:
+                raise RowError("no Id")
+            _fits(external_id, 64, "Id")
+            fields = _campaign_fields(columns, row)
+        except RowError as error:
+            report.bad.append((line, str(error)))
+            continue
+        if external_id in read:
+            report.flag(line, "the same campaign twice in the file: the later row wins")
+        read[external_id] = (line, fields, columns.get(row, "parent"))
+    existing = store_campaigns.campaigns_by_external_ids(session, workspace.id, read)
+    loaded: dict[str, Campaign] = {}
+    for external_id, (_line, fields, _parent) in read.items():
+        campaign = existing.get(external_id)
+        if campaign is None:
+            campaign = store_campaigns.create_campaign(
+                session, workspace.id, {"external_id": external_id, **fields}, now
+            )
+            report.created += 1
+        elif any(getattr(campaign, k) != v for k, v in fields.items()):
+            for key, value in fields.items():
+                setattr(campaign, key, value)
+            campaign.updated_at = now
+            report.changed += 1
+        else:
+            report.unchanged += 1
+        loaded[external_id] = campaign
+    session.flush()
+    ids = store_campaigns.ids_by_external_id(session, workspace.id)
+    parents = {c.id: c.parent_id for c in store_campaigns.all_campaigns(session, workspace.id)}
+    for external_id, (line, _fields, parent_text) in read.items():
+        campaign = loaded[external_id]
+        parent_id = ids.get(parent_text) if parent_text else None
+        if parent_text and parent_id is None:
+            report.flag(line, "ParentId names no campaign: loaded without a parent")
+        elif parent_id is not None and _loops(campaign.id, parent_id, parents):
+            report.flag(line, "ParentId would make a loop: loaded without a parent")
+            parent_id = None
+        if campaign.parent_id != parent_id:
+            campaign.parent_id = parent_id
+            parents[campaign.id] = parent_id
+    return loaded
 
 
 def import_campaign_statuses(
@@ -267,62 +293,67 @@ def import_campaign_statuses(
     rows would leave it without exactly one default or without a responded status keeps the
     statuses it had, and its rows are listed with why."""
     report = ImportReport(dry_run=dry_run)
-    columns = _columns(path, STATUS_HEADERS, ("campaign", "label"))
+    columns = columns_for(headers_of(path), STATUS_HEADERS, ("campaign", "label"))
     with env.db.transaction(commit=not dry_run) as session:
         workspace = ensure_workspace(session, actor, env.now())
-        ids = store_campaigns.ids_by_external_id(session, workspace.id)
-        by_campaign: dict[int, list[tuple[int, StatusSpec]]] = {}
-        for line, row in _records(path, report):
-            try:
-                campaign_id = ids.get(columns.get(row, "campaign"))
-                if campaign_id is None:
-                    raise RowError(
-                        f"no campaign with Id `{columns.get(row, 'campaign')}`: "
-                        "import the campaigns first"
-                    )
-                label = _fits(columns.get(row, "label"), 128, "Label")
-                if not label:
-                    raise RowError("no Label")
-                spec = StatusSpec(
-                    label,
-                    _flag(columns.get(row, "responded"), "HasResponded"),
-                    _flag(columns.get(row, "default"), "IsDefault"),
-                    _whole(columns.get(row, "order"), "SortOrder") or 0,
-                )
-            except RowError as error:
-                report.bad.append((line, str(error)))
-                continue
-            by_campaign.setdefault(campaign_id, []).append((line, spec))
-        campaigns = {
-            c.id: c
-            for c in store_campaigns.all_campaigns(session, workspace.id)
-            if c.id in by_campaign
-        }
-        for campaign_id, rows in by_campaign.items():
-            specs = list({spec.label: spec for _line, spec in rows}.values())
-            campaign = campaigns[campaign_id]
-            problem = store_campaigns.status_set_error(specs)
-            if problem is not None:
-                for line, _spec in rows:
-                    report.bad.append((line, f"campaign `{campaign.name}`: {problem}"))
-                continue
-            before = {
-                (s.label, s.has_responded, s.is_default, s.sort_order)
-                for s in store_campaigns.statuses_of(session, [campaign_id])[campaign_id]
-            }
-            in_use = store_campaigns.labels_in_use(session, campaign_id)
-            store_campaigns.replace_statuses(session, campaign, specs, in_use)
-            kept = in_use - {s.label for s in specs}
-            if kept:
-                report.flag(rows[0][0], "a status members still hold is kept")
-            wanted = {(s.label, s.has_responded, s.is_default, s.sort_order) for s in specs}
-            if wanted <= before:
-                report.unchanged += len(rows)
-            else:
-                report.changed += len(rows)
+        load_statuses(session, workspace, columns, _records(path, report), report)
         if progress:
             progress(report.rows)
     return report
+
+
+def load_statuses(
+    session: Session, workspace: Workspace, columns: Columns, rows: Rows, report: ImportReport
+) -> None:
+    """The rows of each campaign become its whole set of statuses."""
+    ids = store_campaigns.ids_by_external_id(session, workspace.id)
+    by_campaign: dict[int, list[tuple[int, StatusSpec]]] = {}
+    for line, row in rows:
+        try:
+            campaign_id = ids.get(columns.get(row, "campaign"))
+            if campaign_id is None:
+                raise RowError(
+                    f"no campaign with Id `{columns.get(row, 'campaign')}`: "
+                    "import the campaigns first"
+                )
+            label = _fits(columns.get(row, "label"), 128, "Label")
+            if not label:
+                raise RowError("no Label")
+            spec = StatusSpec(
+                label,
+                _flag(columns.get(row, "responded"), "HasResponded"),
+                _flag(columns.get(row, "default"), "IsDefault"),
+                _whole(columns.get(row, "order"), "SortOrder") or 0,
+            )
+        except RowError as error:
+            report.bad.append((line, str(error)))
+            continue
+        by_campaign.setdefault(campaign_id, []).append((line, spec))
+    campaigns = {
+        c.id: c for c in store_campaigns.all_campaigns(session, workspace.id) if c.id in by_campaign
+    }
+    for campaign_id, lines in by_campaign.items():
+        specs = list({spec.label: spec for _line, spec in lines}.values())
+        campaign = campaigns[campaign_id]
+        problem = store_campaigns.status_set_error(specs)
+        if problem is not None:
+            for line, _spec in lines:
+                report.bad.append((line, f"campaign `{campaign.name}`: {problem}"))
+            continue
+        before = {
+            (s.label, s.has_responded, s.is_default, s.sort_order)
+            for s in store_campaigns.statuses_of(session, [campaign_id])[campaign_id]
+        }
+        in_use = store_campaigns.labels_in_use(session, campaign_id)
+        store_campaigns.replace_statuses(session, campaign, specs, in_use)
+        kept = in_use - {s.label for s in specs}
+        if kept:
+            report.flag(lines[0][0], "a status members still hold is kept")
+        wanted = {(s.label, s.has_responded, s.is_default, s.sort_order) for s in specs}
+        if wanted <= before:
+            report.unchanged += len(lines)
+        else:
+            report.changed += len(lines)
 
 
 @dataclass(frozen=True)
@@ -336,6 +367,14 @@ class _MemberRow:
     first_responded: date | None
     created_at: datetime
     created_date: date
+    modified_at: datetime | None
+
+
+def member_columns(headers: Sequence[str]) -> Columns:
+    columns = columns_for(headers, MEMBER_HEADERS, ("campaign",))
+    if "lead" not in columns.headers and "contact" not in columns.headers:
+        raise ParseError("the file has no LeadId or ContactId column")
+    return columns
 
 
 def import_campaign_members(
@@ -345,89 +384,96 @@ def import_campaign_members(
     Status changed since the last import gets the new one from now on (its earlier one
     stays in its history). A Status the campaign does not have refuses the row."""
     report = ImportReport(dry_run=dry_run)
-    columns = _columns(path, MEMBER_HEADERS, ("campaign",))
-    if "lead" not in columns.headers and "contact" not in columns.headers:
-        raise ParseError("the file has no LeadId or ContactId column")
+    columns = member_columns(headers_of(path))
     batch: list[tuple[int, dict[str, str]]] = []
+
+    def flush() -> None:
+        with env.db.transaction(commit=not dry_run) as session:
+            workspace = ensure_workspace(session, actor, env.now())
+            load_members(session, workspace, columns, batch, report, env.now())
+        batch.clear()
+        if progress:
+            progress(report.rows)
+
     for record in _records(path, report):
         batch.append(record)
         if len(batch) == BATCH:
-            _member_batch(env, actor, columns, batch, report, dry_run)
-            batch = []
-            if progress:
-                progress(report.rows)
+            flush()
     if batch:
-        _member_batch(env, actor, columns, batch, report, dry_run)
+        flush()
     if progress:
         progress(report.rows)
     return report
 
 
-def _member_batch(
-    env: Env,
-    actor: Actor,
+def load_members(
+    session: Session,
+    workspace: Workspace,
     columns: Columns,
-    batch: list[tuple[int, dict[str, str]]],
+    batch: Sequence[tuple[int, dict[str, str]]],
     report: ImportReport,
-    dry_run: bool,
+    now: datetime,
 ) -> None:
-    with env.db.transaction(commit=not dry_run) as session:
-        now = env.now()
-        workspace = ensure_workspace(session, actor, now)
-        zone = ZoneInfo(workspace.timezone)
-        ids = store_campaigns.ids_by_external_id(session, workspace.id)
-        names = {c.id: c.name for c in store_campaigns.all_campaigns(session, workspace.id)}
-        statuses = store_campaigns.statuses_of(session, sorted(set(ids.values())))
-        read: dict[str, _MemberRow] = {}
-        unnamed: list[_MemberRow] = []
-        for line, row in batch:
-            try:
-                found = _member_row(columns, line, row, ids, names, statuses, zone, now, report)
-            except RowError as error:
-                report.bad.append((line, str(error)))
-                continue
-            if found.external_id is None:
-                unnamed.append(found)
-            else:
-                read[found.external_id] = found
-        existing = store_campaigns.members_by_external_ids(session, workspace.id, list(read))
-        new: list[NewMember] = []
-        for found in [*read.values(), *unnamed]:
-            member = existing.get(found.external_id or "")
-            if member is None and found.external_id is None:
-                # Without an Id, a lead or contact is in a campaign once (as in Salesforce).
-                who = found.lead_id or found.contact_id or ""
-                member = store_campaigns.find_member(session, found.campaign_id, who)
-            if member is None:
-                new.append(
-                    NewMember(
-                        found.external_id,
-                        found.campaign_id,
-                        found.lead_id,
-                        found.contact_id,
-                        found.status,
-                        found.first_responded,
-                        found.created_at,
-                        found.created_date,
-                    )
+    """Upsert the rows' members by Id (a lead or contact without one is in a campaign
+    once); a changed Status takes effect from the row's SystemModstamp, or from now."""
+    zone = ZoneInfo(workspace.timezone)
+    ids = store_campaigns.ids_by_external_id(session, workspace.id)
+    names = {c.id: c.name for c in store_campaigns.all_campaigns(session, workspace.id)}
+    statuses = store_campaigns.statuses_of(session, sorted(set(ids.values())))
+    read: dict[str, _MemberRow] = {}
+    unnamed: list[_MemberRow] = []
+    for line, row in batch:
+        try:
+            found = _member_row(columns, line, row, ids, names, statuses, zone, now, report)
+        except RowError as error:
+            report.bad.append((line, str(error)))
+            continue
+        if found.external_id is None:
+            unnamed.append(found)
+        else:
+            read[found.external_id] = found
+    existing = store_campaigns.members_by_external_ids(session, workspace.id, list(read))
+    # Deleted in Salesforce and back (undeleted): its status counts again from the row on.
+    back = store_campaigns.ended(session, [m.id for m in existing.values()])
+    new: list[NewMember] = []
+    for found in [*read.values(), *unnamed]:
+        member = existing.get(found.external_id or "")
+        if member is None and found.external_id is None:
+            # Without an Id, a lead or contact is in a campaign once (as in Salesforce).
+            who = found.lead_id or found.contact_id or ""
+            member = store_campaigns.find_member(session, found.campaign_id, who)
+        if member is None:
+            new.append(
+                NewMember(
+                    found.external_id,
+                    found.campaign_id,
+                    found.lead_id,
+                    found.contact_id,
+                    found.status,
+                    found.first_responded,
+                    found.created_at,
+                    found.created_date,
                 )
-                continue
-            if member.campaign_id != found.campaign_id:
-                report.bad.append(
-                    (found.line, "a member cannot move to another campaign; Salesforce never does")
-                )
-                continue
-            status = next(s for s in statuses[member.campaign_id] if s.label == found.status)
-            changed = store_campaigns.change_member_status(session, member, status, at=now, by=None)
-            if found.first_responded and member.first_responded_date != found.first_responded:
-                member.first_responded_date = found.first_responded
-                changed = True
-            if changed:
-                report.changed += 1
-            else:
-                report.unchanged += 1
-        store_campaigns.insert_members(session, workspace.id, new)
-        report.created += len(new)
+            )
+            continue
+        if member.campaign_id != found.campaign_id:
+            report.bad.append(
+                (found.line, "a member cannot move to another campaign; Salesforce never does")
+            )
+            continue
+        status = next(s for s in statuses[member.campaign_id] if s.label == found.status)
+        changed = store_campaigns.change_member_status(
+            session, member, status, at=found.modified_at or now, by=None, again=member.id in back
+        )
+        if found.first_responded and member.first_responded_date != found.first_responded:
+            member.first_responded_date = found.first_responded
+            changed = True
+        if changed:
+            report.changed += 1
+        else:
+            report.unchanged += 1
+    store_campaigns.insert_members(session, workspace.id, new)
+    report.created += len(new)
 
 
 def _member_row(
@@ -480,6 +526,13 @@ def _member_row(
         created_at = now
         report.flag(line, "no CreatedDate: a member from the import on")
     external_id = _fits(columns.get(row, "id"), 64, "Id") or None
+    modified_text = columns.get(row, "modified")
+    modified = None
+    if modified_text and has_time(modified_text):
+        try:
+            modified = export_moment(modified_text, zone)
+        except ParseError as error:
+            raise RowError(f"SystemModstamp: {error}") from None
     return _MemberRow(
         line,
         external_id,
@@ -490,4 +543,5 @@ def _member_row(
         _day(columns.get(row, "first_responded"), "FirstRespondedDate"),
         created_at,
         created_date,
+        modified,
     )

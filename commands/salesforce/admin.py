@@ -8,8 +8,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from commands.context import Env
+from commands.import_columns import squash
 from commands.parsing import ParseError, clean
+from commands.salesforce.marketing import LEAD_MAPPED
 from commands.salesforce.sync import sync_actor
+from commands.sla.imports import LEAD_FIELD_NAMES
 from commands.workspace import DIMENSIONS, ensure_workspace
 from store import salesforce as store_sf
 from store.models import SalesforceConnection, SalesforceUser
@@ -18,6 +21,7 @@ from store.sealed import Sealer
 # An API name, custom (`Region__c`) or through a relationship (`Account.Type`).
 FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)?$")
 MAP_EXAMPLE = "council salesforce map region=Region__c segment=Account.Type source=LeadSource"
+LEAD_EXAMPLE = "mql=MQL_Date__c rejected=Rejected_Date__c reason=Rejection_Reason__c"
 
 
 def connect(
@@ -54,19 +58,33 @@ def connect(
         return True
 
 
+def _key(word: str) -> str | None:
+    """What a map's left side names: a dimension (`region`), or a Lead field the lead
+    import reads (`mql`, `MQLDate`, `lead.segment`), kept as `lead.mql`."""
+    if word.lower() in DIMENSIONS:
+        return word.lower()
+    lead_field = LEAD_FIELD_NAMES.get(squash(word.lower().removeprefix("lead.")))
+    if lead_field in LEAD_MAPPED and (lead_field != "segment" or word.lower().startswith("lead.")):
+        return f"lead.{lead_field}"
+    return None
+
+
 def read_map(pairs: Sequence[str]) -> dict[str, str]:
-    """`region=Region__c` pairs as {dimension: field}; raises ParseError naming the bad one."""
+    """`region=Region__c` pairs as {dimension: field} (and `mql=MQL_Date__c` as
+    {`lead.mql`: field}); raises ParseError naming the bad one."""
     mapping: dict[str, str] = {}
     for pair in pairs:
-        dimension, sep, name = (part.strip() for part in pair.partition("="))
-        if not sep or dimension.lower() not in DIMENSIONS:
+        word, sep, name = (part.strip() for part in pair.partition("="))
+        key = _key(word) if sep else None
+        if key is None:
             raise ParseError(
-                f"`{clean(pair)}`: name a dimension ({', '.join(DIMENSIONS)}) and a field, "
-                f"as in {MAP_EXAMPLE}"
+                f"`{clean(pair)}`: name a dimension ({', '.join(DIMENSIONS)}) or a Lead "
+                f"moment ({', '.join(LEAD_MAPPED[:4])}, lead.segment) and a field, as in "
+                f"{MAP_EXAMPLE} {LEAD_EXAMPLE}"
             )
         if name and not FIELD_NAME.match(name):
             raise ParseError(f"`{clean(name)}` is not a Salesforce field's API name")
-        mapping[dimension.lower()] = name
+        mapping[key] = name
     return mapping
 
 
@@ -88,6 +106,7 @@ class ObjectState:
     watermark: datetime | None
     rows: int
     last_run_at: datetime | None
+    error: str | None = None  # why it was skipped: the org does not let us read it
 
 
 @dataclass(frozen=True)
@@ -124,7 +143,7 @@ def status(env: Env, workspace_id: str) -> Status | None:
             connection.last_finished_at,
             connection.last_error,
             [
-                ObjectState(s.sobject, s.watermark, s.rows, s.last_run_at)
+                ObjectState(s.sobject, s.watermark, s.rows, s.last_run_at, s.error)
                 for s in store_sf.sync_states(session, workspace_id)
             ],
             len(users),

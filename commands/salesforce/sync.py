@@ -57,6 +57,7 @@ OPPORTUNITY_FIELDS = (
     "CloseDate",
     "NextStep",
     "ForecastCategoryName",
+    "CampaignId",
     "CreatedDate",
     "LastModifiedDate",
     "SystemModstamp",
@@ -85,6 +86,7 @@ DEAL_COLUMNS = {
     "modified": "LastModifiedDate",
     "category": "ForecastCategoryName",
     "next": "NextStep",
+    "campaign": "CampaignId",
 }
 HISTORY_COLUMNS = ColumnMap(
     {
@@ -117,6 +119,11 @@ class SyncReport:
     deleted: int = 0
     held_back: int = 0  # changed here and not yet written back: Salesforce's wait
     history: ImportReport = field(default_factory=ImportReport)
+    # Campaigns and leads (`marketing.py`): each object's loading, deletions, and the
+    # objects the org does not let the integration user read.
+    objects: dict[str, ImportReport] = field(default_factory=dict)
+    removed: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
     pages: int = 0
     stopped: str | None = None  # why the sync stopped before the end
 
@@ -130,10 +137,10 @@ def sf_moment(text: str) -> datetime:
     return export_moment(text, ZoneInfo("UTC")).astimezone(UTC)
 
 
-def _since(state_watermark: datetime | None, full: bool) -> str:
+def _since(state_watermark: datetime | None, full: bool, stamp: str = "SystemModstamp") -> str:
     if full or state_watermark is None:
         return ""
-    return f" WHERE SystemModstamp >= {soql_time(state_watermark - OVERLAP)}"
+    return f" WHERE {stamp} >= {soql_time(state_watermark - OVERLAP)}"
 
 
 def _pages(org: Org, soql: str, *, include_deleted: bool = False) -> Iterator[list[Record]]:
@@ -175,15 +182,22 @@ def pull(
     *,
     full: bool = False,
 ) -> SyncReport:
-    """Stages, users, Opportunities (with deletions) and their history, each page
-    committed with its watermark. An `OrgError` stops the sync where it is; what was
-    committed stays, and the next run goes on from there."""
+    """Stages, users, campaigns (which deals name), Opportunities (with deletions) and
+    their history, then leads (which name their converted deals), each page committed with
+    its watermark. An `OrgError` stops the sync where it is; what was committed stays, and
+    the next run goes on from there. Campaigns or leads the org does not let us read are
+    skipped and named, and the deals still come."""
+    # marketing.py builds on this module's paging and watermarks.
+    from commands.salesforce import marketing
+
     report = SyncReport(workspace_id)
     try:
         _stages(env, workspace_id, org, report)
         _users(env, workspace_id, org, find_slack, report, full=full)
-        _opportunities(env, workspace_id, org, report, full=full)
+        campaigns = marketing.pull_campaigns(env, workspace_id, org, report, full=full)
+        _opportunities(env, workspace_id, org, report, full=full, campaigns=campaigns)
         _history(env, workspace_id, org, report, full=full)
+        marketing.pull_leads(env, workspace_id, org, report, full=full)
     except OrgError as error:
         report.stopped = f"{error.code}: {error.message}"
     return report
@@ -299,12 +313,18 @@ def _user(
     session.flush()
 
 
-def _advance(session: Session, workspace_id: str, sobject: str, page: list[Record]) -> None:
+def _advance(
+    session: Session,
+    workspace_id: str,
+    sobject: str,
+    page: list[Record],
+    stamp_field: str = "SystemModstamp",
+) -> None:
     """Move the object's watermark to the page's last record, in the page's transaction."""
     state = store_sf.sync_state(session, workspace_id, sobject)
     if page:
         last = page[-1]
-        stamp = sf_moment(str(last["SystemModstamp"]))
+        stamp = sf_moment(str(last[stamp_field]))
         state.watermark = max(stamp, state.watermark) if state.watermark else stamp
         state.last_id = str(last.get("Id") or "")[:18]
     state.rows += len(page)
@@ -318,15 +338,19 @@ def dimension_fields(field_map: dict[str, str]) -> dict[str, str]:
 
 
 def _opportunities(
-    env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool
+    env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool, campaigns: bool = True
 ) -> None:
     with env.db.transaction() as session:
         connection = store_sf.connection(session, workspace_id)
         mapped = dimension_fields(dict(connection.field_map) if connection else {})
         since = _since(store_sf.sync_state(session, workspace_id, "Opportunity").watermark, full)
-    selected = list(dict.fromkeys([*OPPORTUNITY_FIELDS, *mapped.values()]))
+    # Without Campaign access (or the feature) Opportunity has no CampaignId to read.
+    unread = () if campaigns else ("CampaignId",)
+    selected = [
+        f for f in dict.fromkeys([*OPPORTUNITY_FIELDS, *mapped.values()]) if f not in unread
+    ]
     soql = f"SELECT {', '.join(selected)} FROM Opportunity{since} ORDER BY SystemModstamp, Id"
-    columns = ColumnMap({**DEAL_COLUMNS, **mapped})
+    columns = ColumnMap({k: v for k, v in {**DEAL_COLUMNS, **mapped}.items() if v not in unread})
     actor = sync_actor(workspace_id)
     line = 0
     # queryAll: deleted Opportunities come in the same order, with IsDeleted set.

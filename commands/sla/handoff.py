@@ -155,6 +155,7 @@ def _open_leads(session: Session, workspace_id: str | None, now: datetime) -> li
         Lead.accepted_at.is_(None),
         Lead.rejected_at.is_(None),
         Lead.converted_at.is_(None),
+        Lead.deleted_at.is_(None),
     )
     fresh = and_(
         Lead.handed_off_at.is_(None), Lead.returned_at.is_(None), Lead.mql_at > now - HANDOFF_WINDOW

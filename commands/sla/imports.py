@@ -4,6 +4,10 @@ The hand-off moments (`MQLDate`, `AcceptedDate`, `RejectedDate`, `RejectionReaso
 custom fields in most orgs, so `--map MQL_Date__c=MQLDate` names them. Rows are matched by
 their `Id`: loading the same file again changes nothing. Bad rows are listed with their
 line and reason, and the good ones still load.
+
+Reading a file and loading rows are apart: `load_leads` and `load_lead_history` take
+(line, row) pairs in a transaction, from a file here or from the Salesforce sync
+(`commands/salesforce/marketing.py`), so both follow the same rules.
 """
 
 from __future__ import annotations
@@ -26,8 +30,8 @@ from commands.parsing import ParseError, clean
 from commands.unit import run_job
 from commands.workspace import ensure_workspace
 from store import deals as store_deals
+from store import import_maps, people
 from store import leads as store_leads
-from store import people
 from store.models import Lead, Person, Workspace
 
 BATCH = 2000
@@ -108,6 +112,37 @@ class LeadRow:
 
 
 STEP_FIELDS = (("mql", "MQL"), ("accepted", "accepted"), ("rejected", "rejected"))
+# The lead's values a row leaves as they are when it has no column for them (the moments
+# and reason may have come from LeadHistory or a button in Slack).
+KEPT_WITHOUT_COLUMN = {
+    "company": ("company",),
+    "email": ("email",),
+    "source": ("source",),
+    "segment": ("segment",),
+    "campaign_external_id": ("campaign",),
+    "owner_id": ("owner", "owner_email"),
+    "converted_deal_external_id": ("converted_deal",),
+    "converted_deal_id": ("converted_deal",),
+}
+MOMENTS = ("mql_at", "accepted_at", "rejected_at", "converted_at", "rejection_reason")
+
+
+def steps_of(
+    created: datetime,
+    mql: datetime | None,
+    accepted: datetime | None,
+    rejected: datetime | None,
+    converted: datetime | None,
+) -> list[tuple[datetime, str]]:
+    """A lead's steps in time order; the last is its status. Conversion ends a lead's
+    way, whatever the time of day: Salesforce's ConvertedDate is a day, which may read as
+    earlier than the acceptance the same day."""
+    steps = [(created, "Open")]
+    steps += [
+        (m, s) for m, s in ((mql, "MQL"), (accepted, "accepted"), (rejected, "rejected")) if m
+    ]
+    steps.sort(key=lambda step: step[0])
+    return [*steps, (converted, "converted")] if converted else steps
 
 
 def _moment(text: str, what: str, zone: ZoneInfo) -> datetime | None:
@@ -146,13 +181,7 @@ def read_row(columns: LeadColumns, row: dict[str, str], zone: ZoneInfo, now: dat
     if mql is not None and mql < created:
         raise RowError(f"MQLDate {mql.isoformat()} is before the CreatedDate {created.isoformat()}")
     reason = columns.get(row, "reason") or None
-    steps = [(created, "Open")]
-    steps += [
-        (m, s) for m, s in ((mql, "MQL"), (accepted, "accepted"), (rejected, "rejected")) if m
-    ]
-    if is_converted and converted is not None:
-        steps.append((converted, "converted"))
-    steps.sort(key=lambda step: step[0])
+    steps = steps_of(created, mql, accepted, rejected, converted if is_converted else None)
     values: dict[str, object] = {
         "name": name[:255],
         "company": columns.get(row, "company")[:255] or None,
@@ -191,7 +220,7 @@ def import_leads(
     batch: list[tuple[int, Record]] = []
 
     def flush() -> None:
-        part = run_job(env, lambda s, now: _load(s, actor, columns, batch, now, dry_run))
+        part = run_job(env, lambda s, now: load_leads(s, actor, columns, batch, now, dry_run))
         report.absorb(part)
         batch.clear()
 
@@ -210,7 +239,7 @@ def _headers(path: Path) -> list[str]:
         return next(csv.reader(handle), [])
 
 
-def _load(
+def load_leads(
     session: Session,
     actor: Actor,
     columns: LeadColumns,
@@ -218,6 +247,7 @@ def _load(
     now: datetime,
     dry_run: bool,
 ) -> ImportReport:
+    """Upsert the rows' leads by Id; what they leave out stays as it was."""
     report = ImportReport(dry_run=dry_run)
     workspace = ensure_workspace(session, actor, now)
     zone = ZoneInfo(workspace.timezone)
@@ -237,6 +267,13 @@ def _load(
         session, workspace.id, [r.converted_deal for _, r in read if r.converted_deal]
     )
     owners = _Owners(session, workspace, now)
+    fresh: dict[str, Lead] = {}  # made in this batch, their steps still to keep
+    rows_of: dict[str, LeadRow] = {}
+    kept = {
+        name
+        for name, fields in KEPT_WITHOUT_COLUMN.items()
+        if not any(f in columns.columns for f in fields)
+    }
     for line, lead_row in read:
         owner = owners.find(*lead_row.owner)
         if owner is None:
@@ -257,49 +294,60 @@ def _load(
             continue
         lead = existing.get(lead_row.external_id)
         if lead is None:
-            lead = _create(session, workspace.id, lead_row, values, now)
-            existing[lead_row.external_id] = lead
+            lead = Lead(
+                workspace_id=workspace.id,
+                external_id=lead_row.external_id,
+                status="Open",
+                fields={},
+                updated_at=now,
+                **values,
+            )
+            session.add(lead)
+            existing[lead_row.external_id] = fresh[lead_row.external_id] = lead
+            rows_of[lead_row.external_id] = lead_row
             report.created += 1
-        elif _update(session, lead, lead_row, values, now):
+            continue
+        if lead_row.external_id in fresh:  # the same Id again in the batch
+            _first_steps(session, fresh.pop(lead_row.external_id), rows_of[lead_row.external_id])
+        if _update(session, lead, {k: v for k, v in values.items() if k not in kept}, now):
             report.changed += 1
         else:
             report.unchanged += 1
+    for external_id, lead in fresh.items():
+        _first_steps(session, lead, rows_of[external_id])
     return report
 
 
-def _create(
-    session: Session, workspace_id: str, row: LeadRow, values: dict[str, object], now: datetime
-) -> Lead:
-    lead = Lead(
-        workspace_id=workspace_id,
-        external_id=row.external_id,
-        status="Open",
-        fields={},
-        updated_at=now,
-        **values,
-    )
-    session.add(lead)
-    session.flush()
+def _first_steps(session: Session, lead: Lead, row: LeadRow) -> None:
+    """A new lead's steps, kept once it has its id (the batch's new leads are inserted
+    together, at the first of these)."""
+    if lead.id is None:
+        session.flush()
     for position, (moment, status) in enumerate(row.steps):
         reason = row.reason if status == "rejected" else None
         store_leads.record_change(
             session, lead, status, at=moment, via=VIA, reason=reason, first=position == 0
         )
-    return lead
 
 
-def _update(
-    session: Session, lead: Lead, row: LeadRow, values: dict[str, object], now: datetime
-) -> bool:
-    changed = {k: v for k, v in values.items() if getattr(lead, k) != v}
-    if not changed and lead.status == row.status:
-        return False
+def _update(session: Session, lead: Lead, values: dict[str, object], now: datetime) -> bool:
+    """A moment the row does not give keeps the one known; the status follows the moments."""
+    changed = {
+        k: v
+        for k, v in values.items()
+        if getattr(lead, k) != v and not (v is None and k in MOMENTS)
+    }
     for name, value in changed.items():
         setattr(lead, name, value)
-    if lead.status != row.status:
-        moment = max((m for m, s in row.steps if s == row.status), default=now)
-        reason = row.reason if row.status == "rejected" else None
-        store_leads.record_change(session, lead, row.status, at=moment, via=VIA, reason=reason)
+    steps = steps_of(
+        lead.created_at, lead.mql_at, lead.accepted_at, lead.rejected_at, lead.converted_at
+    )
+    moment, status = steps[-1]
+    if not changed and lead.status == status:
+        return False
+    if lead.status != status:
+        reason = lead.rejection_reason if status == "rejected" else None
+        store_leads.record_change(session, lead, status, at=moment, via=VIA, reason=reason)
     lead.updated_at = now
     return True
 
@@ -351,6 +399,8 @@ STATUS_WORDS = {
     "closed - not converted": "rejected",
     "converted": "converted",
     "closed - converted": "converted",
+    "open": "Open",
+    "open - not contacted": "Open",
 }
 MOMENT_OF = {"MQL": "mql_at", "accepted": "accepted_at", "rejected": "rejected_at"}
 
@@ -368,24 +418,41 @@ def import_lead_history(
     `CreatedDate`, `Field`, `OldValue`, `NewValue`): the first change to an MQL status
     sets the MQL moment, the first acceptance or rejection after it its moment, unless the
     Lead export gave one. Rows of other fields are skipped; a status no step matches is
-    listed (`--status-map 'Their status=MQL'`)."""
-    words = dict(STATUS_WORDS)
+    listed (`--status-map 'Their status=MQL'`, kept for the next imports and the sync)."""
+    given: dict[str, str] = {}
     for theirs, ours in (status_map or {}).items():
         if ours not in (*MOMENT_OF, "converted", "Open"):
             raise ParseError(f"--status-map {theirs}={ours}: `{ours}` is MQL, accepted or rejected")
-        words[theirs.strip().lower()] = ours
+        given[theirs.strip().lower()] = ours
     report = ImportReport(dry_run=dry_run)
     rows: list[tuple[int, Record]] = []
     for line, _h, row in records(path):
         report.rows += 1
         rows.append((line, row))
+
+    def words_of(session: Session, now: datetime) -> dict[str, str]:
+        workspace = ensure_workspace(session, actor, now)
+        if not dry_run:
+            import_maps.save_map(session, workspace.id, import_maps.LEAD_STATUSES, given, now)
+        return status_words(session, workspace.id)
+
+    words = run_job(env, words_of)
     for first in range(0, len(rows), BATCH):
-        part = partial(_history, actor, rows[first : first + BATCH], words, dry_run=dry_run)
+        part = partial(
+            load_lead_history, actor, rows[first : first + BATCH], words, dry_run=dry_run
+        )
         report.absorb(run_job(env, part))
     return report
 
 
-def _history(
+def status_words(session: Session, workspace_id: str) -> dict[str, str]:
+    """Each Lead Status (lower case) and the step it is: Salesforce's defaults and the
+    usual names, then what `--status-map` said for this workspace."""
+    saved = import_maps.saved_map(session, workspace_id, import_maps.LEAD_STATUSES)
+    return {**STATUS_WORDS, **saved}
+
+
+def load_lead_history(
     actor: Actor,
     batch: list[tuple[int, Record]],
     words: dict[str, str],
@@ -394,6 +461,7 @@ def _history(
     *,
     dry_run: bool = False,
 ) -> ImportReport:
+    """The status moments LeadHistory rows give leads already loaded."""
     report = ImportReport(dry_run=dry_run)
     workspace = ensure_workspace(session, actor, now)
     zone = ZoneInfo(workspace.timezone)
@@ -438,5 +506,9 @@ def _history(
         if not dry_run:
             setattr(lead, column, moment)
             store_leads.record_change(session, lead, status, at=moment, via="history")
+            # A later step known before (a conversion) stays the lead's status.
+            lead.status = steps_of(
+                lead.created_at, lead.mql_at, lead.accepted_at, lead.rejected_at, lead.converted_at
+            )[-1][1]
             lead.updated_at = now
     return report

@@ -6,6 +6,13 @@ The OAuth 2.0 client credentials token endpoint, `query` and `queryAll` with
 `Sforce-Limit-Info: api-usage=N/M` header on every API answer. It reads only the few
 queries the connector sends (by FROM object, the `SystemModstamp >=` bound and the
 selected fields); faults are switched on per test with `fail_next`.
+
+Campaigns and leads: Campaign (with Salesforce's Sent and Responded statuses made for a
+new one), CampaignMemberStatus (a new default takes it from the old), CampaignMember
+(HasResponded and FirstRespondedDate following its status), Lead and LeadHistory (a row
+per Status change, as field history tracking keeps it); deleting a campaign deletes its
+statuses and members, and every deleted record is in `queryAll` with IsDeleted set.
+`org.denied` makes an object's queries fail as for a user who may not read it.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ CLIENT_ID = "3MVG9fake.client"
 CLIENT_SECRET = "fake-secret-9f8e7d"
 # A fault that is no answer: the connection is closed with nothing sent.
 DROP = 0
+MARKETING = ("Campaign", "CampaignMemberStatus", "CampaignMember", "Lead")
 DEFAULT_STAGES: list[tuple[str, bool, bool, str, int]] = [
     # label, IsClosed, IsWon, ForecastCategoryName, DefaultProbability
     ("Prospecting", False, False, "Pipeline", 10),
@@ -73,6 +81,21 @@ class Org:
     opportunities: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
     deleted: dict[str, datetime] = field(default_factory=dict)
+    campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    campaign_statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
+    members: dict[str, dict[str, Any]] = field(default_factory=dict)
+    leads: dict[str, dict[str, Any]] = field(default_factory=dict)
+    lead_history: list[dict[str, Any]] = field(default_factory=list)
+    # Objects the integration user may not read: sObject -> the errorCode Salesforce gives.
+    denied: dict[str, str] = field(default_factory=dict)
+
+
+class Refused(Exception):
+    """A query Salesforce refuses with an errorCode (an object the user cannot read)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code = status, code
 
 
 class FakeSalesforce:
@@ -233,6 +256,223 @@ class FakeSalesforce:
             }
         )
 
+    # -- campaigns and leads --------------------------------------------------------
+
+    def _marketing_tables(self) -> dict[str, list[dict[str, Any]]]:
+        return {
+            "Campaign": list(self.org.campaigns.values()),
+            "CampaignMemberStatus": list(self.org.campaign_statuses.values()),
+            "CampaignMember": list(self.org.members.values()),
+            "Lead": list(self.org.leads.values()),
+            "LeadHistory": self.org.lead_history,
+        }
+
+    def add_campaign(self, name: str, **values: Any) -> str:
+        """A new campaign (`values` are API names: Type, ParentId, ActualCost, ...) with the
+        two member statuses Salesforce gives every new one: Sent (the default), Responded."""
+        with self._lock:
+            campaign_id = self.new_id("701")
+            at = self.tick()
+            self.org.campaigns[campaign_id] = {
+                "Id": campaign_id,
+                "Name": name,
+                "Type": None,
+                "Status": "Planned",
+                "ParentId": None,
+                "StartDate": None,
+                "EndDate": None,
+                "BudgetedCost": None,
+                "ActualCost": None,
+                "ExpectedRevenue": None,
+                "ExpectedResponse": None,
+                "NumberSent": 0,
+                "IsActive": True,
+                "IsDeleted": False,
+                "CreatedDate": sf_time(at),
+                "SystemModstamp": sf_time(at),
+                **values,
+            }
+            self.add_campaign_status(campaign_id, "Sent", default=True)
+            self.add_campaign_status(campaign_id, "Responded", responded=True)
+            return campaign_id
+
+    def edit_campaign(self, campaign_id: str, **values: Any) -> None:
+        with self._lock:
+            record = self.org.campaigns[campaign_id]
+            record.update(values)
+            record["SystemModstamp"] = sf_time(self.tick())
+
+    def add_campaign_status(
+        self, campaign_id: str, label: str, *, responded: bool = False, default: bool = False
+    ) -> str:
+        """A member status; a new default takes the default from the one before, as in
+        Salesforce (whose record changes too)."""
+        with self._lock:
+            at = self.tick()
+            own = self._statuses(campaign_id)
+            if default:
+                for other in own:
+                    if other["IsDefault"]:
+                        other["IsDefault"] = False
+                        other["SystemModstamp"] = sf_time(at)
+            status_id = self.new_id("01Y")
+            self.org.campaign_statuses[status_id] = {
+                "Id": status_id,
+                "CampaignId": campaign_id,
+                "Label": label,
+                "HasResponded": responded,
+                "IsDefault": default,
+                "SortOrder": len(own) + 1,
+                "IsDeleted": False,
+                "SystemModstamp": sf_time(at),
+            }
+            return status_id
+
+    def _statuses(self, campaign_id: str) -> list[dict[str, Any]]:
+        return [
+            s
+            for s in self.org.campaign_statuses.values()
+            if s["CampaignId"] == campaign_id and not s["IsDeleted"]
+        ]
+
+    def _status(self, campaign_id: str, label: str | None) -> dict[str, Any]:
+        own = self._statuses(campaign_id)
+        found = [s for s in own if (s["Label"] == label if label else s["IsDefault"])]
+        if not found:
+            raise ValueError(f"campaign {campaign_id} has no status {label}")
+        return found[0]
+
+    def add_member(
+        self,
+        campaign_id: str,
+        *,
+        lead_id: str | None = None,
+        contact_id: str | None = None,
+        status: str | None = None,
+    ) -> str:
+        """A lead or contact joins a campaign, with its default status unless given."""
+        with self._lock:
+            at = self.tick()
+            member_id = self.new_id("00v")
+            self.org.members[member_id] = {
+                "Id": member_id,
+                "CampaignId": campaign_id,
+                "LeadId": lead_id,
+                "ContactId": contact_id,
+                "Status": None,
+                "HasResponded": False,
+                "FirstRespondedDate": None,
+                "IsDeleted": False,
+                "CreatedDate": sf_time(at),
+                "SystemModstamp": sf_time(at),
+            }
+            self._member_status(member_id, status, at)
+            return member_id
+
+    def edit_member(self, member_id: str, status: str) -> None:
+        with self._lock:
+            self._member_status(member_id, status, self.tick())
+
+    def _member_status(self, member_id: str, label: str | None, at: datetime) -> None:
+        record = self.org.members[member_id]
+        status = self._status(record["CampaignId"], label)
+        record["Status"] = status["Label"]
+        record["HasResponded"] = status["HasResponded"]
+        if status["HasResponded"] and record["FirstRespondedDate"] is None:
+            record["FirstRespondedDate"] = at.date().isoformat()
+        record["SystemModstamp"] = sf_time(at)
+
+    def delete_member(self, member_id: str) -> None:
+        with self._lock:
+            record = self.org.members[member_id]
+            record["IsDeleted"] = True
+            record["SystemModstamp"] = sf_time(self.tick())
+
+    def undelete_member(self, member_id: str) -> None:
+        """Restored from the Recycle Bin: the same Id, live again."""
+        with self._lock:
+            record = self.org.members[member_id]
+            record["IsDeleted"] = False
+            record["SystemModstamp"] = sf_time(self.tick())
+
+    def delete_campaign(self, campaign_id: str) -> None:
+        """The campaign goes, and its statuses and members with it (Salesforce cascades)."""
+        with self._lock:
+            at = sf_time(self.tick())
+            related = [
+                *[s for s in self.org.campaign_statuses.values() if s["CampaignId"] == campaign_id],
+                *[m for m in self.org.members.values() if m["CampaignId"] == campaign_id],
+                self.org.campaigns[campaign_id],
+            ]
+            for record in related:
+                if not record["IsDeleted"]:
+                    record["IsDeleted"], record["SystemModstamp"] = True, at
+
+    def add_lead(self, name: str, **values: Any) -> str:
+        """A new Lead (`values` are API names: Company, Email, LeadSource, OwnerId,
+        Status, custom fields) and LeadHistory's `created` row."""
+        with self._lock:
+            lead_id = values.pop("Id", None) or self.new_id("00Q")
+            at = self.tick()
+            self.org.leads[lead_id] = {
+                "Id": lead_id,
+                "Name": name,
+                "Company": None,
+                "Email": None,
+                "LeadSource": None,
+                "Status": "Open - Not Contacted",
+                "OwnerId": next(iter(self.org.users), None),
+                "IsConverted": False,
+                "ConvertedDate": None,
+                "ConvertedOpportunityId": None,
+                "IsDeleted": False,
+                "CreatedDate": sf_time(at),
+                "SystemModstamp": sf_time(at),
+                **values,
+            }
+            self._lead_change(lead_id, "created", None, None, at)
+            return lead_id
+
+    def edit_lead(self, lead_id: str, **values: Any) -> None:
+        """Someone changes a Lead; a new Status is tracked in LeadHistory, as field
+        history tracking on Lead Status records it."""
+        with self._lock:
+            record = self.org.leads[lead_id]
+            at = self.tick()
+            if "Status" in values and values["Status"] != record["Status"]:
+                self._lead_change(lead_id, "Status", record["Status"], values["Status"], at)
+            record.update(values)
+            record["SystemModstamp"] = sf_time(at)
+
+    def convert_lead(self, lead_id: str, opportunity_id: str) -> None:
+        """The lead is converted (to an Opportunity made for it), as the Convert button does."""
+        day = self.now.date().isoformat()
+        self.edit_lead(
+            lead_id,
+            Status="Closed - Converted",
+            IsConverted=True,
+            ConvertedDate=day,
+            ConvertedOpportunityId=opportunity_id,
+        )
+
+    def delete_lead(self, lead_id: str) -> None:
+        with self._lock:
+            record = self.org.leads[lead_id]
+            record["IsDeleted"] = True
+            record["SystemModstamp"] = sf_time(self.tick())
+
+    def _lead_change(self, lead_id: str, field_name: str, old: Any, new: Any, at: datetime) -> None:
+        self.org.lead_history.append(
+            {
+                "Id": self.new_id("017"),
+                "LeadId": lead_id,
+                "Field": field_name,
+                "OldValue": old,
+                "NewValue": new,
+                "CreatedDate": sf_time(at),
+            }
+        )
+
     # -- faults -----------------------------------------------------------------------
 
     def fail_next(
@@ -322,6 +562,8 @@ class FakeSalesforce:
         query = {k: v[0] for k, v in parse_qs(parts.query).items()}
         try:
             status, answer = self._answer(route, method, query, body)
+        except Refused as refused:
+            status, answer = refused.status, [{"message": str(refused), "errorCode": refused.code}]
         except LookupError as missing:
             status = 404
             answer = [{"message": str(missing), "errorCode": "NOT_FOUND"}]
@@ -458,19 +700,43 @@ class FakeSalesforce:
             "OpportunityStage": self.org.stages,
             "Opportunity": list(self.org.opportunities.values()),
             "OpportunityHistory": self.org.history,
+            **self._marketing_tables(),
         }
+        if sobject in self.org.denied:
+            code = self.org.denied[sobject]
+            raise Refused(
+                400 if code == "INVALID_TYPE" else 403,
+                code,
+                f"sObject type '{sobject}' is not supported."
+                if code == "INVALID_TYPE"
+                else "insufficient access rights on object id",
+            )
+        if sobject == "Opportunity" and "Campaign" in self.org.denied and "CampaignId" in selected:
+            # Without campaigns, Opportunity has no CampaignId field.
+            raise Refused(
+                400, "INVALID_FIELD", "No such column 'CampaignId' on entity 'Opportunity'"
+            )
         if sobject not in tables:
             raise ValueError(f"sObject type '{sobject}' is not supported.")
         rows = tables[sobject]
-        if sobject == "Opportunity" and not every:
-            rows = [r for r in rows if not r["IsDeleted"]]
+        if sobject in ("Opportunity", *MARKETING) and not every:
+            rows = [r for r in rows if not r.get("IsDeleted")]
         if sobject == "OpportunityHistory" and not every:
             live = {i for i, r in self.org.opportunities.items() if not r["IsDeleted"]}
             rows = [r for r in rows if r["OpportunityId"] in live]
-        bound = re.search(r"SystemModstamp\s*>=\s*(\S+)", soql)
+        if sobject == "LeadHistory" and not every:
+            rows = [r for r in rows if not self.org.leads[r["LeadId"]]["IsDeleted"]]
+        bound = re.search(r"(SystemModstamp|CreatedDate)\s*>=\s*(\S+)", soql)
         if bound:
-            since = parse_sf_time(bound[1])
-            rows = [r for r in rows if parse_sf_time(r["SystemModstamp"]) >= since]
+            since = parse_sf_time(bound[2])
+            rows = [r for r in rows if parse_sf_time(r[bound[1]]) >= since]
+        equal = re.search(r"(\w+)\s*=\s*'([^']*)'", soql)
+        if equal:
+            rows = [r for r in rows if r.get(equal[1]) == equal[2]]
+        among = re.search(r"(\w+)\s+IN\s*\(([^)]*)\)", soql, re.IGNORECASE)
+        if among:
+            allowed = {v.strip().strip("'") for v in among[2].split(",")}
+            rows = [r for r in rows if r.get(among[1]) in allowed]
         if re.search(r"IsActive\s*=\s*true", soql, re.IGNORECASE):
             rows = [r for r in rows if r["IsActive"]]
         order = re.search(r"ORDER BY\s+([\w, ]+?)(?:\s+LIMIT|$)", soql, re.IGNORECASE)
