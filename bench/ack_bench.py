@@ -2,12 +2,13 @@
 bare bolt app that only acks, on an existing generated database, several runs.
 
     python -m bench.ack_bench DATABASE_URL [--runs 3] [--clients 20] [--requests 1000]
-        [--before SOURCE_TREE]
+        [--before SOURCE_TREE [--before-url DATABASE_URL]]
 
 Each run starts the apps afresh under the same gunicorn settings (2 workers × 8 threads),
 warms them, and sends the same load as `scale_bench` (alternately `/deal #ID amount=…` and
 `/coverage region EMEA`): the bare app first, then `council serve --web-only` with one
-`council worker`, then (with `--before`) the same from another source tree of the project.
+`council worker`, then (with `--before`) the same from another source tree of the project
+(on a copy of the database at that tree's schema, `--before-url`, when the schemas differ).
 The worker answers meanwhile, on the same machine, at its default priority (WORKER_NICE);
 the answers are counted ANSWER_WAIT seconds after the last ack, and the rest are deleted
 before the next app starts, so each run's worker starts with an empty queue.
@@ -86,12 +87,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--before", type=Path, help="another source tree to time alike")
+    parser.add_argument("--before-url", help="its database, when not the same (its schema)")
     args = parser.parse_args()
     slack = FakeSlack().start()
     database = Database(args.url)
     with database.transaction() as session:
         deal_ids = list(session.scalars(select(Deal.id).limit(5000)))
-    trees = {"council": ROOT} | ({"before": args.before.resolve()} if args.before else {})
+    trees = {"council": (ROOT, args.url)}
+    if args.before:
+        trees["before"] = (args.before.resolve(), args.before_url or args.url)
+    stores = {url: Database(url) for _, url in trees.values()}
     total = args.requests + args.clients * 5
 
     print(
@@ -114,12 +119,12 @@ def main() -> None:
             )
         finally:
             stop(bare_app)
-        for name, tree in trees.items():
+        for name, (tree, url) in trees.items():
             port = free_port()
             web = ["-m", "bot.run.cli", "serve", "--web-only", "--port", str(port)]
             processes = [
-                start(web, args.url, slack.api_url, port, tree),
-                start(["-m", "bot.run.cli", "worker"], args.url, slack.api_url, None, tree),
+                start(web, url, slack.api_url, port, tree),
+                start(["-m", "bot.run.cli", "worker"], url, slack.api_url, None, tree),
             ]
             slack.clear()
             try:
@@ -136,7 +141,7 @@ def main() -> None:
             finally:
                 for process in processes:
                     stop(process)
-            with database.transaction() as session:
+            with stores[url].transaction() as session:
                 session.execute(delete(QueuedWork))
             print(
                 f"| {run} | {load:.1f} | {bare[0]:.1f} | {bare[1]:.1f} | {name} "
@@ -145,7 +150,8 @@ def main() -> None:
                 flush=True,
             )
     slack.stop()
-    database.dispose()
+    for store in [database, *stores.values()]:
+        store.dispose()
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ class Person(Base):
     salesforce_id: Mapped[str | None] = mapped_column(String(32))
     # Where the person sells: their deals' region when a deal export gives none.
     region: Mapped[str | None] = mapped_column(String(128))
+    # When `display_name` was last checked with Slack (users.info): kept for a day.
+    name_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class Stage(Base):
