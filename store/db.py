@@ -8,6 +8,7 @@ import logging
 import os
 import random
 import re
+import select
 import socket
 import time
 from collections.abc import Callable, Iterator
@@ -15,8 +16,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from store.deadlines import Deadlines
@@ -91,6 +92,10 @@ POSTGRES_CONNECT_ARGS: dict[str, Any] = {
 }
 # Execution option for the few statements allowed to run long: migrations and VACUUM.
 NO_DEADLINE = "council_no_deadline"
+# A quick connection (`Database.quick`) used this recently, whose socket has nothing to
+# read, is taken to be alive without a ping: pinging it on every checkout was one more
+# round trip in every ack.
+FRESH_SECONDS = 10.0
 
 
 def _dbapi(connection: Any) -> Any:
@@ -155,21 +160,66 @@ def _bound_postgres(engine: Engine) -> None:
     dialect.do_rollback = _bounded(deadlines, dialect.do_rollback, GIVE_UP_SECONDS)
 
 
-def make_engine(url: str) -> Engine:
+def _has_input(dbapi_connection: Any) -> bool:
+    """Whether an idle connection has something to read: the server (or something between)
+    closed it, or said something unasked. Asked of the socket, no round trip."""
+    try:
+        readable, _, _ = select.select([dbapi_connection.pgconn.socket], [], [], 0)
+    except (OSError, ValueError, dbapi_connection.OperationalError):  # closed already
+        return True
+    return bool(readable)
+
+
+def _ping_when_doubtful(engine: Engine) -> None:
+    """Ping a pooled connection on checkout only when it has not been used for
+    FRESH_SECONDS or its socket says it was closed; one that does not answer is replaced
+    (the pool retries the checkout)."""
+    dialect = engine.dialect
+
+    def used(_dbapi_connection: Any, record: Any) -> None:
+        record.info["used"] = time.monotonic()
+
+    def checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        fresh = time.monotonic() - record.info.get("used", 0.0) <= FRESH_SECONDS
+        if fresh and not _has_input(dbapi_connection):
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except dialect.loaded_dbapi.Error as error:
+            raise DisconnectionError("a pooled connection did not answer its ping") from error
+
+    event.listen(engine, "connect", used)
+    event.listen(engine, "checkin", used)
+    event.listen(engine, "checkout", checkout)
+
+
+def make_engine(url: str, quick: bool = False) -> Engine:
     """An engine for `url`, with SQLite tuned for several processes on one file, and
-    PostgreSQL bounded in time (see CONNECT_SECONDS)."""
+    PostgreSQL bounded in time (see CONNECT_SECONDS); `quick`: PostgreSQL's engine for
+    `Database.quick`."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 10})
         event.listen(engine, "connect", _sqlite_connect)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    engine = create_engine(
-        url,
-        pool_pre_ping=True,
-        pool_size=10,
-        max_overflow=10,
-        connect_args=POSTGRES_CONNECT_ARGS,
-    )
+    if quick:
+        options = POSTGRES_CONNECT_ARGS["options"] + " -c synchronous_commit=off"
+        engine = create_engine(
+            url,
+            isolation_level="AUTOCOMMIT",
+            pool_size=4,
+            max_overflow=4,
+            connect_args=POSTGRES_CONNECT_ARGS | {"options": options},
+        )
+        _ping_when_doubtful(engine)
+    else:
+        engine = create_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=10,
+            max_overflow=10,
+            connect_args=POSTGRES_CONNECT_ARGS,
+        )
     _bound_postgres(engine)
     return engine
 
@@ -262,6 +312,27 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
+    @functools.cached_property
+    def _quick_engine(self) -> Engine:
+        return make_engine(self.url, quick=True)
+
+    @contextmanager
+    def quick(self) -> Iterator[Connection]:
+        """A connection for a small write someone is waiting on (an ack waits for its work
+        to be queued). On PostgreSQL each statement is its own transaction, sent in one
+        round trip: autocommit, no ping for a connection used in the last FRESH_SECONDS
+        that the server has not closed, and `synchronous_commit = off`, so the commit does
+        not wait for the disk. What the server has taken outlives the process that sent it
+        (a web process killed after its ack loses nothing) and is seen at once by every
+        other connection; only a crash of the server itself within a fraction of a second
+        could lose it. On SQLite: one transaction, committed on leaving."""
+        if self.is_sqlite:
+            with self.engine.begin() as connection:
+                yield connection
+            return
+        with self._quick_engine.connect() as connection:
+            yield connection
+
     @contextmanager
     def transaction(self, commit: bool = True) -> Iterator[Session]:
         """A session whose work is committed together, or not at all; with `commit=False`
@@ -334,6 +405,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if "_quick_engine" in self.__dict__:
+            self._quick_engine.dispose()
 
 
 def open_database(url: str | None = None) -> Database:

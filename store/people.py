@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from store.models import Person
@@ -20,6 +20,30 @@ def person_by_slack_id(session: Session, workspace_id: str, slack_user_id: str) 
         select(Person).where(
             Person.workspace_id == workspace_id, Person.slack_user_id == slack_user_id
         )
+    )
+
+
+def checked_name(
+    session: Session, workspace_id: str, slack_user_id: str, since: datetime
+) -> str | None:
+    """The person's name, if it was checked with Slack at or after `since`."""
+    return session.scalar(
+        select(Person.display_name).where(
+            Person.workspace_id == workspace_id,
+            Person.slack_user_id == slack_user_id,
+            Person.name_checked_at >= since,
+        )
+    )
+
+
+def name_checked(
+    session: Session, workspace_id: str, slack_user_id: str, name: str, now: datetime
+) -> None:
+    """Slack says the person is called `name` (nothing happens to someone not yet here)."""
+    session.execute(
+        update(Person)
+        .where(Person.workspace_id == workspace_id, Person.slack_user_id == slack_user_id)
+        .values(display_name=name, name_checked_at=now)
     )
 
 

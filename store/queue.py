@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import Connection, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
 from store.models import QueuedWork
@@ -28,11 +28,10 @@ class Job:
     attempts: int
 
 
-def enqueue(session: Session, kind: str, payload: dict[str, Any], now: datetime) -> int:
-    row = QueuedWork(kind=kind, payload=payload, created_at=now, attempts=0)
-    session.add(row)
-    session.flush()
-    return row.id
+def enqueue(bind: Session | Connection, kind: str, payload: dict[str, Any], now: datetime) -> int:
+    """Queue a job in one statement (an ack waits for it: no ORM flush), its id."""
+    row = {"kind": kind, "payload": payload, "created_at": now, "attempts": 0}
+    return bind.execute(insert(QueuedWork).values(row).returning(QueuedWork.id)).scalar_one()
 
 
 def claim(

@@ -186,6 +186,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
     settings = Settings.from_env()
     if not settings.oauth:
         _need(settings, "SLACK_BOT_TOKEN")
+    # Acks have Slack's 3 seconds and answers do not: on cores shared with the web
+    # processes, the worker gives way (WORKER_NICE, 10 by default; 0 to compete).
+    os.nice(int(os.environ.get("WORKER_NICE", "10")))
     env = _env()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from commands.context import Actor
+from commands.context import Actor, Env
+from commands.parsing import clean
+from store import people
+
+# How long a name checked with Slack is used before asking again: one users.info per
+# person a day rather than one per command (Slack allows about 100 a minute).
+NAME_KEPT = timedelta(days=1)
 
 
 class NoWorkspace(Exception):
@@ -78,11 +85,21 @@ def person_name(user: dict[str, Any]) -> str:
     )
 
 
-def named(client: WebClient, actor: Actor) -> Actor:
-    """The actor with the name Slack shows for them (users.info); with none when Slack
-    cannot say, so the name already known is kept."""
+def named(env: Env, client: WebClient, actor: Actor) -> Actor:
+    """The actor with the name Slack shows for them: the one kept in the store when it was
+    checked with Slack (users.info) within NAME_KEPT, else asked again and kept; with none
+    when Slack cannot say, so the name already known is kept."""
+    now = env.now()
+    with env.db.transaction() as session:
+        known = people.checked_name(session, actor.workspace_id, actor.user_id, now - NAME_KEPT)
+    if known is not None:
+        return replace(actor, display_name=known)
     user = slack_user(client, actor.user_id)
-    return replace(actor, display_name=person_name(user) if user else "")
+    name = clean(person_name(user)) if user else ""
+    if name:
+        with env.db.transaction() as session:
+            people.name_checked(session, actor.workspace_id, actor.user_id, name, now)
+    return replace(actor, display_name=name)
 
 
 def slack_timezone(client: WebClient, user_id: str) -> str | None:

@@ -67,7 +67,7 @@ def answer(
     with reply_on_failure(ephemeral(respond), action["action_id"]):
         via = "checkbox" if action.get("type") == "checkboxes" else "button"
         press = pressed(body, action)
-        actor = actors.named(client, actors.from_interaction(body, context, via))
+        actor = actors.named(env, client, actors.from_interaction(body, context, via))
         result = button.press(env, actor, press)
         if button.answer == "problems" and not isinstance(result, (Problem, Refused)):
             return

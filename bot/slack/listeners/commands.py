@@ -49,7 +49,7 @@ def answer(
 
     with reply_on_failure(say, name):
         run = SLASH_COMMANDS[name].run
-        actor = actors.named(client, actors.from_command(command, context))
+        actor = actors.named(env, client, actors.from_command(command, context))
         text = command.get("text", "")
         if name == "/council" and text.strip().lower().startswith("create"):
             # A new council meets in its creator's time zone unless told otherwise.

@@ -17,7 +17,6 @@ from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from bot.render.failures import DB_DOWN
@@ -93,15 +92,11 @@ class Work:
             self.pool.submit(run_claimed, self.env, job, context, respond, client)
 
     def _enqueue(self, kind: str, payload: dict[str, Any], context: BoltContext) -> int:
-        with self.env.db.transaction() as session:
-            if not self.env.db.is_sqlite:
-                # The row must outlive this process, not the database server: once
-                # PostgreSQL has it, a web process killed after its ack loses nothing, and
-                # the ack need not wait for the disk (only a server crash within a fraction
-                # of a second could lose it; it would then go unanswered).
-                session.execute(text("SET LOCAL synchronous_commit = off"))
+        # The row must outlive this process, not the database server: `quick` sends it in
+        # one round trip and does not wait for the disk (store/db.py).
+        with self.env.db.quick() as connection:
             return queue.enqueue(
-                session, kind, {**payload, "context": context_of(context)}, self.env.now()
+                connection, kind, {**payload, "context": context_of(context)}, self.env.now()
             )
 
     def _after_slow_queueing(

@@ -30,6 +30,10 @@ HEAVY = (
     "cryptography",  # sealed tokens: only processes that talk to Slack
     "apscheduler",
     "tabulate",  # the APM as a table, not as JSON
+    "babel",  # locales: what people type, not what the CLI prints
+    "rapidfuzz",  # "did you mean": only when a name is not found
+    "prompt_toolkit",  # the console's prompt
+    "psycopg",  # PostgreSQL's driver, on an SQLite store
     "bot.render.council",  # other commands' renderings
     "bot.render.digest",
     "commands.checklist",
