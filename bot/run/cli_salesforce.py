@@ -116,7 +116,8 @@ def print_run(run: SyncRun) -> None:
         f"({pulled.slack_matched} matched in Slack), {deals.rows:,} Opportunities "
         f"({deals.created:,} new, {deals.changed:,} changed, {deals.unchanged:,} unchanged, "
         f"{pulled.deleted:,} deleted, {len(deals.bad):,} refused), "
-        f"{pulled.history.rows:,} history rows, in {pulled.pages:,} pages."
+        f"{pulled.history.rows:,} history rows, {pulled.field_history.rows:,} field history "
+        f"rows, in {pulled.pages:,} pages."
     )
     print(
         f"Wrote back {sent.sent} changes; {sent.conflicts} conflicts and {sent.refused} "
@@ -124,6 +125,8 @@ def print_run(run: SyncRun) -> None:
     )
     for line, reason in deals.bad[:20]:
         print(f"  record {line}: {reason}")
+    for note in pulled.notes:
+        print(f"  {note}")
     if pulled.stopped:
         print(f"Stopped early: {pulled.stopped}. The next sync goes on from there.")
 
@@ -175,6 +178,8 @@ def cmd_status(args: argparse.Namespace, env: Env, actor: Actor) -> int:
         print(f"  stopped: {found.last_error}")
     for state in found.objects:
         print(f"  {state.sobject}: {state.rows:,} records read, up to {_when(state.watermark)}")
+        if state.error:
+            print(f"    {state.error}")
     print(f"Users: {found.users}; without a Slack account: {len(found.unmatched)}")
     for name, email in found.unmatched:
         print(f"  {name} <{email}>")

@@ -88,6 +88,7 @@ class ObjectState:
     watermark: datetime | None
     rows: int
     last_run_at: datetime | None
+    error: str | None = None  # why the object is not read (an org that hides it)
 
 
 @dataclass(frozen=True)
@@ -124,7 +125,7 @@ def status(env: Env, workspace_id: str) -> Status | None:
             connection.last_finished_at,
             connection.last_error,
             [
-                ObjectState(s.sobject, s.watermark, s.rows, s.last_run_at)
+                ObjectState(s.sobject, s.watermark, s.rows, s.last_run_at, s.error)
                 for s in store_sf.sync_states(session, workspace_id)
             ],
             len(users),
