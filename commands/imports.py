@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,6 +49,7 @@ EMAIL_LIMIT: int | None = Person.__table__.c.email.type.length  # type: ignore[a
 UNASSIGNED = "Unassigned (import)"
 IMPORT = "import"
 HISTORY = "history"
+GONE = "gone"  # a rebuild's mark: the deal was out of the pipeline from here
 Progress = Callable[[int], None]
 
 
@@ -521,6 +523,10 @@ def _load_batch(
             states = assumed_history(ctx, found.state, found.line, report, found.created_at)
             new.append(NewDeal(external_id, states, None, IMPORT, found.modified_at))
             continue
+        if deal.deleted_at is not None:
+            # Out of the pipeline until Salesforce restores it (the sync sees that).
+            report.flag(found.line, "deleted in Salesforce: left as it is")
+            continue
         if found.modified_at is not None:
             deal.crm_modified_at = found.modified_at
         state = found.state
@@ -736,7 +742,10 @@ def _rebuild(
     deal and lay every version out again in time order: the rows already imported, these,
     the export's current values (at LastModifiedDate, never before the rows they follow)
     and every change people made, re-applied where it happened. A row imported before
-    changes nothing, and the result does not depend on which rows came first."""
+    changes nothing, and the result does not depend on which rows came first. A deal
+    deleted in Salesforce is left as it is: out of the pipeline since then."""
+    if deal.deleted_at is not None:
+        return
     versions = store_deals.versions_of(ctx.session, deal.id)
     known = {v.history_key: v for v in versions if v.history_key}
     rows = [s for s in sorted(snapshots, key=lambda s: (s.at, s.line)) if s.key not in known]
@@ -765,6 +774,12 @@ def _rebuild(
         if v.change_source not in (IMPORT, HISTORY) and v.changes:
             made = {f: store_deals.plain_value(f, new) for f, (_old, new) in v.changes.items()}
             entries.append((v.valid_from, 3, made, v.changed_by_id, v.change_source, None))
+    for v, after in pairwise(versions):
+        if v.valid_to is not None and v.valid_to < after.valid_from:
+            # Out of the pipeline between the two (deleted in Salesforce, then restored):
+            # it stays so.
+            entries.append((v.valid_to, 4, {}, None, GONE, None))
+            entries.append((after.valid_from, 4, {}, None, after.change_source, None))
     entries.sort(key=lambda e: (e[0], e[1]))
     created_at = versions[0].valid_from
     state = {f: getattr(versions[0], f) for f in STATE_FIELDS}
@@ -784,7 +799,7 @@ def _rebuild(
             steps.append(store_deals.Step(created_at, before if order == 0 else state, by, source))
         # Rows of the same moment each keep a version (all but the last valid for no time),
         # so each stays known by its key.
-        steps.append(store_deals.Step(at, state, by, source, key))
+        steps.append(store_deals.Step(at, state, by, source, key, gone=source == GONE))
     store_deals.rewrite_history(ctx.session, deal, steps)
 
 

@@ -384,13 +384,16 @@ def _chain(
 @dataclass(frozen=True)
 class Step:
     """One version of a rewritten history: when it began, the deal's whole state then, who
-    or what made it, and the history row it came from."""
+    or what made it, and the history row it came from. A step `gone` begins a time the
+    deal was out of the pipeline (its Opportunity deleted): it ends the version before it
+    and is no version itself, so the next step begins the deal again."""
 
     at: datetime
     state: dict[str, Any]
     by: int | None
     source: str
     history_key: str | None = None
+    gone: bool = False
 
 
 def versions_of(session: Session, deal_id: int) -> list[DealVersion]:
@@ -408,6 +411,9 @@ def rewrite_history(session: Session, deal: Deal, steps: Sequence[Step]) -> int:
     rows = _chain(deal.workspace_id, deal.id, [(s.at, s.state) for s in steps], None, "")
     for row, step in zip(rows, steps, strict=True):
         row.update(changed_by_id=step.by, change_source=step.source, history_key=step.history_key)
+    rows = [row for row, step in zip(rows, steps, strict=True) if not step.gone]
+    for number, row in enumerate(rows, start=1):
+        row["version"] = number
     session.execute(insert(VERSIONS), rows)
     for field in STATE_FIELDS:
         setattr(deal, field, rows[-1][field])

@@ -427,7 +427,7 @@ def _history(env: Env, workspace_id: str, org: Org, report: SyncReport, *, full:
             deals = deals_by_external_ids(session, workspace_id, list(by_deal))
             for opportunity_id, snapshots in by_deal.items():
                 deal = deals.get(opportunity_id)
-                if deal is not None and deal.deleted_at is None:
+                if deal is not None:  # an Opportunity never seen here has no deal
                     _rebuild(ctx, HISTORY_COLUMNS, deal, snapshots, report.history)
             _advance(session, workspace_id, "OpportunityHistory", page)
         report.history.rows += len(page)
@@ -494,7 +494,7 @@ def _field_page(
                 for side in ("OldValue", "NewValue")
             )
             if name == "owner_id" and (old is None or new is None):
-                report.field_history.flag(0, f"{record['Id']}: an owner not among the users")
+                report.field_history.flag(0, "an owner change from or to an unknown user: left out")
                 continue
             change = FieldChange(
                 sf_moment(str(record["CreatedDate"])),
@@ -507,7 +507,7 @@ def _field_page(
         deals = deals_by_external_ids(session, workspace_id, list(by_deal))
         for opportunity_id, changes in by_deal.items():
             deal = deals.get(opportunity_id)
-            if deal is not None and deal.deleted_at is None:
+            if deal is not None:  # an Opportunity never seen here has no deal
                 _rebuild(ctx, HISTORY_COLUMNS, deal, [], report.field_history, changes)
         _advance(session, workspace_id, FIELD_HISTORY, page, "CreatedDate")
     report.field_history.rows += len(page)

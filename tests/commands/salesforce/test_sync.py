@@ -223,6 +223,15 @@ def test_a_deleted_opportunity_leaves_the_pipeline_from_then_with_its_history_ke
     assert open_by_region(env, WS, back_at) == before
     assert deals(env)[ids["umbrella"]].deleted_at is None
     assert isinstance(deal.run(env, maya, f"show #{umbrella.id}"), DealCard)
+    # changed there afterwards: its history is laid out again, and the time it was
+    # deleted stays out of the pipeline
+    salesforce.tick(3600)
+    salesforce.edit(ids["umbrella"], Amount=310000)
+    pull(env, WS, org, SLACK.get)
+    assert open_by_region(env, WS, back_at - timedelta(seconds=1)) == without
+    assert open_by_region(env, WS, back_at) == before
+    grown = {"EMEA": Decimal("430000.00"), "NA": Decimal("80000.00")}
+    assert open_by_region(env, WS, salesforce.now) == grown
 
 
 def test_an_expired_token_is_renewed_once_and_the_sync_goes_on(
