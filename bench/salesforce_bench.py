@@ -2,6 +2,10 @@
 rows each, then an incremental sync after 1,000 of them change.
 
     python -m bench.salesforce_bench [--opportunities 100000] [--store sqlite|postgresql]
+        [--field-history]
+
+With `--field-history` the org tracks NextStep, so each of the 1,000 changes also leaves an
+OpportunityFieldHistory row for the incremental sync to lay into the deal's versions.
 
 The fake runs in a child process (its memory is not the sync's). Each size runs in a
 fresh process so its peak RSS is its own. The floor is reading every page of the same
@@ -88,7 +92,7 @@ def _org(fake: Any, opportunities: int, seed: int = 11) -> list[str]:
     return ids
 
 
-def _serve(opportunities: int, conn: Any) -> None:
+def _serve(opportunities: int, conn: Any, tracked: bool) -> None:
     from tests.support.fake_salesforce import FakeSalesforce
 
     fake = FakeSalesforce(api_limit=10_000_000).start()
@@ -99,6 +103,7 @@ def _serve(opportunities: int, conn: Any) -> None:
         if order == "change":
             fake.tick(3600)
             rng = random.Random(5)
+            fake.org.tracked = {"NextStep"} if tracked else set()
             for opp_id in rng.sample(ids, CHANGES):
                 fake.edit(opp_id, Amount=rng.randint(5, 500) * 1000, NextStep="Call back")
             conn.send("changed")
@@ -154,7 +159,7 @@ def _floor(url: str) -> tuple[float, int]:
     return time.perf_counter() - started, rows
 
 
-def one(opportunities: int, store: str) -> dict[str, Any]:
+def one(opportunities: int, store: str, tracked: bool = False) -> dict[str, Any]:
     """One size in this process: the first sync, then the incremental one."""
     from bot.salesforce.client import Client
     from commands.context import Env
@@ -165,7 +170,9 @@ def one(opportunities: int, store: str) -> dict[str, Any]:
     from tests.support.fake_salesforce import CLIENT_ID, CLIENT_SECRET
 
     parent, child = multiprocessing.Pipe()
-    server = multiprocessing.Process(target=_serve, args=(opportunities, child), daemon=True)
+    server = multiprocessing.Process(
+        target=_serve, args=(opportunities, child, tracked), daemon=True
+    )
     server.start()
     url = parent.recv()
     db, drop = _database(store)
@@ -215,7 +222,7 @@ def one(opportunities: int, store: str) -> dict[str, Any]:
             "first_rows": first.deals.rows + first.history.rows,
             "first_calls": calls_first,
             "incremental_s": round(second_s, 2),
-            "incremental_rows": second.deals.rows + second.history.rows,
+            "incremental_rows": second.deals.rows + second.history.rows + second.field_history.rows,
             "incremental_changed": second.deals.changed,
             "incremental_calls": org.calls - calls_first,
             "rss_mb": rss_first,
@@ -230,10 +237,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--opportunities", type=int, nargs="+", default=[10_000, 100_000])
     parser.add_argument("--store", default="sqlite", choices=["sqlite", "postgresql"])
+    parser.add_argument("--field-history", action="store_true", help="track NextStep")
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.opportunities[0], args.store)))
+        print(json.dumps(one(args.opportunities[0], args.store, args.field_history)))
         return
     print(
         "| store | Opportunities | history rows | floor (s) | first sync (s) | × floor "
@@ -248,6 +256,7 @@ def main() -> None:
                 "-m",
                 "bench.salesforce_bench",
                 "--one",
+                *(["--field-history"] if args.field_history else []),
                 "--store",
                 args.store,
                 "--opportunities",

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -38,7 +39,7 @@ from commands.workspace import DIMENSIONS, ensure_workspace, local_today
 from store import campaigns, import_maps, people, workspaces
 from store import deals as store_deals
 from store.deals import NewDeal
-from store.models import STATE_FIELDS, Deal, Person, Workspace
+from store.models import STATE_FIELDS, Deal, DealVersion, Person, Workspace
 from store.workspaces import StageSpec
 
 BATCH = 2000
@@ -48,6 +49,7 @@ EMAIL_LIMIT: int | None = Person.__table__.c.email.type.length  # type: ignore[a
 UNASSIGNED = "Unassigned (import)"
 IMPORT = "import"
 HISTORY = "history"
+GONE = "gone"  # a rebuild's mark: the deal was out of the pipeline from here
 Progress = Callable[[int], None]
 
 
@@ -521,6 +523,10 @@ def _load_batch(
             states = assumed_history(ctx, found.state, found.line, report, found.created_at)
             new.append(NewDeal(external_id, states, None, IMPORT, found.modified_at))
             continue
+        if deal.deleted_at is not None:
+            # Out of the pipeline until Salesforce restores it (the sync sees that).
+            report.flag(found.line, "deleted in Salesforce: left as it is")
+            continue
         if found.modified_at is not None:
             deal.crm_modified_at = found.modified_at
         state = found.state
@@ -693,29 +699,68 @@ def import_history(
 
 # History exports track these; every other field is the deal's own.
 TRACKED = ("stage", "status", "amount", "close_date", "forecast_category", "category_is_explicit")
+# A version made from a field's own history row (Salesforce's OpportunityFieldHistory) is
+# known by `fh:<our field>:<row Id>`: it set that one field.
+FIELD_KEY = "fh:"
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field's change from a field history row: `old` until `at`, `new` from then."""
+
+    at: datetime
+    key: str  # FIELD_KEY, our field, the row's Id
+    field: str
+    old: Any
+    new: Any
+
+
+def _order(key: str) -> int:
+    """A field's change comes before a history row of the same moment, whichever of the
+    two was read first, so the versions come out the same."""
+    return 0 if key.startswith(FIELD_KEY) else 1
+
+
+def _known_sets(version: DealVersion) -> dict[str, Any]:
+    """What the history row a version came from set, read back from the version."""
+    key = version.history_key or ""
+    if key.startswith(FIELD_KEY):
+        name = key.removeprefix(FIELD_KEY).partition(":")[0]
+        return {name: getattr(version, name)}
+    return {f: getattr(version, f) for f in TRACKED}
 
 
 def _rebuild(
-    ctx: _Context, columns: ColumnMap, deal: Deal, snapshots: list[_Snapshot], report: ImportReport
+    ctx: _Context,
+    columns: ColumnMap,
+    deal: Deal,
+    snapshots: list[_Snapshot],
+    report: ImportReport,
+    fields: Sequence[FieldChange] = (),
 ) -> None:
-    """Add the file's history rows to what is known of the deal and lay every version out
-    again in time order: the rows already imported, these, the export's current values (at
-    LastModifiedDate, never before the rows they follow) and every change people made,
-    re-applied where it happened. A row imported before changes nothing."""
+    """Add the file's history rows (and a field history's changes) to what is known of the
+    deal and lay every version out again in time order: the rows already imported, these,
+    the export's current values (at LastModifiedDate, never before the rows they follow)
+    and every change people made, re-applied where it happened. A row imported before
+    changes nothing, and the result does not depend on which rows came first. A deal
+    deleted in Salesforce is left as it is: out of the pipeline since then."""
+    if deal.deleted_at is not None:
+        return
     versions = store_deals.versions_of(ctx.session, deal.id)
     known = {v.history_key: v for v in versions if v.history_key}
     rows = [s for s in sorted(snapshots, key=lambda s: (s.at, s.line)) if s.key not in known]
-    report.unchanged += len(snapshots) - len(rows)
+    changes = [c for c in fields if c.key not in known]
+    report.unchanged += len(snapshots) - len(rows) + len(fields) - len(changes)
     fresh = [(snap, tracked) for snap in rows if (tracked := _tracked(ctx, columns, snap, report))]
-    if not fresh:
+    if not fresh and not changes:
         return
-    report.changed += len(fresh)
+    report.changed += len(fresh) + len(changes)
     # (moment, order at the same moment, what it sets, by, source, history key)
     entries: list[tuple[datetime, int, dict[str, Any], int | None, str, str | None]] = [
-        (v.valid_from, 0, {f: getattr(v, f) for f in TRACKED}, None, HISTORY, v.history_key)
-        for v in known.values()
+        (v.valid_from, _order(key), _known_sets(v), None, HISTORY, key) for key, v in known.items()
     ]
-    entries += [(snap.at, 0, tracked, None, HISTORY, snap.key) for snap, tracked in fresh]
+    entries += [(snap.at, 1, tracked, None, HISTORY, snap.key) for snap, tracked in fresh]
+    entries += [(c.at, _order(c.key), {c.field: c.new}, None, HISTORY, c.key) for c in changes]
     last_history = max(entry[0] for entry in entries)
     exported = [v for v in versions if v.change_source == IMPORT]
     if exported:
@@ -724,25 +769,37 @@ def _rebuild(
         latest = exported[-1]
         at = deal.crm_modified_at or max(latest.valid_from, last_history + timedelta(seconds=1))
         state = {f: getattr(latest, f) for f in STATE_FIELDS}
-        entries.append((max(at, last_history), 1, state, None, IMPORT, None))
+        entries.append((max(at, last_history), 2, state, None, IMPORT, None))
     for v in versions:
         if v.change_source not in (IMPORT, HISTORY) and v.changes:
             made = {f: store_deals.plain_value(f, new) for f, (_old, new) in v.changes.items()}
-            entries.append((v.valid_from, 2, made, v.changed_by_id, v.change_source, None))
+            entries.append((v.valid_from, 3, made, v.changed_by_id, v.change_source, None))
+    for v, after in pairwise(versions):
+        if v.valid_to is not None and v.valid_to < after.valid_from:
+            # Out of the pipeline between the two (deleted in Salesforce, then restored):
+            # it stays so.
+            entries.append((v.valid_to, 4, {}, None, GONE, None))
+            entries.append((after.valid_from, 4, {}, None, after.change_source, None))
     entries.sort(key=lambda e: (e[0], e[1]))
     created_at = versions[0].valid_from
     state = {f: getattr(versions[0], f) for f in STATE_FIELDS}
+    for change in sorted(changes, key=lambda c: c.at, reverse=True):
+        # Before a field's first change it held that change's old value.
+        prefix = f"{FIELD_KEY}{change.field}:"
+        if not any(k.startswith(prefix) and v.valid_from < change.at for k, v in known.items()):
+            state[change.field] = change.old
     steps: list[store_deals.Step] = []
-    for at, _order, sets, by, source, key in entries:
+    for at, order, sets, by, source, key in entries:
         if "close_date" in sets and sets["close_date"] is None and source == HISTORY:
             sets = {**sets, "close_date": state["close_date"]}  # a blank close keeps it
-        state = {**state, **sets}
+        before, state = state, {**state, **sets}
         if not steps and at > created_at:
-            # The deal exists from the moment it was created, in its first row's state.
-            steps.append(store_deals.Step(created_at, state, by, source))
+            # The deal exists from the moment it was created, in its first row's state (or,
+            # when that is a field's change, with the field's old value).
+            steps.append(store_deals.Step(created_at, before if order == 0 else state, by, source))
         # Rows of the same moment each keep a version (all but the last valid for no time),
         # so each stays known by its key.
-        steps.append(store_deals.Step(at, state, by, source, key))
+        steps.append(store_deals.Step(at, state, by, source, key, gone=source == GONE))
     store_deals.rewrite_history(ctx.session, deal, steps)
 
 

@@ -98,6 +98,7 @@ def open_deals_closing(session: Session, workspace_id: str, start: date, end: da
             select(Deal)
             .where(
                 Deal.workspace_id == workspace_id,
+                Deal.deleted_at.is_(None),
                 Deal.status == "open",
                 Deal.close_date >= start,
                 Deal.close_date < end,

@@ -124,6 +124,42 @@ def change_deal(
     return changes
 
 
+def end_deal(session: Session, deal: Deal, at: datetime) -> None:
+    """The deal leaves the pipeline at `at` (its Opportunity was deleted in Salesforce):
+    its current version ends there and none follows, so every figure before stays."""
+    current = session.scalar(
+        select(DealVersion).where(DealVersion.deal_id == deal.id, DealVersion.valid_to.is_(None))
+    )
+    if current is not None:
+        current.valid_to = max(at, current.valid_from)
+    deal.deleted_at = at
+    session.flush()
+
+
+def restore_deal(session: Session, deal: Deal, at: datetime, source: str) -> None:
+    """The deal is back in the pipeline from `at` (its Opportunity was undeleted), as it
+    was when it left."""
+    last = session.scalar(
+        select(func.max(DealVersion.valid_to)).where(DealVersion.deal_id == deal.id)
+    )
+    deal.deleted_at = None
+    deal.version += 1
+    session.add(
+        _version_of(
+            deal,
+            version=deal.version,
+            valid_from=max(at, last) if last else at,
+            changed_by_id=None,
+            change_source=source,
+            changes={},
+        )
+    )
+    session.flush()
+
+
+# A deal whose Opportunity was deleted in Salesforce is in no list, search or reminder.
+LIVE = Deal.deleted_at.is_(None)
+
 # Ids come from what people type and from payloads; one no table could hold is no deal.
 MAX_ID = 2**31 - 1
 
@@ -159,7 +195,7 @@ def deals_named(session: Session, workspace_id: str, name: str) -> list[Deal]:
     return list(
         session.scalars(
             select(Deal)
-            .where(Deal.workspace_id == workspace_id, func.lower(Deal.name) == name.lower())
+            .where(Deal.workspace_id == workspace_id, LIVE, func.lower(Deal.name) == name.lower())
             .order_by(Deal.id)
         )
     )
@@ -192,7 +228,7 @@ def deals_matching(
         columns += [func.coalesce(Deal.account, ""), func.coalesce(Deal.next_step, "")]
     query = (
         select(Deal)
-        .where(Deal.workspace_id == workspace_id, _all_words_in(columns, words))
+        .where(Deal.workspace_id == workspace_id, LIVE, _all_words_in(columns, words))
         .order_by((Deal.status != "open"), Deal.name, Deal.id)
         .limit(MAX_LISTED + 1)
     )
@@ -202,7 +238,9 @@ def deals_matching(
 def deals_owned_by(
     session: Session, workspace_id: str, owner_ids: Sequence[int], *, open_only: bool = True
 ) -> list[Deal]:
-    query = select(Deal).where(Deal.workspace_id == workspace_id, Deal.owner_id.in_(owner_ids))
+    query = select(Deal).where(
+        Deal.workspace_id == workspace_id, LIVE, Deal.owner_id.in_(owner_ids)
+    )
     if open_only:
         query = query.where(Deal.status == "open")
     return list(session.scalars(query.order_by(Deal.close_date, Deal.name).limit(MAX_LISTED + 1)))
@@ -346,13 +384,16 @@ def _chain(
 @dataclass(frozen=True)
 class Step:
     """One version of a rewritten history: when it began, the deal's whole state then, who
-    or what made it, and the history row it came from."""
+    or what made it, and the history row it came from. A step `gone` begins a time the
+    deal was out of the pipeline (its Opportunity deleted): it ends the version before it
+    and is no version itself, so the next step begins the deal again."""
 
     at: datetime
     state: dict[str, Any]
     by: int | None
     source: str
     history_key: str | None = None
+    gone: bool = False
 
 
 def versions_of(session: Session, deal_id: int) -> list[DealVersion]:
@@ -370,6 +411,9 @@ def rewrite_history(session: Session, deal: Deal, steps: Sequence[Step]) -> int:
     rows = _chain(deal.workspace_id, deal.id, [(s.at, s.state) for s in steps], None, "")
     for row, step in zip(rows, steps, strict=True):
         row.update(changed_by_id=step.by, change_source=step.source, history_key=step.history_key)
+    rows = [row for row, step in zip(rows, steps, strict=True) if not step.gone]
+    for number, row in enumerate(rows, start=1):
+        row["version"] = number
     session.execute(insert(VERSIONS), rows)
     for field in STATE_FIELDS:
         setattr(deal, field, rows[-1][field])
@@ -424,6 +468,7 @@ def _closing(
 ) -> Select[Deal]:
     query = select(Deal).where(
         Deal.workspace_id == workspace_id,
+        LIVE,
         Deal.status == "open",
         Deal.forecast_category.in_(list(categories)),
         Deal.close_date >= start,

@@ -176,7 +176,9 @@ PERIOD_COLUMNS = [
 
 
 class Deal(DealState, Base):
-    """An opportunity as it stands now. Never deleted: closing is a change like any other."""
+    """An opportunity as it stands now. Never deleted: closing is a change like any other,
+    and an Opportunity deleted in Salesforce keeps its deal and history, its last version
+    ending at `deleted_at` with none after it."""
 
     __tablename__ = "deals"
     __table_args__ = (
@@ -194,6 +196,7 @@ class Deal(DealState, Base):
     # they are in force, once the history import puts them after the rows before them.
     crm_modified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
 
 class DealVersion(DealState, Base):

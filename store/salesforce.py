@@ -3,17 +3,14 @@ the outbox of changes to write back."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from store import deals as store_deals
 from store.models import (
-    Deal,
-    DealAnswer,
-    DealSnooze,
-    DealVersion,
     SalesforceConnection,
     SalesforceOutbox,
     SalesforceSync,
@@ -90,22 +87,14 @@ def users_by_id(
     return {user.user_id: user for user in session.scalars(query)}
 
 
-def forget_deals(session: Session, workspace_id: str, external_ids: Sequence[str]) -> int:
-    """Delete the deals (and everything kept about them) whose Opportunities were deleted
-    in Salesforce; how many there were."""
-    ids = list(
-        session.scalars(
-            select(Deal.id).where(
-                Deal.workspace_id == workspace_id, Deal.external_id.in_(list(external_ids))
-            )
-        )
-    )
-    if not ids:
-        return 0
-    for model in (DealVersion, DealAnswer, DealSnooze, SalesforceOutbox):
-        session.execute(delete(model).where(model.deal_id.in_(ids)))
-    session.execute(delete(Deal).where(Deal.id.in_(ids)))
-    return len(ids)
+def delete_deals(session: Session, workspace_id: str, gone: Mapping[str, datetime]) -> int:
+    """End the deals whose Opportunities were deleted in Salesforce (Id -> when), history
+    kept; how many had not ended already."""
+    deals = store_deals.deals_by_external_ids(session, workspace_id, list(gone))
+    fresh = [deal for deal in deals.values() if deal.deleted_at is None]
+    for deal in fresh:
+        store_deals.end_deal(session, deal, gone[deal.external_id or ""])
+    return len(fresh)
 
 
 def pending_for(session: Session, workspace_id: str, opportunity_ids: Sequence[str]) -> set[str]:

@@ -117,7 +117,8 @@ def print_run(run: SyncRun) -> None:
         f"({pulled.slack_matched} matched in Slack), {deals.rows:,} Opportunities "
         f"({deals.created:,} new, {deals.changed:,} changed, {deals.unchanged:,} unchanged, "
         f"{pulled.deleted:,} deleted, {len(deals.bad):,} refused), "
-        f"{pulled.history.rows:,} history rows, in {pulled.pages:,} pages."
+        f"{pulled.history.rows:,} history rows, {pulled.field_history.rows:,} field history "
+        f"rows, in {pulled.pages:,} pages."
     )
     for sobject, part in pulled.objects.items():
         removed = pulled.removed.get(sobject, 0)
@@ -135,6 +136,8 @@ def print_run(run: SyncRun) -> None:
     )
     for line, reason in deals.bad[:20]:
         print(f"  record {line}: {reason}")
+    for note in pulled.notes:
+        print(f"  {note}")
     if pulled.stopped:
         print(f"Stopped early: {pulled.stopped}. The next sync goes on from there.")
 

@@ -17,6 +17,7 @@ from bot.render.digest import render_digest
 from bot.render.forecast import checklist_messages
 from bot.render.sla import lead_notice_message
 from bot.webapi import digest_post
+from bot.webapi.directory import WebApiDirectory
 from bot.webapi.post_once import post_once, posted_keys
 from bot.webapi.protocol import WebApi
 from commands.actions.results import Reminder
@@ -136,17 +137,7 @@ class WebApiOutlet:
             )
 
     def user_by_email(self, email: str) -> str | None:
-        lookup = getattr(self.client, "users_lookupByEmail", None)
-        if lookup is None:  # the console's stand-in knows no one
-            return None
-        try:
-            found = lookup(email=email)
-        except SlackApiError as error:
-            if error.response.get("error") == "users_not_found":
-                return None
-            raise
-        user = found.get("user") or {}
-        return str(user["id"]) if user.get("id") and not user.get("deleted") else None
+        return WebApiDirectory(self.client).user_id_by_email(email)
 
 
 @contextmanager

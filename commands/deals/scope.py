@@ -139,6 +139,7 @@ def editable(s: Scope, deal_id: int) -> Deal:
     deal = store_deals.lock_deal(s.session, s.workspace.id, deal_id)
     if deal is None:
         raise CommandError(Problem(f"There is no deal #{deal_id}.", example="/deal find Acme"))
+    not_deleted(s, deal)
     if not can_change_deal(s.session, s.person, deal):
         raise CommandError(
             Refused(
@@ -154,7 +155,22 @@ def slack_id(s: Scope, person_id: int) -> str | None:
     return person.slack_user_id if person else None
 
 
+def not_deleted(s: Scope, deal: Deal) -> None:
+    """Refuse a deal whose Opportunity was deleted in Salesforce, saying so and when."""
+    if deal.deleted_at is None:
+        return
+    day = local_today(s.workspace, deal.deleted_at)
+    raise CommandError(
+        Problem(
+            f"{deal.name} was deleted in Salesforce on {day.isoformat()}: it is no longer "
+            "in the pipeline (figures as of earlier moments still count it). Restore it "
+            "there and the next sync brings it back."
+        )
+    )
+
+
 def card(s: Scope, deal: Deal) -> DealCard:
+    not_deleted(s, deal)
     versions = store_deals.history(s.session, s.workspace.id, deal.id, limit=5)
     answers = checklist.deal_answers(s.session, s.workspace, deal.id)
     asked = deal.forecast_category in checklist.CATEGORIES

@@ -5,12 +5,19 @@ since records committed in Salesforce during a read may carry an earlier stamp),
 page of up to 2,000 records at a time. Every page is loaded in its own transaction
 together with the watermark it reaches, so a crash mid-sync loses nothing (the next run
 reads from the last committed page) and doubles nothing (a record read twice is the same
-upsert by its Id, and a history row already known by its Id changes nothing).
+upsert by its Id, and a history row already known by its Id changes nothing). The page's
+`nextRecordsUrl` is not kept: it names a server-side cursor that expires (two days after
+the query since API 56.0; before, after 15 minutes idle or when the user opened ten
+more) and then answers `INVALID_QUERY_LOCATOR`, so a resume that needed it could fail
+exactly when it is needed; the watermark needs nothing from the last run's connection and
+reads again at most the overlap.
 
 Deals load through the file import's own functions (`commands/imports.py`): the same
 stage reading, owners, assumed history for a deal without one, and for OpportunityHistory
-the same rebuild of a deal's versions, de-duplicated by each row's Id.
-"""
+the same rebuild of a deal's versions, de-duplicated by each row's Id. OpportunityFieldHistory
+(in CreatedDate order: it has no SystemModstamp) adds what OpportunityHistory does not
+track: the mapped dimension fields, the owner and the next step, each change in force from
+its own moment, through the same rebuild."""
 
 from __future__ import annotations
 
@@ -27,7 +34,11 @@ from commands.context import Actor, Env
 from commands.import_columns import ColumnMap, export_category, export_moment
 from commands.import_files import Record as ImportRecord
 from commands.imports import (
+    FIELD_KEY,
+    IMPORT,
+    FieldChange,
     ImportReport,
+    _Context,
     _context,
     _Known,
     _load_batch,
@@ -38,7 +49,7 @@ from commands.salesforce.org import Org, OrgError, Record
 from commands.workspace import DIMENSIONS, ensure_workspace
 from store import people, workspaces
 from store import salesforce as store_sf
-from store.deals import deals_by_external_ids
+from store.deals import deals_by_external_ids, restore_deal
 from store.models import SalesforceUser
 from store.workspaces import StageSpec
 
@@ -72,6 +83,16 @@ HISTORY_FIELDS = (
     "ForecastCategory",
     "CreatedDate",
     "SystemModstamp",
+)
+FIELD_HISTORY = "OpportunityFieldHistory"
+FIELD_HISTORY_FIELDS = (
+    "Id",
+    "OpportunityId",
+    "Field",
+    "DataType",
+    "OldValue",
+    "NewValue",
+    "CreatedDate",
 )
 DEAL_COLUMNS = {
     "external_id": "Id",
@@ -124,8 +145,10 @@ class SyncReport:
     objects: dict[str, ImportReport] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    field_history: ImportReport = field(default_factory=ImportReport)
     pages: int = 0
     stopped: str | None = None  # why the sync stopped before the end
+    notes: list[str] = field(default_factory=list)  # what was left out, and why
 
 
 def soql_time(moment: datetime) -> str:
@@ -197,6 +220,7 @@ def pull(
         campaigns = marketing.pull_campaigns(env, workspace_id, org, report, full=full)
         _opportunities(env, workspace_id, org, report, full=full, campaigns=campaigns)
         _history(env, workspace_id, org, report, full=full)
+        _field_history(env, workspace_id, org, report, full=full)
         marketing.pull_leads(env, workspace_id, org, report, full=full)
     except OrgError as error:
         report.stopped = f"{error.code}: {error.message}"
@@ -359,7 +383,13 @@ def _opportunities(
             ctx = _context(session, env, actor, _Known({}, new_stages=True))
             ids = [str(r["Id"]) for r in page]
             held = store_sf.pending_for(session, workspace_id, ids)
-            gone = [str(r["Id"]) for r in page if r.get("IsDeleted")]
+            stamps = {str(r["Id"]): sf_moment(str(r["SystemModstamp"])) for r in page}
+            gone = {str(r["Id"]): stamps[str(r["Id"])] for r in page if r.get("IsDeleted")}
+            for deal in deals_by_external_ids(session, workspace_id, ids).values():
+                back = deal.external_id or ""
+                if deal.deleted_at is not None and back not in gone:
+                    # undeleted in Salesforce: in the pipeline again from then on
+                    restore_deal(session, deal, stamps[back], IMPORT)
             owners = store_sf.users_by_id(
                 session, workspace_id, list({str(r.get("OwnerId") or "") for r in page})
             )
@@ -370,7 +400,7 @@ def _opportunities(
                     continue
                 batch.append((line, _deal_row(record, owners, mapped), 1))
             _load_batch(ctx, columns, batch, report.deals)
-            report.deleted += store_sf.forget_deals(session, workspace_id, gone)
+            report.deleted += store_sf.delete_deals(session, workspace_id, gone)
             report.held_back += len(held)
             _advance(session, workspace_id, "Opportunity", page)
         report.deals.rows += len(page)
@@ -415,11 +445,102 @@ def _history(env: Env, workspace_id: str, org: Org, report: SyncReport, *, full:
             deals = deals_by_external_ids(session, workspace_id, list(by_deal))
             for opportunity_id, snapshots in by_deal.items():
                 deal = deals.get(opportunity_id)
-                if deal is not None:  # a deleted Opportunity's rows have no deal
+                if deal is not None:  # an Opportunity never seen here has no deal
                     _rebuild(ctx, HISTORY_COLUMNS, deal, snapshots, report.history)
             _advance(session, workspace_id, "OpportunityHistory", page)
         report.history.rows += len(page)
         report.pages += 1
+
+
+def tracked_fields(field_map: dict[str, str]) -> dict[str, str]:
+    """The Opportunity fields the versions keep over time and OpportunityHistory does not,
+    as OpportunityFieldHistory names them -> ours: the mapped dimensions (a related
+    record's field, `Account.Type`, has no history here), the owner and the next step."""
+    mapped = {f: d for d, f in dimension_fields(field_map).items() if "." not in f}
+    return {**mapped, "Owner": "owner_id", "NextStep": "next_step"}
+
+
+def _field_history(
+    env: Env, workspace_id: str, org: Org, report: SyncReport, *, full: bool
+) -> None:
+    """OpportunityFieldHistory's rows of the tracked fields, in CreatedDate order (its rows
+    never change, and it has no SystemModstamp). An org that tracks none of them has no
+    rows; one whose user may not read the object (`INVALID_TYPE`) syncs the rest."""
+    with env.db.transaction() as session:
+        connection = store_sf.connection(session, workspace_id)
+        ours = tracked_fields(dict(connection.field_map) if connection else {})
+        watermark = store_sf.sync_state(session, workspace_id, FIELD_HISTORY).watermark
+    since = _since(watermark, full, "CreatedDate")
+    names = ", ".join(f"'{name}'" for name in ours)
+    soql = (
+        f"SELECT {', '.join(FIELD_HISTORY_FIELDS)} FROM {FIELD_HISTORY}{since}"
+        f"{' AND' if since else ' WHERE'} Field IN ({names}) ORDER BY CreatedDate, Id"
+    )
+    try:
+        for page in _pages(org, soql):
+            _field_page(env, workspace_id, page, ours, report)
+    except OrgError as error:
+        if error.code != "INVALID_TYPE":
+            raise
+        why = (
+            f"{FIELD_HISTORY} is not readable ({error.message}): owners, next steps and "
+            "mapped fields change in the versions only when the sync sees them change"
+        )
+        with env.db.transaction() as session:
+            store_sf.sync_state(session, workspace_id, FIELD_HISTORY).error = why
+        report.notes.append(why)
+
+
+def _field_page(
+    env: Env, workspace_id: str, page: list[Record], ours: dict[str, str], report: SyncReport
+) -> None:
+    # An owner's change is two rows: the users' Ids (EntityId), then their names.
+    rows = [
+        r
+        for r in page
+        if r.get("Field") in ours and (r["Field"] != "Owner" or r.get("DataType") == "EntityId")
+    ]
+    with env.db.transaction() as session:
+        ctx = _context(session, env, sync_actor(workspace_id), _Known({}, new_stages=True))
+        user_ids = [str(r.get(side)) for r in rows for side in ("OldValue", "NewValue")]
+        users = store_sf.users_by_id(session, workspace_id, user_ids) if rows else {}
+        by_deal: dict[str, list[FieldChange]] = {}
+        for record in rows:
+            name = ours[record["Field"]]
+            old, new = (
+                _field_value(ctx, name, record.get(side), users)
+                for side in ("OldValue", "NewValue")
+            )
+            if name == "owner_id" and (old is None or new is None):
+                report.field_history.flag(0, "an owner change from or to an unknown user: left out")
+                continue
+            change = FieldChange(
+                sf_moment(str(record["CreatedDate"])),
+                f"{FIELD_KEY}{name}:{record['Id']}",
+                name,
+                old,
+                new,
+            )
+            by_deal.setdefault(str(record["OpportunityId"]), []).append(change)
+        deals = deals_by_external_ids(session, workspace_id, list(by_deal))
+        for opportunity_id, changes in by_deal.items():
+            deal = deals.get(opportunity_id)
+            if deal is not None:  # an Opportunity never seen here has no deal
+                _rebuild(ctx, HISTORY_COLUMNS, deal, [], report.field_history, changes)
+        _advance(session, workspace_id, FIELD_HISTORY, page, "CreatedDate")
+    report.field_history.rows += len(page)
+    report.pages += 1
+
+
+def _field_value(ctx: _Context, name: str, value: Any, users: dict[str, SalesforceUser]) -> Any:
+    """A field history value as the versions keep it."""
+    text = _text(value)
+    if name == "owner_id":
+        user = users.get(text)
+        return user.person_id if user else None
+    if name == "next_step":
+        return text[:1000] or None
+    return ctx.dimension(name, text[:128])
 
 
 def claim(env: Env, workspace_id: str, *, every: timedelta | None = None) -> bool:

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
 from store import deals, keys, people, workspaces
 from store.db import Database
@@ -187,3 +188,40 @@ def test_team_is_everyone_below_a_manager(database: Database):
         assert people.team_ids(session, "T1", vp) == {lead, rep}
         assert people.team_ids(session, "T1", lead) == {rep}
         assert people.team_ids(session, "T1", other) == set()
+
+
+def test_an_ended_deal_keeps_its_past_and_is_in_no_list_until_restored(database: Database):
+    owner = setup_workspace(database)
+    gone_at, back_at = T0 + timedelta(days=3), T0 + timedelta(days=5)
+    with database.transaction() as session:
+        deal = deals.create_deal(session, "T1", state(owner), by=owner, source="test", at=T0)
+        other = state(owner, name="Acme two")
+        deals.create_deal(session, "T1", other, by=owner, source="test", at=T0)
+        deals.end_deal(session, deal, gone_at)
+        deal_id = deal.id
+
+    def listed(session: Session) -> list[list[str]]:
+        found = [
+            deals.deals_named(session, "T1", "Acme"),
+            deals.deals_matching(session, "T1", ["acme"]),
+            deals.deals_owned_by(session, "T1", [owner]),
+            deals.deals_closing(session, "T1", date(2026, 1, 1), date(2026, 4, 1), ["Pipeline"]),
+        ]
+        return [sorted(d.name for d in f) for f in found]
+
+    def as_of(session: Session, at: datetime) -> list[int]:
+        query = deals.versions_as_of("T1", at).where(DealVersion.deal_id == deal_id)
+        return [v.deal_id for v in session.scalars(query)]
+
+    with database.transaction() as session:
+        assert listed(session) == [[], ["Acme two"], ["Acme two"], ["Acme two"]]
+        assert as_of(session, gone_at - timedelta(seconds=1)) == [deal_id]
+        assert as_of(session, gone_at) == []
+        ended = deals.get_deal(session, "T1", deal_id)  # still there, to say it was deleted
+        assert ended is not None and ended.deleted_at == gone_at
+        deals.restore_deal(session, ended, back_at, "test")
+    with database.transaction() as session:
+        both = ["Acme", "Acme two"]
+        assert listed(session) == [["Acme"], both, both, both]
+        assert as_of(session, back_at - timedelta(seconds=1)) == []
+        assert as_of(session, back_at) == [deal_id]

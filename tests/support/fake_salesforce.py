@@ -4,8 +4,12 @@ The OAuth 2.0 client credentials token endpoint, `query` and `queryAll` with
 `nextRecordsUrl` paging, `sobjects/Opportunity/{Id}` GET and PATCH (204), the
 `deleted/` and `updated/` endpoints, errors as `[{"message", "errorCode"}]` and a
 `Sforce-Limit-Info: api-usage=N/M` header on every API answer. It reads only the few
-queries the connector sends (by FROM object, the `SystemModstamp >=` bound and the
-selected fields); faults are switched on per test with `fail_next`.
+queries the connector sends (by FROM object, the `SystemModstamp >=` or `CreatedDate >=`
+bound, `Field IN (...)` and the selected fields); faults are switched on per test with
+`fail_next`. OpportunityFieldHistory keeps a row per change of a field in `tracked`, as
+Salesforce's field history tracking does (a lookup such as Owner as two rows: the Ids,
+then the names); with `field_history_queryable` off the object is `INVALID_TYPE`, as in
+an org whose user may not read it.
 
 Campaigns and leads: Campaign (with Salesforce's Sent and Responded statuses made for a
 new one), CampaignMemberStatus (a new default takes it from the old), CampaignMember
@@ -21,6 +25,7 @@ import itertools
 import json
 import re
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -63,6 +68,10 @@ def parse_sf_time(text: str) -> datetime:
     return datetime.fromisoformat(value).astimezone(UTC)
 
 
+class InvalidType(ValueError):
+    """A query of an object the org does not have, or the user may not read."""
+
+
 @dataclass
 class Fault:
     status: int  # an HTTP status, or DROP
@@ -80,6 +89,8 @@ class Org:
     stages: list[dict[str, Any]] = field(default_factory=list)
     opportunities: dict[str, dict[str, Any]] = field(default_factory=dict)
     history: list[dict[str, Any]] = field(default_factory=list)
+    field_history: list[dict[str, Any]] = field(default_factory=list)
+    tracked: set[str] = field(default_factory=set)  # fields with history tracking: Owner, ...
     deleted: dict[str, datetime] = field(default_factory=dict)
     campaigns: dict[str, dict[str, Any]] = field(default_factory=dict)
     campaign_statuses: dict[str, dict[str, Any]] = field(default_factory=dict)
@@ -102,11 +113,13 @@ class FakeSalesforce:
     """Answers like Salesforce's REST API; `org` is its data, `calls` what was asked."""
 
     page_size = 2000  # Salesforce's default batch size for query
+    field_history_queryable = True
 
     def __init__(self, *, api_limit: int = 100_000) -> None:
         self.org = Org()
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request
         self.patches: list[tuple[str, dict[str, Any]]] = []  # what PATCHes were taken
+        self.served: Counter[str] = Counter()  # records answered, by object
         self.api_used = 0
         self.api_limit = api_limit
         self.tokens: set[str] = set()
@@ -213,18 +226,24 @@ class FakeSalesforce:
             self._stamp(record, at, record["OwnerId"])
             self.org.opportunities[opp_id] = record
             self._history(record, at)
+            if self.org.tracked:
+                self._field_change(opp_id, "created", "Text", None, None, at)
             return opp_id
 
     def edit(self, opp_id: str, by: str | None = None, **values: Any) -> None:
         """Someone changes an Opportunity in Salesforce: its SystemModstamp moves."""
         with self._lock:
             record = self.org.opportunities[opp_id]
+            before = dict(record)
             record.update(values)
             if "StageName" in values and "ForecastCategoryName" not in values:
                 record["ForecastCategoryName"] = self._category(values["StageName"])
             at = self.tick()
             self._stamp(record, at, by or record["OwnerId"])
             self._history(record, at)
+            for name, value in values.items():
+                if before.get(name) != value:
+                    self._track(opp_id, name, before.get(name), value, at)
 
     def delete(self, opp_id: str) -> None:
         with self._lock:
@@ -234,9 +253,45 @@ class FakeSalesforce:
             self._stamp(record, at, record["OwnerId"])
             self.org.deleted[opp_id] = at
 
+    def undelete(self, opp_id: str) -> None:
+        """Restored from the Recycle Bin: the same Id, with its history, live again."""
+        with self._lock:
+            record = self.org.opportunities[opp_id]
+            at = self.tick()
+            record["IsDeleted"] = False
+            self._stamp(record, at, record["OwnerId"])
+            self.org.deleted.pop(opp_id, None)
+
     def _stamp(self, record: dict[str, Any], at: datetime, by: str | None) -> None:
         record["SystemModstamp"] = record["LastModifiedDate"] = sf_time(at)
         record["LastModifiedById"] = by
+
+    def _track(self, opp_id: str, name: str, old: Any, new: Any, at: datetime) -> None:
+        tracked = "Owner" if name == "OwnerId" else name
+        if tracked not in self.org.tracked:
+            return
+        if tracked == "Owner":
+            self._field_change(opp_id, "Owner", "EntityId", old, new, at)
+            names = [(self.org.users.get(u) or {}).get("Name") for u in (old, new)]
+            self._field_change(opp_id, "Owner", "Text", names[0], names[1], at)
+        else:
+            self._field_change(opp_id, tracked, "Text", old, new, at)
+
+    def _field_change(
+        self, opp_id: str, name: str, data_type: str, old: Any, new: Any, at: datetime
+    ) -> None:
+        self.org.field_history.append(
+            {
+                "Id": self.new_id("017"),
+                "OpportunityId": opp_id,
+                "Field": name,
+                "DataType": data_type,
+                "OldValue": old,
+                "NewValue": new,
+                "CreatedDate": sf_time(at),
+                "IsDeleted": False,
+            }
+        )
 
     def _category(self, stage: str) -> str:
         found = [s for s in self.org.stages if s["MasterLabel"] == stage]
@@ -569,7 +624,8 @@ class FakeSalesforce:
             answer = [{"message": str(missing), "errorCode": "NOT_FOUND"}]
         except ValueError as bad:
             status = 400
-            answer = [{"message": str(bad), "errorCode": "MALFORMED_QUERY"}]
+            code = "INVALID_TYPE" if isinstance(bad, InvalidType) else "MALFORMED_QUERY"
+            answer = [{"message": str(bad), "errorCode": code}]
         self._send(request, status, answer)
 
     def _kind(self, route: str, method: str) -> str:
@@ -716,12 +772,14 @@ class FakeSalesforce:
             raise Refused(
                 400, "INVALID_FIELD", "No such column 'CampaignId' on entity 'Opportunity'"
             )
+        if self.field_history_queryable:
+            tables["OpportunityFieldHistory"] = self.org.field_history
         if sobject not in tables:
-            raise ValueError(f"sObject type '{sobject}' is not supported.")
+            raise InvalidType(f"sObject type '{sobject}' is not supported.")
         rows = tables[sobject]
         if sobject in ("Opportunity", *MARKETING) and not every:
             rows = [r for r in rows if not r.get("IsDeleted")]
-        if sobject == "OpportunityHistory" and not every:
+        if sobject in ("OpportunityHistory", "OpportunityFieldHistory") and not every:
             live = {i for i, r in self.org.opportunities.items() if not r["IsDeleted"]}
             rows = [r for r in rows if r["OpportunityId"] in live]
         if sobject == "LeadHistory" and not every:
@@ -785,6 +843,8 @@ class FakeSalesforce:
                 offset = int(rest or 0)
             everything = self._cursors[base]
         page = everything[offset : offset + self.page_size]
+        with self._lock:
+            self.served.update(r["attributes"]["type"] for r in page)
         done = offset + self.page_size >= len(everything)
         answer: dict[str, Any] = {"totalSize": len(everything), "done": done, "records": page}
         if done:

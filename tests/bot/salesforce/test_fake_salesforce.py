@@ -107,3 +107,32 @@ def test_the_deleted_endpoint_lists_deletions_in_a_window(salesforce: FakeSalesf
         timeout=5,
     ).json()
     assert [r["id"] for r in found["deletedRecords"]] == [ids["hooli"]]
+
+
+def test_field_history_rows_follow_tracking_and_an_unreadable_object_is_invalid_type(
+    salesforce: FakeSalesforce,
+) -> None:
+    salesforce.org.tracked = {"Owner", "Region__c"}
+    ids = seed(salesforce)
+    salesforce.edit(ids["acme"], OwnerId=ids["jo"], Region__c="NA", Amount=1)
+    org = Client(salesforce.url, CLIENT_ID, CLIENT_SECRET, sleep=lambda _s: None)
+    soql = (
+        "SELECT Id, OpportunityId, Field, DataType, OldValue, NewValue, CreatedDate "
+        "FROM OpportunityFieldHistory WHERE Field IN ('Owner', 'Region__c') "
+        "ORDER BY CreatedDate, Id"
+    )
+    rows = [
+        (r["Field"], r["DataType"], r["OldValue"], r["NewValue"])
+        for r in org.query(soql)["records"]
+        if r["OpportunityId"] == ids["acme"]
+    ]
+    # a lookup's change is two rows, the Ids then the names; Amount is not tracked
+    assert rows == [
+        ("Owner", "EntityId", ids["maya"], ids["jo"]),
+        ("Owner", "Text", "Maya Rep", "Jo Rep"),
+        ("Region__c", "Text", "EMEA", "NA"),
+    ]
+    salesforce.field_history_queryable = False
+    with pytest.raises(OrgError) as refused:
+        org.query(soql)
+    assert refused.value.code == "INVALID_TYPE"

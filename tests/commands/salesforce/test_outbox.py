@@ -1,6 +1,8 @@
 """What a change queues for Salesforce, and how delivery retries: mapped fields written,
 a related record's field not, two changes before a delivery sent as one write, a 503
-tried again later and then written once."""
+tried again later and then written once; the conflict rule is field by field (a change
+there to a field being written holds the write back, a change to another goes through and
+is kept, since only the named fields are written)."""
 
 from __future__ import annotations
 
@@ -89,3 +91,32 @@ def test_a_deal_that_did_not_come_from_salesforce_queues_nothing(
     assert isinstance(created, DealSaved)
     deal.run(env, maya, "Local only deal amount=12k")
     assert rows(env) == []
+
+
+def test_a_change_there_to_the_same_field_holds_the_write_back(
+    env: Env, salesforce: FakeSalesforce, maya: Actor
+) -> None:
+    ids, org = setup(env, salesforce, maya)
+    deal.run(env, maya, "Acme renewal amount=130k")
+    salesforce.tick(60)
+    salesforce.edit(ids["acme"], by=ids["vp"], Amount=140000)
+    report = deliver(env, WS, org)
+    assert (report.sent, report.conflicts) == (0, 1)
+    assert salesforce.patches == []
+    assert salesforce.org.opportunities[ids["acme"]]["Amount"] == 140000
+    assert rows(env) == [("conflict", {"Amount": 130000.0})]
+
+
+def test_a_change_there_to_another_field_is_kept_and_the_write_goes_through(
+    env: Env, salesforce: FakeSalesforce, maya: Actor
+) -> None:
+    ids, org = setup(env, salesforce, maya)
+    deal.run(env, maya, "Acme renewal amount=130k")
+    salesforce.tick(60)
+    salesforce.edit(ids["acme"], by=ids["vp"], NextStep="Vera calls the CFO")
+    report = deliver(env, WS, org)
+    assert (report.sent, report.conflicts) == (1, 0)
+    # only the field the rep changed is written: Vera's next step stays
+    assert salesforce.patches == [(ids["acme"], {"Amount": 130000.0})]
+    record = salesforce.org.opportunities[ids["acme"]]
+    assert (record["Amount"], record["NextStep"]) == (130000.0, "Vera calls the CFO")

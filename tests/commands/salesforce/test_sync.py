@@ -4,13 +4,16 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
 
 from bot.salesforce.client import Client
-from commands.context import Env
+from commands.context import Actor, Env
+from commands.deals import command as deal
+from commands.deals.results import DealCard, DealList
+from commands.results import Problem
 from commands.salesforce import admin
 from commands.salesforce.sync import pull
 from store import workspaces
@@ -24,6 +27,7 @@ from tests.support.fake_salesforce import (
     FakeSalesforce,
     seed,
 )
+from tests.support.salesforce_figures import open_by_region
 
 WS = "T0TEST001"
 SLACK = {"maya@example.com": "U0MAYA001", "jo@example.com": "U0JO00001"}
@@ -127,7 +131,7 @@ def test_an_incremental_sync_reads_only_what_changed_and_follows_deletions(
     assert deals(env)[ids["globex"]].next_step == "Send the order form"
     assert report.deleted == 1
     found = deals(env)
-    assert ids["initech"] not in found
+    assert found[ids["initech"]].deleted_at == salesforce.org.deleted[ids["initech"]]
     assert found[fresh].name == "Stark renewal"
     acme = found[ids["acme"]]
     assert (acme.stage, acme.status, acme.amount) == ("Closed Won", "won", Decimal("130000.00"))
@@ -141,36 +145,93 @@ def test_an_incremental_sync_reads_only_what_changed_and_follows_deletions(
     )
 
 
-def test_a_crash_mid_sync_resumes_with_nothing_lost_or_doubled(
+def test_a_crash_mid_sync_resumes_from_the_last_committed_page(
     env: Env, salesforce: FakeSalesforce
 ) -> None:
-    ids = seed(salesforce)
+    owner = salesforce.add_user("Maya Rep", "maya@example.com")
+    # eight Opportunities, ten minutes apart: the two-minute overlap holds only the last
+    # record of a page, never a whole page again
+    made = []
+    for n in range(8):
+        salesforce.tick(600)
+        made.append(
+            salesforce.add_opportunity(
+                Name=f"Deal {n}", OwnerId=owner, StageName="Qualification", Amount=1000 + n
+            )
+        )
     connect(env, salesforce)
-    salesforce.page_size = 2
-    # the Opportunities' second page (after four more pages of stages and one of users)
-    # drops its connection, again and again: the client gives up
-    salesforce.fail_next("more", DROP, times=10, after=5)
+    salesforce.page_size = 3  # pages of 3, 3 and 2
+    # the Opportunities' second page (after three more pages of the ten stages) drops its
+    # connection, again and again: the client gives up
+    salesforce.fail_next("more", DROP, times=10, after=3)
     first = pull(env, WS, client(salesforce), SLACK.get)
     assert first.stopped is not None and "UNAVAILABLE" in first.stopped
-    assert len(deals(env)) == 2  # the first page, committed with its watermark
+    assert set(deals(env)) == set(made[:3])  # the first page, committed with its watermark
+    assert salesforce.served["Opportunity"] == 3
     salesforce._faults.clear()
     second = pull(env, WS, client(salesforce), SLACK.get)
     assert second.stopped is None
+    # from the first page's last record (the overlap) on: 6 records, not the first two again
+    assert salesforce.served["Opportunity"] == 3 + 6
     found = deals(env)
-    assert len(found) == 5
+    assert set(found) == set(made)
     with env.db.transaction() as session:
-        per_deal = dict(
-            session.execute(
-                select(DealVersion.deal_id, func.count())
-                .where(DealVersion.history_key.is_not(None))
-                .group_by(DealVersion.deal_id)
-            ).all()
-        )
+        keys = session.scalars(
+            select(DealVersion.history_key).where(DealVersion.history_key.is_not(None))
+        ).all()
         total = session.scalar(select(func.count()).select_from(Deal))
-    assert total == 5
-    # one history row each in the org, one history version each here
-    assert sorted(per_deal.values()) == [1, 1, 1, 1, 1]
-    assert found[ids["umbrella"]].amount == Decimal("300000.00")
+    assert total == 8
+    # one version per history row of the org, none twice
+    assert sorted(keys) == sorted(f"id:{h['Id']}" for h in salesforce.org.history)
+    assert [found[i].amount for i in made] == [Decimal(1000 + n) for n in range(8)]
+
+
+def test_a_deleted_opportunity_leaves_the_pipeline_from_then_with_its_history_kept(
+    env: Env, salesforce: FakeSalesforce, maya: Actor
+) -> None:
+    ids = seed(salesforce)
+    connect(env, salesforce)
+    org = client(salesforce)
+    pull(env, WS, org, SLACK.get)
+    salesforce.tick(3600)
+    salesforce.delete(ids["umbrella"])  # EMEA, 300,000, open, closing in Q4
+    deleted_at = salesforce.now
+    report = pull(env, WS, org, SLACK.get)
+    assert report.stopped is None and report.deleted == 1
+    # Q4's open pipeline: Acme 120,000 and Umbrella 300,000 in EMEA, Globex 80,000 in NA
+    before = {"EMEA": Decimal("420000.00"), "NA": Decimal("80000.00")}
+    without = {"EMEA": Decimal("120000.00"), "NA": Decimal("80000.00")}
+    assert open_by_region(env, WS, deleted_at - timedelta(seconds=1)) == before
+    assert open_by_region(env, WS, deleted_at) == without
+    umbrella = deals(env)[ids["umbrella"]]
+    shown = deal.run(env, maya, f"show #{umbrella.id}")
+    assert isinstance(shown, Problem)
+    assert shown.message.startswith("Umbrella hub was deleted in Salesforce on 2026-11-02")
+    assert isinstance(deal.run(env, maya, f"#{umbrella.id} amount=1"), Problem)
+    found = deal.run(env, maya, "find Umbrella")
+    assert isinstance(found, DealList) and found.deals == []
+    # the same deletion read again (a full sync) changes nothing
+    assert pull(env, WS, org, SLACK.get, full=True).deleted == 0
+    assert open_by_region(env, WS, deleted_at) == without
+    # restored from the Recycle Bin: back from then on, and absent while it was deleted
+    salesforce.tick(3600)
+    salesforce.undelete(ids["umbrella"])
+    back_at = salesforce.now
+    pull(env, WS, org, SLACK.get)
+    assert open_by_region(env, WS, deleted_at - timedelta(seconds=1)) == before
+    assert open_by_region(env, WS, back_at - timedelta(seconds=1)) == without
+    assert open_by_region(env, WS, back_at) == before
+    assert deals(env)[ids["umbrella"]].deleted_at is None
+    assert isinstance(deal.run(env, maya, f"show #{umbrella.id}"), DealCard)
+    # changed there afterwards: its history is laid out again, and the time it was
+    # deleted stays out of the pipeline
+    salesforce.tick(3600)
+    salesforce.edit(ids["umbrella"], Amount=310000)
+    pull(env, WS, org, SLACK.get)
+    assert open_by_region(env, WS, back_at - timedelta(seconds=1)) == without
+    assert open_by_region(env, WS, back_at) == before
+    grown = {"EMEA": Decimal("430000.00"), "NA": Decimal("80000.00")}
+    assert open_by_region(env, WS, salesforce.now) == grown
 
 
 def test_an_expired_token_is_renewed_once_and_the_sync_goes_on(
