@@ -183,9 +183,13 @@ def read_row(columns: LeadColumns, row: dict[str, str], zone: ZoneInfo, now: dat
         "mql_at": mql,
         "accepted_at": accepted,
         "rejected_at": rejected,
-        "rejection_reason": reason if rejected else None,
         "converted_at": converted,
     }
+    if rejected is None or reason:
+        # A row with its reason gave its feedback at the rejection; a rejection without
+        # one keeps whatever sales gave in Slack since (and waits for it otherwise).
+        values["rejection_reason"] = reason if rejected else None
+        values["feedback_at"] = rejected if reason else None
     owner = (columns.get(row, "owner"), columns.get(row, "owner_email"))
     deal = columns.get(row, "converted_deal")[:64] or None
     said = [
