@@ -35,10 +35,9 @@ LEAD_REJECT_FORM = "lead_reject_form"
 HANDOFF_WINDOW = timedelta(days=7)
 # A reminder goes out once this many business hours (or fewer) are left.
 REMIND_HOURS_LEFT = 4
-NOTICE_KINDS = ("handoff", "returned", "reminder", "breach")
-# Sales' feedback on a rejection without a reason: the owner asked for it, reminded a
-# working day before its window runs out; marketing and the manager told when it has.
-FEEDBACK_KINDS = ("feedback", "feedback_reminder", "feedback_late", "feedback_late_manager")
+# Each kind of notice and the lead's column that marks it sent. The feedback kinds are a
+# rejection's without a reason: its owner asked, reminded a working day before its window
+# runs out, marketing and the manager told once it has.
 MARKS = {
     "handoff": "handed_off_at",
     "returned": "returned_at",
