@@ -2,6 +2,7 @@
 
     python -m bench.campaign_bench [--members 5000000] [--leads 1000000]
         [--deals 100000] [--stores sqlite,postgresql] [--runs 3]
+        [--database council_campaign_bench]
 
 For each store: a fresh database with `council demo-data --deals N` (deals, some carrying
 the demo campaigns), then a campaign tree of 20 roots x 9 children x 4 grandchildren (920
@@ -203,17 +204,17 @@ def load_members(
     return written
 
 
-def fresh(store: str, folder: Path) -> str:
+def fresh(store: str, folder: Path, name: str) -> str:
     """An empty, migrated database of this benchmark's own (never scale_bench's, which may
     run beside it)."""
     if store == "sqlite":
         return _migrated(f"sqlite:///{folder / 'campaigns.db'}")
     admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS council_campaign_bench WITH (FORCE)"))
-        connection.execute(text("CREATE DATABASE council_campaign_bench"))
+        connection.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        connection.execute(text(f"CREATE DATABASE {name}"))
     admin.dispose()
-    return _migrated(POSTGRES_ADMIN.rsplit("/", 1)[0] + "/council_campaign_bench")
+    return _migrated(POSTGRES_ADMIN.rsplit("/", 1)[0] + f"/{name}")
 
 
 def _migrated(url: str) -> str:
@@ -228,19 +229,27 @@ def floor(db: Database) -> None:
 
 
 def show_rss_mb(url: str, name: str) -> float:
+    """Peak resident memory of a process answering one `/campaign show`, in MB. The process
+    is started by a small one that reads it as its child's: a process exec'd straight from
+    this one would report this one's peak (Linux carries the parent's high-water mark
+    across fork and exec into `ru_maxrss`), hundreds of MB of member rows it never held."""
     probe = (
-        "import resource, sys;"
+        "import sys;"
         "from commands.context import Actor, Env;"
         "from commands.campaigns import command;"
         "from bot.render import render;"
         "from store.db import open_database;"
         "result = command.run(Env(open_database()), "
         f"Actor('local', '{ADMIN_USER}', 'Vera Sales', 'console'), sys.argv[1]);"
-        "render(result);"
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
+        "render(result)"
+    )
+    starter = (
+        "import resource, subprocess, sys;"
+        "subprocess.run(sys.argv[1:], check=True);"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, f'show "{name}"'],
+        [sys.executable, "-c", starter, sys.executable, "-c", probe, f'show "{name}"'],
         env={**os.environ, "DATABASE_URL": url},
         check=True,
         capture_output=True,
@@ -250,7 +259,7 @@ def show_rss_mb(url: str, name: str) -> float:
 
 
 def measure(store: str, args: argparse.Namespace, folder: Path) -> dict[str, float]:
-    url = fresh(store, folder)
+    url = fresh(store, folder, args.database)
     started = time.perf_counter()
     run_cli(["demo-data", "--deals", str(args.deals), "--seed", "7"], url)
     figures = {"deals_s": time.perf_counter() - started}
@@ -294,6 +303,9 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--stores", default="sqlite,postgresql")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument(
+        "--database", default="council_campaign_bench", help="the PostgreSQL database to use"
+    )
     args = parser.parse_args()
     print(f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
     print(

@@ -260,6 +260,7 @@ def demo_leads(session: Session, workspace_id: str, team: list[Person], now: dat
         if rng.random() < 0.3:
             reason = rng.choice(REJECTIONS)
             lead.rejected_at, lead.rejection_reason = followed, reason
+            lead.feedback_at = followed
             store_leads.record_change(
                 session, lead, "rejected", at=followed, via="demo", reason=reason
             )

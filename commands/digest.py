@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from commands.accuracy import TOTAL, AccuracyLine, newest_line
 from commands.actions.digest_view import digest_actions
+from commands.actions.marketing import FigureRef, marketing_figures
 from commands.actions.results import ActionView
 from commands.apm import Apm, Moment, build_matrices
 from commands.checklist import ChecklistSummary, summary
@@ -80,6 +81,8 @@ class Digest:
     left_out: list[CellRef] = field(default_factory=list)
     # The hand-off SLA's figures (SPEC section 9), when the workspace has MQLs.
     marketing: SlaReport | None = None
+    # Its coloured figures that need an owner (M1, M2...), asked in the thread like rows.
+    marketing_owners: list[FigureRef] = field(default_factory=list)
 
 
 def build_digest(session: Session, council: Council, at: datetime) -> Digest:
@@ -122,12 +125,17 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
     needs.sort(key=lambda ref: -ref.gap)
     needs = [replace(ref, label=f"R{index + 1}") for index, ref in enumerate(needs)]
     needs, left_out = needs[: council.owners_max], needs[council.owners_max :]
+    marketing = _marketing(
+        session, workspace.id, zone, workspace.currency_symbol, period, at, thresholds
+    )
+    figures = marketing_figures(marketing) if marketing is not None else []
+    asked = [f for f in figures if f.color in owned and f.key not in settled]
     colours = {
         (part.apm.dimension, row.value, column): getattr(row, column).color
         for part in sections
         for row in part.apm.rows
         for column in COLUMNS
-    }
+    } | {f.key: f.color for f in figures}
     actions, loop_line = digest_actions(session, council, at, colours)
     pacing = build_pacing(
         session,
@@ -157,7 +165,8 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         newest_line(session, workspace, at, TOTAL, "", "total"),
         pacing,
         left_out,
-        _marketing(session, workspace.id, zone, workspace.currency_symbol, period, at, thresholds),
+        marketing,
+        [replace(f, label=f"M{index + 1}") for index, f in enumerate(asked)],
     )
 
 
@@ -229,31 +238,38 @@ def _marketing(
 
 
 def cell_rows(digest: Digest, run_id: int, week: str) -> list[dict[str, object]]:
-    """Every cell of the digest, as the record of its colour this week."""
+    """Every cell of the digest and every coloured figure of its Marketing and sales
+    section, as the record of its colour this week."""
     labels = {
         (c.dimension, c.value, column): c.label for c in digest.needs_owner for column, _ in c.cells
-    }
-    rows: list[dict[str, object]] = []
-    for part in digest.dimensions:
-        for row in part.apm.rows:
-            for column in COLUMNS:
-                cell = getattr(row, column)
-                key = (part.apm.dimension, row.value, column)
-                rows.append(
-                    {
-                        "run_id": run_id,
-                        "council_id": digest.council_id,
-                        "week": week,
-                        "period": digest.period.label,
-                        "label": labels.get(key),
-                        "dimension": key[0],
-                        "value": key[1],
-                        "column": column,
-                        "color": cell.color,
-                        "shown": cell_value_text(column, cell, digest.currency)[:64],
-                    }
-                )
-    return rows
+    } | {f.key: f.label for f in digest.marketing_owners}
+    shown: list[tuple[tuple[str, str, str], str | None, str]] = [
+        (
+            (part.apm.dimension, row.value, column),
+            getattr(row, column).color,
+            cell_value_text(column, getattr(row, column), digest.currency),
+        )
+        for part in digest.dimensions
+        for row in part.apm.rows
+        for column in COLUMNS
+    ]
+    if digest.marketing is not None:
+        shown += [(f.key, f.color, f.shown) for f in marketing_figures(digest.marketing)]
+    return [
+        {
+            "run_id": run_id,
+            "council_id": digest.council_id,
+            "week": week,
+            "period": digest.period.label,
+            "label": labels.get(key),
+            "dimension": key[0],
+            "value": key[1],
+            "column": key[2],
+            "color": color,
+            "shown": text[:64],
+        }
+        for key, color, text in shown
+    ]
 
 
 def cell_value_text(column: str, cell: Cell, currency: str) -> str:

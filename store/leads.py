@@ -178,6 +178,7 @@ class Handoff:
     rejection_reason: str | None
     converted_at: datetime | None
     converted_deal_id: int | None
+    feedback_at: datetime | None  # when sales gave the rejection's reason
 
 
 def mqls_between(
@@ -198,6 +199,7 @@ def mqls_between(
             Lead.rejection_reason,
             Lead.converted_at,
             Lead.converted_deal_id,
+            Lead.feedback_at,
         )
         .outerjoin(Person, Person.id == Lead.owner_id)
         .where(Lead.workspace_id == workspace_id, Lead.mql_at >= start, Lead.mql_at < before)
@@ -206,6 +208,22 @@ def mqls_between(
     # each through the ORM's row machinery cost more than the figures themselves.
     rows = session.connection().execute(query)
     return [Handoff(*cast(tuple[Any, ...], row)) for row in rows]
+
+
+def awaiting_feedback(session: Session, workspace_id: str | None, now: datetime) -> list[Lead]:
+    """Leads rejected by `now` without a reason whose feedback window still has a notice
+    to come (once the late notice is out, a lead leaves this list)."""
+    query = select(Lead).where(
+        Lead.rejected_at.is_not(None),
+        Lead.rejected_at <= now,
+        Lead.feedback_at.is_(None),
+        Lead.feedback_late_told_at.is_(None),
+        Lead.accepted_at.is_(None),
+        Lead.converted_at.is_(None),
+    )
+    if workspace_id is not None:
+        query = query.where(Lead.workspace_id == workspace_id)
+    return list(session.scalars(query.order_by(Lead.id)))
 
 
 def won_at(session: Session, workspace_id: str, deal_ids: Sequence[int], at: datetime) -> set[int]:

@@ -603,6 +603,12 @@ class Lead(Base):
     breach_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Deleted in Salesforce: kept for the SLA's history, no longer handed off.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Sales' feedback on a rejection: when its reason was given, and the notices of its
+    # window (the owner asked, reminded; marketing and the manager told it ran out).
+    feedback_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    feedback_late_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

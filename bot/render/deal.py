@@ -46,6 +46,7 @@ def deal_lines(deal: DealView) -> list[str]:
         ("Next step", deal.next_step or "–"),
     ]
     pairs += [(dim.capitalize(), getattr(deal, dim) or "–") for dim in DIMENSIONS]
+    pairs.append(("Campaign", deal.campaign or "–"))
     return [f"*{label}:* {esc(value)}" for label, value in pairs]
 
 

@@ -22,7 +22,8 @@ from bot.render.blocks import Block, button, chunks, context, esc, inert, sectio
 from bot.render.forecast import summary_lines
 from bot.render.pictures import apm_image, pacing_image
 from bot.render.sla import marketing_blocks
-from commands.actions.results import CELL_ASSIGN
+from commands.actions.marketing import FigureRef
+from commands.actions.results import CELL_ASSIGN, MARKETING_TITLE
 from commands.deals.results import DEAL_DRILL
 from commands.digest import CellRef, Digest, DimensionDigest, cell_value_text
 from commands.formatting import short_money
@@ -122,23 +123,24 @@ def main_blocks(digest: Digest) -> list[Block]:
         blocks.extend(dimension_blocks(digest, part))
     if digest.marketing is not None:
         blocks.extend(marketing_blocks(digest.marketing))
+        blocks.extend(_asked_blocks([f.label for f in digest.marketing_owners], "figure"))
     return blocks
 
 
 def owners_blocks(digest: Digest) -> list[Block]:
     """How many rows the thread asks owners for."""
-    if not digest.needs_owner:
-        return []
-    asked = len(digest.needs_owner)
-    first, last = digest.needs_owner[0].label, digest.needs_owner[-1].label
-    labels = first if asked == 1 else f"{first}–{last}"
     more = f", and {len(digest.left_out)} more with smaller gaps" if digest.left_out else ""
-    return [
-        context(
-            f"{asked} {'row needs' if asked == 1 else 'rows need'} an owner ({labels}, "
-            f"largest gap to pace first{more}): see the thread."
-        )
-    ]
+    labels = [ref.label for ref in digest.needs_owner]
+    return _asked_blocks(labels, "row", f", largest gap to pace first{more}")
+
+
+def _asked_blocks(labels: list[str], what: str, why: str = "") -> list[Block]:
+    """`2 rows need an owner (R1–R2, ...): see the thread.`"""
+    if not labels:
+        return []
+    asked = f"{what} needs" if len(labels) == 1 else f"{what}s need"
+    span = labels[0] if len(labels) == 1 else f"{labels[0]}–{labels[-1]}"
+    return [context(f"{len(labels)} {asked} an owner ({span}{why}): see the thread.")]
 
 
 def follow_up_blocks(digest: Digest) -> list[Block]:
@@ -162,6 +164,28 @@ def follow_up_blocks(digest: Digest) -> list[Block]:
     return blocks
 
 
+def _cell(digest: Digest, asked: CellRef | FigureRef) -> dict[str, Any]:
+    """The cell an item asks an owner for, as its button and the run's record carry it
+    (`commands.actions.results.Cell`)."""
+    if isinstance(asked, CellRef):
+        color = asked.cell.color
+        shown = cell_value_text(asked.column, asked.cell, digest.currency)
+    else:
+        color, shown = asked.color, asked.shown
+    return {
+        "council": digest.council_id,
+        "label": asked.label,
+        "dimension": asked.dimension,
+        "value": asked.value,
+        "column": asked.column,
+        "period": digest.period.label,
+        # What the cell showed, for the owner's DM and its history even where the digest
+        # kept no record of it (a forced digest).
+        "color": color,
+        "shown": shown[:64],
+    }
+
+
 def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
     """A row's thread item: its cells that need an owner, the largest gap first, and one
     Assign owner button for the row."""
@@ -172,21 +196,7 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
         for column, cell in ref.cells
     )
     text = f"{dot(ref.cell.color)} *{ref.label}* · {inert(where)}{gap}\n{cells}"
-    value = json.dumps(
-        {
-            "council": digest.council_id,
-            "run": run_id,
-            "label": ref.label,
-            "dimension": ref.dimension,
-            "value": ref.value,
-            "column": ref.column,
-            "period": digest.period.label,
-            # What the cell showed, for the owner's DM and its history even where the
-            # digest kept no record of it (a forced digest).
-            "color": ref.cell.color,
-            "shown": cell_value_text(ref.column, ref.cell, digest.currency)[:64],
-        }
-    )
+    value = json.dumps({**_cell(digest, ref), "run": run_id})
     deals = {"where": {ref.dimension: ref.value}, "period": digest.period.label}
     blocks = [
         section(text),
@@ -197,6 +207,24 @@ def cell_message(digest: Digest, ref: CellRef, run_id: int) -> dict[str, Any]:
                 button("Assign owner", CELL_ASSIGN, value, primary=True),
                 button("Deals", DEAL_DRILL, json.dumps(deals)),
             ],
+        },
+    ]
+    return {"kind": "thread", "text": text.replace("*", ""), "blocks": blocks}
+
+
+def figure_message(digest: Digest, figure: FigureRef, run_id: int) -> dict[str, Any]:
+    """A Marketing and sales figure's thread item: the figure and its Assign owner button,
+    carrying the same cell as an APM row's."""
+    text = f"{dot(figure.color)} *{figure.label}* · {MARKETING_TITLE} · {figure.value}: " + esc(
+        figure.shown
+    )
+    value = json.dumps({**_cell(digest, figure), "run": run_id})
+    blocks = [
+        section(text),
+        {
+            "type": "actions",
+            "block_id": f"cell-{figure.label}",
+            "elements": [button("Assign owner", CELL_ASSIGN, value, primary=True)],
         },
     ]
     return {"kind": "thread", "text": text.replace("*", ""), "blocks": blocks}
@@ -255,22 +283,13 @@ def render_digest(digest: Digest, run_id: int) -> dict[str, Any]:
         )
     cells = []
     for ref in digest.needs_owner:
-        cells.append(
-            {
-                "label": ref.label,
-                "council": digest.council_id,
-                "dimension": ref.dimension,
-                "value": ref.value,
-                "column": ref.column,
-                "period": digest.period.label,
-                "position": len(messages),
-                "color": ref.cell.color,
-                "shown": cell_value_text(ref.column, ref.cell, digest.currency)[:64],
-            }
-        )
+        cells.append({**_cell(digest, ref), "position": len(messages)})
         messages.append(cell_message(digest, ref, run_id))
     if digest.left_out:
         messages.append(left_out_message(digest))
+    for figure in digest.marketing_owners:
+        cells.append({**_cell(digest, figure), "position": len(messages)})
+        messages.append(figure_message(digest, figure, run_id))
     for blocks in split(follow_up_blocks(digest)):
         text = f"Pipeline council {digest.council}: actions and forecast questions"
         messages.append({"kind": "thread", "text": text, "blocks": blocks})

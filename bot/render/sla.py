@@ -111,6 +111,8 @@ def summary_lines(report: SlaReport) -> list[str]:
         f"{hours_text(total.p90_hours)} (business hours) · within the "
         f"{report.follow_up_hours} h SLA {percent(total.within_sla)} · "
         f"breached {total.breached:,}",
+        f"*Feedback on rejections:* {total.feedback_in_time:,} of "
+        f"{total.feedback_counted:,} within the {report.feedback_days} business-day window",
         f"*Conversion:* MQL → accepted {percent(total.conversion.accepted_rate)} → "
         f"converted {percent(total.conversion.converted_rate)} → won "
         f"{percent(total.conversion.won_rate)}",
@@ -217,7 +219,8 @@ def _owner(lead: LeadView) -> str:
 
 
 def lead_notice_message(notice: LeadNotice) -> Message:
-    """The hand-off, a lead returned to marketing, a reminder, a breach."""
+    """The hand-off, a lead returned to marketing, a reminder, a breach, and a rejection's
+    feedback: asked, reminded, and its window run out."""
     lead = notice.lead
     if notice.kind == "handoff":
         text = f"New MQL for {_owner(lead)}: {inert(lead.name)}. Accept or reject it."
@@ -249,6 +252,29 @@ def lead_notice_message(notice: LeadNotice) -> Message:
             f"follow-up time runs out {_when(lead.due_at)}."
         )
         return Message(text, [section(text)])
+    if notice.kind in ("feedback", "feedback_reminder"):
+        first = notice.kind == "feedback"
+        text = (
+            f"{'' if first else 'Reminder: '}{inert(lead.name)} was rejected "
+            f"{_when(lead.rejected_at)}: tell marketing why by {_when(lead.feedback_due_at)} "
+            f"(the SLA gives {lead.feedback_days} business days)."
+        )
+        reason = button("Give the reason", LEAD_REJECT, str(lead.id), primary=True)
+        return Message(
+            text,
+            [
+                section(f"{text}\n{lead_facts(lead)}" if first else text),
+                {"type": "actions", "block_id": f"lead-{lead.id}", "elements": [reason]},
+            ],
+        )
+    if notice.kind in ("feedback_late", "feedback_late_manager"):
+        text = (
+            f"No feedback on a rejected lead: {_owner(lead)} rejected {inert(lead.name)} "
+            f"{_when(lead.rejected_at)} and gave marketing no reason within the "
+            f"{lead.feedback_days} business days the SLA allows (they ran out "
+            f"{_when(lead.feedback_due_at)})."
+        )
+        return Message(text, [section(f"{text}\n{lead_facts(lead)}")])
     text = (
         f"SLA breached: {_owner(lead)} has not followed up {inert(lead.name)} "
         f"(MQL {_when(lead.mql_at)}) within {lead.follow_up_hours} business hours; the time "
@@ -281,6 +307,7 @@ def _(result: LeadDecided) -> Message:
 
 @render.register
 def _(result: RejectForm) -> Modal:
+    again = result.lead.status == "rejected"
     options = [
         {"text": {"type": "plain_text", "text": reason[:75]}, "value": reason[:150]}
         for reason in result.reasons
@@ -289,8 +316,9 @@ def _(result: RejectForm) -> Modal:
         {
             "type": "modal",
             "callback_id": LEAD_REJECT_FORM,
-            "title": {"type": "plain_text", "text": "Reject lead"},
-            "submit": {"type": "plain_text", "text": "Reject"},
+            # A lead rejected elsewhere is asked only for its reason.
+            "title": {"type": "plain_text", "text": "Why rejected" if again else "Reject lead"},
+            "submit": {"type": "plain_text", "text": "Send" if again else "Reject"},
             "close": {"type": "plain_text", "text": "Cancel"},
             "private_metadata": json.dumps({"lead": result.lead.id}),
             "blocks": [

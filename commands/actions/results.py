@@ -13,6 +13,10 @@ from commands.parsing import clean
 CELL_ASSIGN = "cell.assign"
 ACTION_DONE = "action.done"
 ACTION_FORM = "action_form"
+# The dimension an action on a figure of the digest's Marketing and sales section is
+# recorded under (the figure is its value), beside the APM's dimensions.
+MARKETING = "marketing"
+MARKETING_TITLE = "Marketing and sales"
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,8 @@ class Cell:
 
     @property
     def title(self) -> str:
+        if self.dimension == MARKETING:
+            return f"{self.label} · {MARKETING_TITLE} · {self.value}"
         return f"{self.label} · {self.dimension} {self.value} · {self.column}"
 
 

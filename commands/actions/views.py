@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from commands.actions.results import ActionView
+from commands.actions.results import MARKETING, MARKETING_TITLE, ActionView
 from commands.context import Place
 from commands.metrics import COLUMN_NAMES
 from commands.permissions import is_manager
@@ -46,7 +46,10 @@ def view_of(session: Session, action: Action, today: date) -> ActionView:
         action.id,
         council.name if council else "?",
         action.label,
-        f"{action.dimension} {action.value} · {COLUMN_NAMES.get(action.column, action.column)}",
+        f"{MARKETING_TITLE} · {action.value}"
+        if action.dimension == MARKETING
+        else f"{action.dimension} {action.value} · "
+        f"{COLUMN_NAMES.get(action.column, action.column)}",
         owner.display_name if owner else "someone",
         owner.slack_user_id if owner else None,
         action.kind,

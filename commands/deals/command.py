@@ -50,7 +50,8 @@ def deal_help() -> str:
     clean-your-room nudge about a stale deal until that day.
 
     Keys: `stage`, `amount`, `close`, `next`, `category`, `product`, `region`, `segment`,
-    `source`, `account`, `owner` (managers), `name`. Put values of several words in quotes.
+    `source`, `account`, `owner` (managers), `name`, `campaign` (the primary campaign, by
+    name or Salesforce Id; `campaign=none` clears it). Put values of several words in quotes.
     Example: `/deal Acme renewal stage=Decision amount=120k close=2026-12-15 next="send MSA"`
 
     Amounts: `120k`, `$1.2M`, `1,200,000`. Dates: `2026-12-15`, `12/15`, `Dec 15`,

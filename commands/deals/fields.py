@@ -18,6 +18,7 @@ from commands.parsing import (
     DATE_EXAMPLES,
     ParseError,
     ValueMatch,
+    did_you_mean,
     match_by_prefix,
     match_known_value,
     parse_amount,
@@ -25,6 +26,7 @@ from commands.parsing import (
 )
 from commands.permissions import acts_for, is_manager
 from commands.workspace import CATEGORIES, DIMENSIONS
+from store import campaigns as store_campaigns
 from store import people, workspaces
 from store.models import Deal, Person, Stage, Workspace
 
@@ -41,6 +43,7 @@ KEYS = (
     "account",
     "owner",
     "name",
+    "campaign",
 )
 ALIASES = {
     "close_date": "close",
@@ -68,6 +71,7 @@ EXAMPLES = {
     "account": 'account="Acme Corp"',
     "owner": "owner=@jane",
     "name": 'name="Acme renewal 2027"',
+    "campaign": 'campaign="Summit 2026"',
 }
 MAX_LENGTH = {"name": 255, "account": 255, "next": 1000, "dimension": 128}
 CLEARING_WORDS = {"", "none", "-", "–", "clear"}
@@ -207,6 +211,28 @@ class _Reader:
         elif match.how == "new":
             self.read.new_values.append((key, match.value))
             self.read.notes.append(f"`{match.value}` is a new {key}; added it to the list.")
+
+    def campaign(self, raw: str) -> None:
+        """The deal's primary campaign (Opportunity.CampaignId), by name or Salesforce Id."""
+        value = raw.strip()
+        if value.lower() in CLEARING_WORDS:
+            self.read.state["campaign_id"] = None
+            return
+        ws = self.workspace.id
+        found = store_campaigns.campaigns_named(self.session, ws, value)
+        if len(found) == 1:
+            self.read.state["campaign_id"] = found[0].id
+        elif found:
+            ids = ", ".join(c.external_id or f"#{c.id}" for c in found)
+            self.fail(
+                "campaign",
+                f"{len(found)} campaigns are named `{value}`; name one by its Id ({ids})",
+            )
+        else:
+            names = [c.name for c in store_campaigns.all_campaigns(self.session, ws)]
+            meant = did_you_mean(value, names)
+            hint = f"; did you mean `{meant}`?" if meant else "; see `/campaign list`"
+            self.fail("campaign", f"no campaign is named `{value}`{hint}")
 
     def owner(self, raw: str) -> None:
         if not raw.strip():

@@ -43,6 +43,7 @@ class DealView:
     updated_at: datetime
     currency: str
     stale: tuple[str, ...] = ()
+    campaign: str | None = None  # the primary campaign's name
 
     @property
     def label(self) -> str:

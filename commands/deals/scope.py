@@ -26,7 +26,7 @@ from commands.unit import Unit
 from commands.workspace import CATEGORIES, DIMENSIONS, local_today
 from store import checklists, people, workspaces
 from store import deals as store_deals
-from store.models import Deal, DealVersion
+from store.models import Campaign, Deal, DealVersion
 
 FIELD_LABELS = {
     "name": "name",
@@ -42,6 +42,7 @@ FIELD_LABELS = {
     "created_date": "created",
     "next_step": "next step",
     "forecast_category": "category",
+    "campaign_id": "campaign",
 }
 
 
@@ -90,7 +91,12 @@ class Scope:
             updated_at=deal.updated_at,
             currency=self.workspace.currency_symbol,
             stale=self.stale_reasons(deal),
+            campaign=self.campaign_name(deal.campaign_id),
         )
+
+    def campaign_name(self, campaign_id: int | None) -> str | None:
+        found = self.session.get(Campaign, campaign_id) if campaign_id is not None else None
+        return found.name if found is not None else None
 
     def shown(self, column: str, value: Any) -> str:
         """A logged value as people read it."""
@@ -100,6 +106,8 @@ class Scope:
             return self.name_of(int(value))
         if column == "amount":
             return money(Decimal(value), self.workspace.currency_symbol)
+        if column == "campaign_id":
+            return self.campaign_name(int(value)) or "–"
         return str(value)
 
     def field_changes(self, changes: dict[str, list[Any]]) -> list[FieldChange]:

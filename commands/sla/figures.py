@@ -74,6 +74,10 @@ class SlaFigures:
     breached: int
     conversion: Conversion
     rejections: dict[str, int]
+    # Rejections whose feedback window ran out by t or whose reason was given by t, and of
+    # those, the ones whose reason came within the window (README, `/sla`).
+    feedback_counted: int = 0
+    feedback_in_time: int = 0
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class SlaReport:
     currency: str
     elapsed: float = 0.0
     notes: list[str] = field(default_factory=list)
+    feedback_days: int = 5
 
 
 def rate(part: int, whole: int) -> Decimal | None:
@@ -139,6 +144,9 @@ class _Lead:
     hours: Decimal | None  # business hours to its follow-up, when followed up by t
     overdue: bool  # not followed up, its SLA time run out by t
     late: bool  # followed up after its SLA time
+    # A rejection's reason given within its window (True), not (False: late, or never by
+    # a window that has run out), or not yet known (None; also for a lead not rejected).
+    feedback: bool | None = None
 
 
 def _at_or_before(moment: datetime | None, t: datetime) -> datetime | None:
@@ -165,6 +173,14 @@ def assess(lead: Handoff, t: datetime, sla: Sla, zone: ZoneInfo, won_deals: set[
     else:
         deadline = add_business_hours(lead.mql_at, sla.follow_up_hours, own, sla.days)
         overdue = deadline <= t
+    feedback = None
+    if is_rejected and rejected is not None:
+        window_ends = sla.feedback_deadline(rejected, own)
+        given = _at_or_before(lead.feedback_at, t)
+        if given is not None:
+            feedback = given <= window_ends
+        elif window_ends <= t:
+            feedback = False
     return _Lead(
         lead,
         is_accepted,
@@ -174,6 +190,7 @@ def assess(lead: Handoff, t: datetime, sla: Sla, zone: ZoneInfo, won_deals: set[
         hours,
         overdue,
         late,
+        feedback,
     )
 
 
@@ -209,6 +226,8 @@ def figures(
         breached=overdue + late,
         conversion=conversion(leads),
         rejections=dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        feedback_counted=sum(1 for lead in leads if lead.feedback is not None),
+        feedback_in_time=sum(1 for lead in leads if lead.feedback),
     )
 
 
@@ -288,6 +307,7 @@ def sla_report(
         marketing_pipegen(session, workspace_id, period, t, zone, elapsed, thresholds),
         currency,
         placed.elapsed,
+        feedback_days=sla.feedback_days,
     )
 
 

@@ -35,7 +35,19 @@ LEAD_REJECT_FORM = "lead_reject_form"
 HANDOFF_WINDOW = timedelta(days=7)
 # A reminder goes out once this many business hours (or fewer) are left.
 REMIND_HOURS_LEFT = 4
-NOTICE_KINDS = ("handoff", "returned", "reminder", "breach")
+# Each kind of notice and the lead's column that marks it sent. The feedback kinds are a
+# rejection's without a reason: its owner asked, reminded a working day before its window
+# runs out, marketing and the manager told once it has.
+MARKS = {
+    "handoff": "handed_off_at",
+    "returned": "returned_at",
+    "reminder": "reminded_at",
+    "breach": "breach_told_at",
+    "feedback": "feedback_asked_at",
+    "feedback_reminder": "feedback_reminded_at",
+    "feedback_late": "feedback_late_told_at",
+    "feedback_late_manager": "feedback_late_told_at",
+}
 WHO_DECIDES = "the lead's owner, their manager or an admin"
 
 
@@ -58,6 +70,9 @@ class LeadView:
     status: str
     reason: str | None
     follow_up_hours: int
+    rejected_at: datetime | None = None
+    feedback_due_at: datetime | None = None  # when the window for the reason runs out
+    feedback_days: int = 5
 
 
 @dataclass(frozen=True)
@@ -99,10 +114,12 @@ HandoffResult = LeadDecided | RejectForm | Notice | Stop | Duplicate
 
 def view_of(session: Session, lead: Lead, sla: Sla, zone: ZoneInfo) -> LeadView:
     owner = people.get_person(session, lead.workspace_id, lead.owner_id) if lead.owner_id else None
-    due = None
+    due = feedback_due = None
+    own = ZoneInfo(owner.timezone) if owner and owner.timezone else zone
     if lead.mql_at is not None:
-        own = ZoneInfo(owner.timezone) if owner and owner.timezone else zone
         due = add_business_hours(lead.mql_at, sla.follow_up_hours, own, sla.days)
+    if lead.rejected_at is not None:
+        feedback_due = sla.feedback_deadline(lead.rejected_at, own)
     return LeadView(
         lead.id,
         lead.external_id,
@@ -119,6 +136,9 @@ def view_of(session: Session, lead: Lead, sla: Sla, zone: ZoneInfo) -> LeadView:
         lead.status,
         lead.rejection_reason,
         sla.follow_up_hours,
+        lead.rejected_at,
+        feedback_due,
+        sla.feedback_days,
     )
 
 
@@ -171,13 +191,19 @@ def _open_leads(session: Session, workspace_id: str | None, now: datetime) -> li
 
 
 def notices_due(env: Env, workspace_id: str | None = None) -> list[LeadNotice]:
-    """Every hand-off, return, reminder and breach notice due now, each claimed once."""
+    """Every hand-off, return, reminder and breach notice due now, and every notice of a
+    rejection's feedback window, each claimed once."""
 
     def work(session: Session, now: datetime) -> list[LeadNotice]:
         installed = set(workspaces.workspace_ids(session, active_only=True))
         due: list[LeadNotice] = []
         settings: dict[str, tuple[Sla, ZoneInfo]] = {}
-        for lead in _open_leads(session, workspace_id, now):
+        leads = [(lead, _due) for lead in _open_leads(session, workspace_id, now)]
+        leads += [
+            (lead, _feedback_due)
+            for lead in store_leads.awaiting_feedback(session, workspace_id, now)
+        ]
+        for lead, find in leads:
             if lead.workspace_id not in installed:
                 continue
             if lead.workspace_id not in settings:
@@ -188,8 +214,9 @@ def notices_due(env: Env, workspace_id: str | None = None) -> list[LeadNotice]:
                     ZoneInfo(workspace.timezone),
                 )
             sla, zone = settings[lead.workspace_id]
-            notice = _due(session, lead, sla, zone, now)
-            if notice is not None and keys.claim(session, lead.workspace_id, notice.key, now):
+            for notice in find(session, lead, sla, zone, now):
+                if not keys.claim(session, lead.workspace_id, notice.key, now):
+                    continue
                 again = keys.exists(session, lead.workspace_id, _again_key(notice.kind, lead.id))
                 due.append(
                     LeadNotice(
@@ -211,7 +238,12 @@ def _owner(session: Session, lead: Lead) -> Person | None:
     return people.get_person(session, lead.workspace_id, lead.owner_id) if lead.owner_id else None
 
 
-def _due(
+def _due(session: Session, lead: Lead, sla: Sla, zone: ZoneInfo, now: datetime) -> list[LeadNotice]:
+    found = _handoff_due(session, lead, sla, zone, now)
+    return [found] if found is not None else []
+
+
+def _handoff_due(
     session: Session, lead: Lead, sla: Sla, zone: ZoneInfo, now: datetime
 ) -> LeadNotice | None:
     view = view_of(session, lead, sla, zone)
@@ -249,17 +281,55 @@ def _due(
     return None
 
 
+def _feedback_due(
+    session: Session, lead: Lead, sla: Sla, zone: ZoneInfo, now: datetime
+) -> list[LeadNotice]:
+    """A rejection without a reason: the owner is asked for one (with the reason picker),
+    reminded when a working day of the window is left, and once it has run out marketing's
+    channel and the owner's manager are told, once. A rejection first seen after its
+    window ran out (an old export) is history: no one is asked or told."""
+    view = view_of(session, lead, sla, zone)
+    assert view.feedback_due_at is not None
+    owner = _owner(session, lead)
+    if now >= view.feedback_due_at:
+        if lead.feedback_asked_at is None:
+            lead.feedback_asked_at = lead.feedback_reminded_at = lead.feedback_late_told_at = now
+            return []
+        manager = (
+            people.get_person(session, lead.workspace_id, owner.manager_id)
+            if owner and owner.manager_id
+            else None
+        )
+        told = [
+            LeadNotice(lead.workspace_id, kind, view, to)
+            for kind, to in (
+                ("feedback_late", sla.marketing_channel),
+                ("feedback_late_manager", manager.slack_user_id if manager else None),
+            )
+            if to
+        ]
+        if not told:
+            lead.feedback_late_told_at = now  # no one to tell; /sla counts it late
+        return told
+    if view.owner_user_id is None:
+        lead.feedback_asked_at = lead.feedback_reminded_at = now  # no one to ask in Slack
+        return []
+    if lead.feedback_asked_at is None:
+        return [LeadNotice(lead.workspace_id, "feedback", view, view.owner_user_id)]
+    own = ZoneInfo(owner.timezone) if owner and owner.timezone else zone
+    left = business_hours(now, view.feedback_due_at, own, sla.days)
+    if lead.feedback_reminded_at is None and left <= sla.day_hours:
+        return [LeadNotice(lead.workspace_id, "feedback_reminder", view, view.owner_user_id)]
+    return []
+
+
 def _mark(lead: Lead, kind: str, now: datetime) -> None:
-    column = {
-        "handoff": "handed_off_at",
-        "returned": "returned_at",
-        "reminder": "reminded_at",
-        "breach": "breach_told_at",
-    }[kind]
-    setattr(lead, column, now)
+    setattr(lead, MARKS[kind], now)
     if kind == "breach" and lead.reminded_at is None:
         # Past its time a reminder is moot; marking it keeps the lead out of every round.
         lead.reminded_at = now
+    if kind.startswith("feedback_late"):
+        lead.feedback_reminded_at = lead.feedback_reminded_at or now
 
 
 def notice_not_sent(env: Env, notice: LeadNotice) -> None:
@@ -277,23 +347,19 @@ def notice_not_sent(env: Env, notice: LeadNotice) -> None:
 
 
 def _unmark(lead: Lead, kind: str) -> None:
-    if kind == "handoff":
-        lead.handed_off_at = None
-    elif kind == "returned":
-        lead.returned_at = None
-    elif kind == "reminder":
-        lead.reminded_at = None
-    else:
-        lead.breach_told_at = None
+    setattr(lead, MARKS[kind], None)
 
 
 def _lead_id(text: str) -> int | None:
     return int(text) if text.isascii() and text.isdigit() else None
 
 
-def _decidable(unit: Unit, text: str) -> tuple[Lead, Sla, ZoneInfo] | Notice:
-    """The lead a button names, if the presser may decide it and it is still undecided;
-    a lead already decided says so (a second click has no second effect)."""
+def _decidable(
+    unit: Unit, text: str, *, reason: bool = False
+) -> tuple[Lead, Sla, ZoneInfo] | Notice:
+    """The lead a button names, if the presser may decide it and it is still undecided
+    (with `reason`, also a rejection still waiting for its reason); a lead already decided
+    says so (a second click has no second effect)."""
     person, workspace = unit.member()
     lead_id = _lead_id(text)
     lead = store_leads.lock_lead(unit.session, workspace.id, lead_id) if lead_id else None
@@ -307,6 +373,9 @@ def _decidable(unit: Unit, text: str) -> tuple[Lead, Sla, ZoneInfo] | Notice:
     if not may:
         name = owner.display_name if owner else "its owner"
         raise CommandError(Refused(f"This lead is {name}'s to accept or reject.", WHO_DECIDES))
+    waiting = lead.rejected_at is not None and lead.feedback_at is None
+    if reason and waiting and lead.accepted_at is None:
+        return lead, sla_of(unit.session, workspace.id), ZoneInfo(workspace.timezone)
     if lead.accepted_at is not None or lead.rejected_at is not None:
         moment = lead.accepted_at or lead.rejected_at
         assert moment is not None
@@ -337,7 +406,7 @@ def press_reject(env: Env, actor: Actor, pressed: Pressed) -> HandoffResult:
     """The hand-off's **Reject** button: the form asking why."""
 
     def work(unit: Unit) -> RejectForm | Notice:
-        found = _decidable(unit, pressed.value)
+        found = _decidable(unit, pressed.value, reason=True)
         if not isinstance(found, tuple):
             return found
         lead, sla, zone = found
@@ -353,15 +422,18 @@ def submit_reject(env: Env, actor: Actor, form: Submitted) -> HandoffResult:
     lead_id = str(form.metadata.get("lead", ""))
 
     def work(unit: Unit) -> LeadDecided | Notice:
-        found = _decidable(unit, lead_id)
+        found = _decidable(unit, lead_id, reason=True)
         if not isinstance(found, tuple):
             return found
         lead, sla, zone = found
         if reason not in sla.rejection_reasons:
             listed = ", ".join(sla.rejection_reasons)
             raise CommandError(FormErrors({"reason": f"Choose one of: {listed}"}))
-        lead.rejected_at = unit.now
+        # A lead rejected elsewhere (an import, Salesforce) keeps its moment: this is its
+        # feedback, given now.
+        lead.rejected_at = lead.rejected_at or unit.now
         lead.rejection_reason = reason
+        lead.feedback_at = unit.now
         said = f"{reason}: {detail}" if detail else reason
         store_leads.record_change(
             unit.session,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -54,6 +54,7 @@ LEAD_HEADERS: dict[str, tuple[str, ...]] = {
     "owner_email": ("Owner.Email", "OwnerEmail", "Owner Email"),
     "status": ("Status", "Lead Status"),
     "created": ("CreatedDate", "Created Date"),
+    "modified": ("LastModifiedDate", "Last Modified Date"),
     "converted": ("IsConverted", "Converted"),
     "converted_date": ("ConvertedDate", "Converted Date"),
     "converted_deal": ("ConvertedOpportunityId", "Converted Opportunity Id"),
@@ -109,6 +110,7 @@ class LeadRow:
     reason: str | None
     converted_deal: str | None
     status: str
+    inferred: list[str] = field(default_factory=list)  # what a flag says of each
 
 
 STEP_FIELDS = (("mql", "MQL"), ("accepted", "accepted"), ("rejected", "rejected"))
@@ -133,14 +135,17 @@ def steps_of(
     accepted: datetime | None,
     rejected: datetime | None,
     converted: datetime | None,
+    inferred: Sequence[tuple[datetime, str]] = (),
 ) -> list[tuple[datetime, str]]:
     """A lead's steps in time order; the last is its status. Conversion ends a lead's
     way, whatever the time of day: Salesforce's ConvertedDate is a day, which may read as
-    earlier than the acceptance the same day."""
+    earlier than the acceptance the same day. `inferred` adds steps whose moment was
+    taken from another column (a Status without its own date)."""
     steps = [(created, "Open")]
     steps += [
         (m, s) for m, s in ((mql, "MQL"), (accepted, "accepted"), (rejected, "rejected")) if m
     ]
+    steps += [step for step in inferred if step not in steps]
     steps.sort(key=lambda step: step[0])
     return [*steps, (converted, "converted")] if converted else steps
 
@@ -164,16 +169,27 @@ def read_row(columns: LeadColumns, row: dict[str, str], zone: ZoneInfo, now: dat
     )
     if not name:
         raise RowError("no Name (or FirstName/LastName)")
-    created = _moment(columns.get(row, "created"), "CreatedDate", zone) or now
-    mql = _moment(columns.get(row, "mql"), "MQLDate", zone)
-    accepted = _moment(columns.get(row, "accepted"), "AcceptedDate", zone)
-    rejected = _moment(columns.get(row, "rejected"), "RejectedDate", zone)
-    is_converted = columns.get(row, "converted").lower() in TRUE
-    converted = _moment(columns.get(row, "converted_date"), "ConvertedDate", zone)
+    given_created = _moment(columns.get(row, "created"), "CreatedDate", zone)
+    created = given_created or now
+    moments = {
+        step: _moment(columns.get(row, key), header, zone)
+        for step, (key, header) in STATUS_MOMENTS.items()
+    }
+    inferred = _infer(columns, row, zone, moments, given_created)
+    if moments["MQL"] is None:
+        # Accepted or rejected with no MQL moment is no follow-up (as in LeadHistory): the
+        # Status's step is kept, its moment counts in no SLA figure.
+        moments.update({step: None for step in inferred if step != "converted"})
+    mql, accepted, rejected = moments["MQL"], moments["accepted"], moments["rejected"]
+    is_converted = columns.get(row, "converted").lower() in TRUE or "converted" in inferred
+    converted = moments["converted"]
     if is_converted and converted is None:
         raise RowError("IsConverted without a ConvertedDate")
     is_converted = is_converted or converted is not None
-    for moment, what in ((accepted, "AcceptedDate"), (rejected, "RejectedDate")):
+    for moment, step in ((accepted, "accepted"), (rejected, "rejected")):
+        what = STATUS_MOMENTS[step][1]
+        if step in inferred:
+            what += f" (taken from {inferred[step][0]})"
         if moment is not None and mql is None:
             raise RowError(f"{what} without an MQLDate: the SLA's clock needs the MQL moment")
         if moment is not None and mql is not None and moment < mql:
@@ -181,7 +197,15 @@ def read_row(columns: LeadColumns, row: dict[str, str], zone: ZoneInfo, now: dat
     if mql is not None and mql < created:
         raise RowError(f"MQLDate {mql.isoformat()} is before the CreatedDate {created.isoformat()}")
     reason = columns.get(row, "reason") or None
-    steps = steps_of(created, mql, accepted, rejected, converted if is_converted else None)
+    # The Status's step with its inferred moment even where the SLA cannot count it.
+    inferred_steps = [
+        (moment, step)
+        for step, (_, moment) in inferred.items()
+        if moment is not None and step != "converted"
+    ]
+    steps = steps_of(
+        created, mql, accepted, rejected, converted if is_converted else None, inferred_steps
+    )
     values: dict[str, object] = {
         "name": name[:255],
         "company": columns.get(row, "company")[:255] or None,
@@ -193,12 +217,62 @@ def read_row(columns: LeadColumns, row: dict[str, str], zone: ZoneInfo, now: dat
         "mql_at": mql,
         "accepted_at": accepted,
         "rejected_at": rejected,
-        "rejection_reason": reason if rejected else None,
         "converted_at": converted,
     }
+    if rejected is None or reason:
+        # A row with its reason gave its feedback at the rejection; a rejection without
+        # one keeps whatever sales gave in Slack since (and waits for it otherwise).
+        values["rejection_reason"] = reason if rejected else None
+        values["feedback_at"] = rejected if reason else None
     owner = (columns.get(row, "owner"), columns.get(row, "owner_email"))
     deal = columns.get(row, "converted_deal")[:64] or None
-    return LeadRow(external_id[:64], values, owner, steps, reason, deal, steps[-1][1])
+    said = [
+        f"{STATUS_MOMENTS[step][1]} taken from {header} (the Status names the step; the row "
+        "has no moment for it)"
+        for step, (header, _) in inferred.items()
+    ]
+    return LeadRow(external_id[:64], values, owner, steps, reason, deal, steps[-1][1], said)
+
+
+# Each step a Status can name: its moment's field and column.
+STATUS_MOMENTS = {
+    "MQL": ("mql", "MQLDate"),
+    "accepted": ("accepted", "AcceptedDate"),
+    "rejected": ("rejected", "RejectedDate"),
+    "converted": ("converted_date", "ConvertedDate"),
+}
+
+
+def _infer(
+    columns: LeadColumns,
+    row: dict[str, str],
+    zone: ZoneInfo,
+    moments: dict[str, datetime | None],
+    created: datetime | None,
+) -> dict[str, tuple[str, datetime]]:
+    """The moment of the step the row's Status names when the row gives it none, from the
+    best column it has (LastModifiedDate, else CreatedDate), set in `moments`; by step,
+    the column it came from and the moment. No date at all refuses the row."""
+    status = columns.get(row, "status")
+    step = STATUS_WORDS.get(status.lower())
+    if step not in STATUS_MOMENTS or moments[step] is not None:
+        return {}
+    if step == "converted" and (
+        columns.get(row, "converted").lower() in TRUE or moments["converted"] is not None
+    ):
+        return {}
+    modified = _moment(columns.get(row, "modified"), "LastModifiedDate", zone)
+    found = (modified, "LastModifiedDate") if modified else (created, "CreatedDate")
+    moment, header = found
+    if moment is None:
+        own = STATUS_MOMENTS[step][1]
+        raise RowError(
+            f"the Status `{status}` needs its moment and the row has no {own}, "
+            f"LastModifiedDate or CreatedDate: add one of them (or name yours: "
+            f"--map YourColumn={own})"
+        )
+    moments[step] = moment
+    return {step: (header, moment)}
 
 
 def import_leads(
@@ -278,6 +352,8 @@ def load_leads(
         owner = owners.find(*lead_row.owner)
         if owner is None:
             report.flag(line, "no owner (Owner.Name or Owner.Email): not handed off")
+        for said in lead_row.inferred:
+            report.flag(line, said)
         if lead_row.values["mql_at"] is None and lead_row.status != "Open":
             report.flag(line, "no MQLDate: not in the SLA's figures")
         deal = deals.get(lead_row.converted_deal or "")

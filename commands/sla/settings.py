@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import time
+from datetime import datetime, time
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from commands.business_hours import WORKING_WEEK, BusinessDays
+from commands.business_hours import WORKING_WEEK, BusinessDays, add_business_hours
 from store import leads as store_leads
 from store.models import SlaSettings
 
@@ -33,6 +35,19 @@ class Sla:
     rejection_reasons: tuple[str, ...] = DEFAULT_REASONS
     marketing_channel: str | None = None
     handoff_channel: str | None = None
+
+    def feedback_deadline(self, rejected: datetime, zone: ZoneInfo) -> datetime:
+        """When the feedback window of a rejection made at `rejected` runs out:
+        `feedback_days` working days' worth of business hours on `zone`'s clock (5 days of
+        09:00-17:00 are 40 business hours: a rejection on Friday at 16:00 has until the
+        next Friday at 16:00; one on Saturday, until Friday at 17:00)."""
+        return add_business_hours(rejected, self.feedback_days * self.day_hours, zone, self.days)
+
+    @property
+    def day_hours(self) -> Decimal:
+        """A working day's length in hours."""
+        starts, ends = self.days.starts, self.days.ends
+        return Decimal((ends.hour - starts.hour) * 60 + ends.minute - starts.minute) / 60
 
 
 def _clock(text: str) -> time:
