@@ -153,6 +153,23 @@ def record_change(
     lead.status = new_status
 
 
+def confirm_changes(
+    session: Session, lead: Lead, status: str, *, at: datetime, guessed: str, via: str
+) -> bool:
+    """Give the lead's changes to `status` recorded `guessed` their exact moment and
+    source; whether there were any."""
+    done = session.execute(
+        update(LeadChange)
+        .where(
+            LeadChange.lead_id == lead.id,
+            LeadChange.new_status == status,
+            LeadChange.via == guessed,
+        )
+        .values(at=at, via=via)
+    )
+    return bool(getattr(done, "rowcount", 0))
+
+
 def changes_of(session: Session, workspace_id: str, lead_id: int) -> list[LeadChange]:
     return list(
         session.scalars(

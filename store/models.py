@@ -609,6 +609,9 @@ class Lead(Base):
     feedback_asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     feedback_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     feedback_late_told_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Steps whose moment an import took from LastModifiedDate or CreatedDate (the Status
+    # named the step, the row had no date for it): LeadHistory's exact moment replaces them.
+    guessed_steps: Mapped[str | None] = mapped_column(String(40))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -36,6 +36,7 @@ from store.models import Lead, Person, Workspace
 
 BATCH = 2000
 VIA = "import"
+GUESS_VIA = "import:guessed"  # a moment taken from LastModifiedDate or CreatedDate
 
 # Each field and the headers that name it, best first (compared without case or
 # punctuation).
@@ -111,6 +112,7 @@ class LeadRow:
     converted_deal: str | None
     status: str
     inferred: list[str] = field(default_factory=list)  # what a flag says of each
+    guessed: frozenset[str] = frozenset()  # the steps whose moment was inferred
 
 
 STEP_FIELDS = (("mql", "MQL"), ("accepted", "accepted"), ("rejected", "rejected"))
@@ -231,7 +233,10 @@ def read_row(columns: LeadColumns, row: dict[str, str], zone: ZoneInfo, now: dat
         "has no moment for it)"
         for step, (header, _) in inferred.items()
     ]
-    return LeadRow(external_id[:64], values, owner, steps, reason, deal, steps[-1][1], said)
+    guessed = frozenset(inferred)
+    return LeadRow(
+        external_id[:64], values, owner, steps, reason, deal, steps[-1][1], said, guessed
+    )
 
 
 # Each step a Status can name: its moment's field and column.
@@ -369,6 +374,7 @@ def load_leads(
             report.created += lead_row.external_id not in existing
             continue
         lead = existing.get(lead_row.external_id)
+        _with_guesses(lead, values, lead_row)
         if lead is None:
             lead = Lead(
                 workspace_id=workspace.id,
@@ -385,7 +391,8 @@ def load_leads(
             continue
         if lead_row.external_id in fresh:  # the same Id again in the batch
             _first_steps(session, fresh.pop(lead_row.external_id), rows_of[lead_row.external_id])
-        if _update(session, lead, {k: v for k, v in values.items() if k not in kept}, now):
+        given = {k: v for k, v in values.items() if k not in kept}
+        if _update(session, lead, given, now, lead_row):
             report.changed += 1
         else:
             report.unchanged += 1
@@ -401,13 +408,17 @@ def _first_steps(session: Session, lead: Lead, row: LeadRow) -> None:
         session.flush()
     for position, (moment, status) in enumerate(row.steps):
         reason = row.reason if status == "rejected" else None
+        via = GUESS_VIA if status in row.guessed else VIA
         store_leads.record_change(
-            session, lead, status, at=moment, via=VIA, reason=reason, first=position == 0
+            session, lead, status, at=moment, via=via, reason=reason, first=position == 0
         )
 
 
-def _update(session: Session, lead: Lead, values: dict[str, object], now: datetime) -> bool:
-    """A moment the row does not give keeps the one known; the status follows the moments."""
+def _update(
+    session: Session, lead: Lead, values: dict[str, object], now: datetime, row: LeadRow
+) -> bool:
+    """A moment the row does not give keeps the one known; the status follows the moments
+    (and the step the row's Status names, where its moment was guessed)."""
     changed = {
         k: v
         for k, v in values.items()
@@ -415,15 +426,22 @@ def _update(session: Session, lead: Lead, values: dict[str, object], now: dateti
     }
     for name, value in changed.items():
         setattr(lead, name, value)
+    guesses = [step for step in row.steps if step[1] in row.guessed]
     steps = steps_of(
-        lead.created_at, lead.mql_at, lead.accepted_at, lead.rejected_at, lead.converted_at
+        lead.created_at,
+        lead.mql_at,
+        lead.accepted_at,
+        lead.rejected_at,
+        lead.converted_at,
+        guesses,
     )
     moment, status = steps[-1]
     if not changed and lead.status == status:
         return False
     if lead.status != status:
         reason = lead.rejection_reason if status == "rejected" else None
-        store_leads.record_change(session, lead, status, at=moment, via=VIA, reason=reason)
+        via = GUESS_VIA if status in row.guessed else VIA
+        store_leads.record_change(session, lead, status, at=moment, via=via, reason=reason)
     lead.updated_at = now
     return True
 
@@ -479,6 +497,23 @@ STATUS_WORDS = {
     "open - not contacted": "Open",
 }
 MOMENT_OF = {"MQL": "mql_at", "accepted": "accepted_at", "rejected": "rejected_at"}
+GUESSED_AT = {**MOMENT_OF, "converted": "converted_at"}
+
+
+def guessed_of(lead: Lead) -> set[str]:
+    return set(filter(None, (lead.guessed_steps or "").split(",")))
+
+
+def _with_guesses(lead: Lead | None, values: dict[str, object], row: LeadRow) -> None:
+    """A guessed moment never replaces a known one (exact, or guessed before from an
+    earlier LastModifiedDate); the lead remembers which of its moments are guesses."""
+    guessed = guessed_of(lead) if lead is not None else set()
+    for step in row.guessed:
+        if lead is not None and getattr(lead, GUESSED_AT[step]) is not None:
+            values.pop(GUESSED_AT[step], None)
+        elif values.get(GUESSED_AT[step]) is not None:
+            guessed.add(step)
+    values["guessed_steps"] = ",".join(sorted(guessed)) or None
 
 
 def import_lead_history(
@@ -571,7 +606,8 @@ def load_lead_history(
             report.bad.append((line, f"no lead `{lead_id}` (import the Lead export first)"))
             continue
         column = MOMENT_OF.get(status)
-        if column is None or getattr(lead, column) is not None:
+        guessed = guessed_of(lead)
+        if column is None or (getattr(lead, column) is not None and status not in guessed):
             report.unchanged += 1
             continue
         if status != "MQL" and (lead.mql_at is None or moment < lead.mql_at):
@@ -581,7 +617,12 @@ def load_lead_history(
         report.changed += 1
         if not dry_run:
             setattr(lead, column, moment)
-            store_leads.record_change(session, lead, status, at=moment, via="history")
+            lead.guessed_steps = ",".join(sorted(guessed - {status})) or None
+            # The exact moment replaces the guessed step in the lead's changes too.
+            if not store_leads.confirm_changes(
+                session, lead, status, at=moment, guessed=GUESS_VIA, via="history"
+            ):
+                store_leads.record_change(session, lead, status, at=moment, via="history")
             # A later step known before (a conversion) stays the lead's status.
             lead.status = steps_of(
                 lead.created_at, lead.mql_at, lead.accepted_at, lead.rejected_at, lead.converted_at

@@ -1,8 +1,8 @@
 """Sales' feedback on rejected leads: when the reason was given, and the notices of its
-window (asked, reminded, told it ran out)
+window (asked, reminded, told it ran out); and the steps whose moment an import guessed
 
 Revision ID: 0021
-Revises: 0018
+Revises: 0020
 
 A rejection that carried its reason was given feedback when it was rejected.
 """
@@ -22,6 +22,7 @@ def upgrade() -> None:
     with op.batch_alter_table("leads") as batch:
         for name in COLUMNS:
             batch.add_column(sa.Column(name, sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("guessed_steps", sa.String(40), nullable=True))
     op.execute(
         "UPDATE leads SET feedback_at = rejected_at "
         "WHERE rejected_at IS NOT NULL AND rejection_reason IS NOT NULL"
@@ -32,3 +33,4 @@ def downgrade() -> None:
     with op.batch_alter_table("leads") as batch:
         for name in COLUMNS:
             batch.drop_column(name)
+        batch.drop_column("guessed_steps")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from bot.run.cli import main
 from store.db import Database
-from store.models import Lead
+from store.models import Lead, LeadChange
 
 LEADS = """Id,Name,Owner.Name,Status,CreatedDate,LastModifiedDate,MQL_Date__c
 00Q1,Ann Mod,Ana,MQL,2026-10-01T08:00:00Z,2026-11-10T09:00:00Z,
@@ -72,3 +72,41 @@ def test_a_status_without_its_moment_takes_the_best_date_the_row_has(
     # Loading the same file again changes nothing.
     assert main(["import", "leads", str(path), "--map", "MQL_Date__c=MQLDate"]) == 1
     assert "7 unchanged" in capsys.readouterr().out
+
+
+def test_lead_history_replaces_a_guessed_moment_with_the_exact_one(
+    database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys
+):
+    """A Status without its date is first dated by LastModifiedDate; the LeadHistory export
+    then gives the moment it really happened, which replaces the guess (once, in the
+    lead's changes too). A re-import of the Lead file does not bring the guess back."""
+    monkeypatch.setenv("DATABASE_URL", database.engine.url.render_as_string(hide_password=False))
+    leads = tmp_path / "leads.csv"
+    leads.write_text(
+        "Id,Name,Owner.Name,Status,CreatedDate,LastModifiedDate\n"
+        "00Q1,Ann Mod,Ana,MQL,2026-10-01T08:00:00Z,2026-11-10T09:00:00Z\n"
+    )
+    history = tmp_path / "history.csv"
+    history.write_text(
+        "Id,LeadId,Field,OldValue,NewValue,CreatedDate\n"
+        "017A,00Q1,Status,Open,MQL,2026-10-20T14:30:00Z\n"
+    )
+    assert main(["import", "leads", str(leads)]) == 0
+    assert main(["import", "lead-history", str(history)]) == 0
+    assert main(["import", "leads", str(leads)]) == 0
+    capsys.readouterr()
+    with database.transaction() as session:
+        lead = session.scalars(select(Lead)).one()
+        changes = [
+            (change.new_status, change.at, change.via)
+            for change in session.scalars(select(LeadChange).order_by(LeadChange.at))
+        ]
+        assert (lead.status, lead.mql_at, lead.guessed_steps) == (
+            "MQL",
+            utc("2026-10-20T14:30"),
+            None,
+        )
+    assert changes == [
+        ("Open", utc("2026-10-01T08:00"), "import"),
+        ("MQL", utc("2026-10-20T14:30"), "history"),
+    ]
