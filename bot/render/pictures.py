@@ -1,15 +1,19 @@
 """The digest's pictures as PNG bytes: the APM with coloured cells, and the pacing chart.
 
-Drawn cell by cell rather than with matplotlib's `table`, so each cell can carry its
-target and attainment on a second line, the total row can stand out and the canvas fits
-the rows (no blank half-page). Colour is never the only signal: every coloured cell has a
-marker (▲ ● ▼), for readers who cannot tell the fills apart and for grey-scale prints.
+The APM is drawn cell by cell with Pillow (boxes and text need no plotting library), so
+each cell can carry its target and attainment on a second line, the total row can stand
+out and the canvas fits the rows (no blank half-page). Colour is never the only signal:
+every coloured cell has a marker (▲ ● ▼), for readers who cannot tell the fills apart
+and for grey-scale prints. The pacing chart is matplotlib's, without pyplot.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import io
 from decimal import Decimal
+from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from commands.apm import Apm
@@ -36,15 +40,6 @@ CELL_WIDTH = 1.75
 ROW_HEIGHT = 0.52
 HEAD_HEIGHT = 0.34
 DPI = 130
-
-
-def _pyplot() -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot
-
-    return pyplot
 
 
 def main_line(name: str, cell: Cell, currency: str) -> str:
@@ -77,168 +72,163 @@ def target_line(name: str, cell: Cell, currency: str) -> str:
     return f"target {short_money(cell.target, currency)} · {share:.0%}"
 
 
-def _draw_table(axis: Any, apm: Apm, top: float) -> float:
+class _Canvas:
+    """A white canvas measured in inches from its bottom left, as the layout is written,
+    drawn with Pillow: the APM is boxes and text, which Pillow draws in a few
+    milliseconds where matplotlib's import and text layout took seconds."""
+
+    def __init__(self, width: float, height: float, margin: float) -> None:
+        from PIL import Image, ImageDraw
+
+        self.margin, self.height = margin, height
+        size = (round((width + 2 * margin) * DPI), round((height + 2 * margin) * DPI))
+        self.image = Image.new("RGB", size, "white")
+        self.draw = ImageDraw.Draw(self.image)
+
+    def point(self, x: float, y: float) -> tuple[float, float]:
+        return (x + self.margin) * DPI, (self.height + self.margin - y) * DPI
+
+    def box(self, x: float, y: float, width: float, height: float, fill: str, edge: float) -> None:
+        """A filled box with its bottom left at (x, y), less `edge` pixels of white on
+        every side: the gaps that part the cells."""
+        left, bottom = self.point(x, y)
+        right, top = self.point(x + width, y + height)
+        self.draw.rectangle((left + edge, top + edge, right - edge, bottom - edge), fill=fill)
+
+    def rule(self, x0: float, x1: float, y: float, color: str, points: float) -> None:
+        self.draw.line((self.point(x0, y), self.point(x1, y)), fill=color, width=_px(points))
+
+    def text(
+        self, x: float, y: float, words: str, size: float, bold: bool = False, color: str = "black"
+    ) -> None:
+        """`words` starting at x, centred vertically on y."""
+        self.draw.text(self.point(x, y), words, fill=color, font=_font(size, bold), anchor="lm")
+
+    def wrapped(self, x: float, y: float, words: str, size: float, color: str) -> None:
+        """`words` in lines that fit between x and the canvas's right margin, the block
+        centred vertically on y."""
+        font = _font(size, False)
+        room = self.image.width - self.point(x, y)[0] - self.margin * DPI
+        lines = [""]
+        for word in words.split():
+            joined = f"{lines[-1]} {word}".strip()
+            if lines[-1] and font.getlength(joined) > room:
+                lines.append(word)
+            else:
+                lines[-1] = joined
+        step = size * 1.25 / 72  # inches between lines
+        first = y + step * (len(lines) - 1) / 2
+        for index, line in enumerate(lines):
+            self.text(x, first - index * step, line, size, color=color)
+
+    def png(self) -> bytes:
+        buffer = io.BytesIO()
+        self.image.save(buffer, format="PNG")
+        return buffer.getvalue()
+
+
+def _px(points: float) -> int:
+    return max(1, round(points * DPI / 72))
+
+
+@cache
+def _font(points: float, bold: bool) -> Any:
+    """DejaVu Sans (it has the markers ▲ ● ▼ and ✎) at `points`, from the copy matplotlib
+    ships, found without importing matplotlib."""
+    from PIL import ImageFont
+
+    spec = importlib.util.find_spec("matplotlib")
+    assert spec is not None and spec.submodule_search_locations is not None
+    folder = Path(next(iter(spec.submodule_search_locations))) / "mpl-data" / "fonts" / "ttf"
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    return ImageFont.truetype(str(folder / name), points * DPI / 72)
+
+
+def _draw_table(canvas: _Canvas, apm: Apm, top: float) -> float:
     """Draw one APM with its top edge at `top` (inches from the bottom); returns the y
     below it."""
-    from matplotlib.patches import Rectangle
-
     y = top - HEAD_HEIGHT
     heads = [apm.dimension.capitalize(), *(COLUMN_NAMES[c] for c in COLUMNS)]
     x = 0.0
     for index, head in enumerate(heads):
-        width = LABEL_WIDTH if index == 0 else CELL_WIDTH
-        axis.text(
-            x + 0.08,
-            y + HEAD_HEIGHT / 2,
-            head,
-            va="center",
-            fontsize=9,
-            fontweight="bold",
-            color="#333333",
-            parse_math=False,
-        )
-        x += width
+        canvas.text(x + 0.08, y + HEAD_HEIGHT / 2, head, 9, bold=True, color="#333333")
+        x += LABEL_WIDTH if index == 0 else CELL_WIDTH
+    edge = _px(1.5) / 2
     for row in [*apm.rows, apm.total]:
         is_total = row is apm.total
         y -= ROW_HEIGHT
-        weight = "bold" if is_total else "normal"
-        if is_total:
-            # A rule above the total, the sum of the rows above.
-            axis.plot([0, x], [y + ROW_HEIGHT, y + ROW_HEIGHT], color="#222222", lw=1.6)
-        axis.add_patch(
-            Rectangle(
-                (0, y),
-                LABEL_WIDTH,
-                ROW_HEIGHT,
-                facecolor="#e6e6e6" if is_total else "white",
-                edgecolor="white",
-                lw=1.5,
-            )
-        )
-        axis.text(
-            0.08,
-            y + ROW_HEIGHT / 2,
-            "Total" if is_total else row.value,
-            va="center",
-            fontsize=9.5,
-            fontweight=weight,
-            parse_math=False,  # a region named `$\\foo$` is text, not mathtext
-            clip_on=True,
-        )
+        canvas.box(0, y, LABEL_WIDTH, ROW_HEIGHT, "#e6e6e6" if is_total else "white", edge)
+        label = "Total" if is_total else row.value
+        # A long value is cut at its box, not drawn over the next cell.
+        font = _font(9.5, is_total)
+        while label and font.getlength(label) > (LABEL_WIDTH - 0.1) * DPI:
+            label = label[:-1]
+        canvas.text(0.08, y + ROW_HEIGHT / 2, label, 9.5, bold=is_total)
         cx = LABEL_WIDTH
         for name, cell in row.cells():
             color = cell.color or ""
-            axis.add_patch(
-                Rectangle(
-                    (cx, y),
-                    CELL_WIDTH,
-                    ROW_HEIGHT,
-                    facecolor=FILL.get(color, NO_TARGET),
-                    edgecolor="white",
-                    lw=1.5,
-                )
-            )
+            canvas.box(cx, y, CELL_WIDTH, ROW_HEIGHT, FILL.get(color, NO_TARGET), edge)
             if color:
                 # A strip in the strong colour on the cell's left edge.
-                axis.add_patch(Rectangle((cx, y), 0.05, ROW_HEIGHT, facecolor=EDGE[color], lw=0))
-            axis.text(
-                cx + 0.1,
-                y + ROW_HEIGHT * 0.64,
-                main_line(name, cell, apm.currency),
-                va="center",
-                fontsize=9,
-                fontweight=weight,
-                parse_math=False,
+                canvas.box(cx, y, 0.05 + edge / DPI, ROW_HEIGHT, EDGE[color], edge)
+            canvas.text(
+                cx + 0.1, y + ROW_HEIGHT * 0.64, main_line(name, cell, apm.currency), 9, is_total
             )
             second = target_line(name, cell, apm.currency)
             if second:
-                axis.text(
-                    cx + 0.1,
-                    y + ROW_HEIGHT * 0.27,
-                    second,
-                    va="center",
-                    fontsize=7.5,
-                    color="#444444",
-                    parse_math=False,
-                )
+                canvas.text(cx + 0.1, y + ROW_HEIGHT * 0.27, second, 7.5, color="#444444")
             cx += CELL_WIDTH
+        if is_total:
+            # A rule above the total, the sum of the rows above.
+            canvas.rule(0, x, y + ROW_HEIGHT, "#222222", 1.6)
     return y
 
 
 def apm_image(digest: Digest) -> bytes:
     """The digest's APMs as one PNG: a title with the period, the as-of moment and the
     share of the quarter gone; per dimension a table; a legend at the foot."""
-    pyplot = _pyplot()
     tables = [part.apm for part in digest.dimensions]
     width = LABEL_WIDTH + CELL_WIDTH * len(COLUMNS)
     title_height, gap, legend_height = 0.7, 0.4, 0.45
     height = title_height + legend_height
     height += sum(gap + HEAD_HEIGHT + ROW_HEIGHT * (len(t.rows) + 1) for t in tables)
-    margin = 0.1
-    figure = pyplot.figure(figsize=(width + 2 * margin, height + 2 * margin))
-    axis = figure.add_axes((0, 0, 1, 1))
-    axis.set_xlim(-margin, width + margin)
-    axis.set_ylim(-margin, height + margin)
-    axis.axis("off")
+    canvas = _Canvas(width, height, 0.1)
     top = height
-    axis.text(
-        0,
-        top - 0.15,
-        f"Pipeline council · {digest.council} · APM {digest.period.label}",
-        fontsize=13,
-        fontweight="bold",
-        va="center",
-        parse_math=False,
+    canvas.text(
+        0, top - 0.15, f"Pipeline council · {digest.council} · APM {digest.period.label}", 13, True
     )
-    axis.text(
+    canvas.text(
         0,
         top - 0.47,
         f"as of {digest.as_of:%a %d %b %Y %H:%M %Z} · {digest.elapsed:.0%} of the quarter gone",
-        fontsize=9.5,
+        9.5,
         color="#444444",
-        va="center",
-        parse_math=False,
     )
     y = top - title_height
     for apm in tables:
-        axis.text(
-            0,
-            y - gap / 2,
-            f"by {apm.dimension}",
-            fontsize=10.5,
-            fontweight="bold",
-            va="center",
-            parse_math=False,
-        )
-        y = _draw_table(axis, apm, y - gap)
-    _legend(axis, y - 0.25)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI)
-    pyplot.close(figure)
-    return buffer.getvalue()
+        canvas.text(0, y - gap / 2, f"by {apm.dimension}", 10.5, bold=True)
+        y = _draw_table(canvas, apm, y - gap)
+    _legend(canvas, y - 0.25)
+    return canvas.png()
 
 
-def _legend(axis: Any, y: float) -> None:
-    from matplotlib.patches import Rectangle
-
+def _legend(canvas: _Canvas, y: float) -> None:
     x = 0.0
     for color in ("green", "yellow", "red"):
-        axis.add_patch(Rectangle((x, y - 0.1), 0.3, 0.2, facecolor=FILL[color], lw=0))
-        axis.add_patch(Rectangle((x, y - 0.1), 0.04, 0.2, facecolor=EDGE[color], lw=0))
-        axis.text(x + 0.08, y, MARKER[color], va="center", fontsize=8)
-        axis.text(x + 0.38, y, MEANING[color], va="center", fontsize=8.5)
+        canvas.box(x, y - 0.1, 0.3, 0.2, FILL[color], 0)
+        canvas.box(x, y - 0.1, 0.04, 0.2, EDGE[color], 0)
+        canvas.text(x + 0.08, y, MARKER[color], 8)
+        canvas.text(x + 0.38, y, MEANING[color], 8.5)
         x += 1.45
-    axis.add_patch(Rectangle((x, y - 0.1), 0.3, 0.2, facecolor=NO_TARGET, lw=0))
-    axis.text(x + 0.38, y, "no target", va="center", fontsize=8.5)
-    axis.text(
+    canvas.box(x, y - 0.1, 0.3, 0.2, NO_TARGET, 0)
+    canvas.text(x + 0.38, y, "no target", 8.5)
+    canvas.wrapped(
         x + 1.3,
         y,
         "Pace: closed and pipe gen against the share of the quarter gone; forecast against "
         "target; open pipe against last year; coverage against what it needs.",
-        va="center",
-        fontsize=7.5,
-        color="#444444",
-        wrap=True,
+        7.5,
+        "#444444",
     )
 
 
@@ -247,10 +237,12 @@ def pacing_image(pacing: Pacing) -> bytes:
     the as-of moment) against the same weeks a year earlier (dashed, the whole quarter),
     and the closed target as a level line. Shapes and line styles tell the series apart
     as well as colours do."""
-    pyplot = _pyplot()
+    # A figure without pyplot: no backend chosen, no figure manager, fewer imports.
+    from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter
 
-    figure, axis = pyplot.subplots(figsize=(9.5, 4.8))
+    figure = Figure(figsize=(9.5, 4.8))
+    axis = figure.subplots()
     weeks_now = [p.week for p in pacing.this_year]
     weeks_then = [p.week for p in pacing.last_year]
     closed, forecast = "#0072b2", "#e69f00"  # Okabe-Ito blue and orange
@@ -352,5 +344,4 @@ def pacing_image(pacing: Pacing) -> bytes:
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI)
-    pyplot.close(figure)
     return buffer.getvalue()
