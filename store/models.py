@@ -179,6 +179,21 @@ class Deal(DealState, Base):
         UniqueConstraint("workspace_id", "external_id", name="uq_deals_workspace_external"),
         Index("ix_deals_workspace_owner", "workspace_id", "owner_id"),
         Index("ix_deals_workspace_name", "workspace_id", "name"),
+        Index(
+            "ix_deals_close",
+            "workspace_id",
+            "close_date",
+            postgresql_include=[
+                "id",
+                "status",
+                "forecast_category",
+                "owner_id",
+                "product",
+                "region",
+                "segment",
+                "source",
+            ],
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
