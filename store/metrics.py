@@ -18,13 +18,14 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from store.deals import valid_at
-from store.models import Campaign, DealVersion
+from store.models import DECIDED, Campaign, DealVersion
 from store.types import Money
 
 ZERO = Decimal("0.00")
@@ -127,7 +128,7 @@ def decided_by_dimensions(
             valid_at(at),
             v.close_date >= start,
             v.close_date < end,
-            v.status.in_(("won", "lost")),
+            text(DECIDED),
         )
         .cte("decided")
         .prefix_with("MATERIALIZED")
