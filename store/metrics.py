@@ -278,14 +278,29 @@ def _states_at(
     the week's changes never read the whole history. `extra` columns (a deal list's name,
     owner and stage) are read besides the index's own."""
     v = DealVersion
-    columns = [v.__table__.c[name] for name in (*_MOVE_COLUMNS, *extra)]
-    in_period = and_(v.close_date >= start, v.close_date < end)
+    names = (*_MOVE_COLUMNS, *extra)
+    columns = [v.__table__.c[name] for name in names]
+    # The period's range of the close-date index, read once for both moments.
+    closing = (
+        select(
+            *columns,
+            valid_at(now).label("at_now"),
+            valid_at(then).label("at_then"),
+        )
+        .where(
+            v.workspace_id == workspace_id,
+            v.close_date >= start,
+            v.close_date < end,
+            or_(valid_at(now), valid_at(then)),
+        )
+        .cte("closing")
+        .prefix_with("MATERIALIZED")
+    )
 
-    def closing_at(at: datetime, name: str) -> Any:
-        query = select(*columns).where(v.workspace_id == workspace_id, valid_at(at), in_period)
-        return query.cte(name).prefix_with("MATERIALIZED")
+    def closing_at(flag: str, name: str) -> Any:
+        return select(*(closing.c[n] for n in names)).where(closing.c[flag]).cte(name)
 
-    now_in, then_in = closing_at(now, "now_in"), closing_at(then, "then_in")
+    now_in, then_in = closing_at("at_now", "now_in"), closing_at("at_then", "then_in")
 
     def with_others(at: datetime, found: Any, other: Any, name: str) -> Any:
         moved = select(other.c.deal_id).except_(select(found.c.deal_id))
