@@ -9,8 +9,8 @@ process, medians of `--runs` after a warm-up:
 - floors: every version of the workspace summed (a full scan), and the quarter's versions
   read through the period indexes (what the APM cannot avoid reading);
 - the four-dimension APM with YoY (`build_matrices`), the week of changes
-  (`changes_by_dimensions`), the checklist summary and the whole digest (`build_digest` and
-  `render_digest`, the image included);
+  (`changes_by_dimensions`), the checklist summary, the digest built (`build_digest`) and
+  the whole digest (`build_digest` and `render_digest`, the pictures included);
 
 then `council digest --council bench --dry-run` as a process: wall clock and peak RSS.
 The council `bench` (all four dimensions) is created when missing.
@@ -125,6 +125,10 @@ def main() -> None:
             ws = workspaces.get_workspace(session, WORKSPACE)
             checklist.summary(session, ws, None, DIMENSIONS, as_of_day(now, zone))
 
+    def tables() -> None:
+        with db.transaction() as session:
+            build_digest(session, find(session, WORKSPACE, "bench"), now)
+
     def digest() -> None:
         with db.transaction() as session:
             render_digest(build_digest(session, find(session, WORKSPACE, "bench"), now), 0)
@@ -135,6 +139,7 @@ def main() -> None:
         "APM, 4 dimensions": median_time(apm, args.runs),
         "week of changes": median_time(week, args.runs),
         "checklist summary": median_time(summary, args.runs),
+        "digest built (every part, no rendering)": median_time(tables, args.runs),
         "digest built and rendered": median_time(digest, args.runs),
     }
     db.dispose()
