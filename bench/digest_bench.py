@@ -9,8 +9,8 @@ process, medians of `--runs` after a warm-up:
 - floors: every version of the workspace summed (a full scan), and the quarter's versions
   read through the period indexes (what the APM cannot avoid reading);
 - the four-dimension APM with YoY (`build_matrices`), the week of changes
-  (`changes_by_dimensions`), the checklist summary and the whole digest (`build_digest` and
-  `render_digest`, the image included);
+  (`changes_by_dimensions`), the checklist summary, the digest built (`build_digest`) and
+  the whole digest (`build_digest` and `render_digest`, the pictures included);
 
 then `council digest --council bench --dry-run` as a process: wall clock and peak RSS.
 The council `bench` (all four dimensions) is created when missing.
@@ -125,6 +125,10 @@ def main() -> None:
             ws = workspaces.get_workspace(session, WORKSPACE)
             checklist.summary(session, ws, None, DIMENSIONS, as_of_day(now, zone))
 
+    def tables() -> None:
+        with db.transaction() as session:
+            build_digest(session, find(session, WORKSPACE, "bench"), now)
+
     def digest() -> None:
         with db.transaction() as session:
             render_digest(build_digest(session, find(session, WORKSPACE, "bench"), now), 0)
@@ -135,15 +139,17 @@ def main() -> None:
         "APM, 4 dimensions": median_time(apm, args.runs),
         "week of changes": median_time(week, args.runs),
         "checklist summary": median_time(summary, args.runs),
+        "digest built (every part, no rendering)": median_time(tables, args.runs),
         "digest built and rendered": median_time(digest, args.runs),
     }
     db.dispose()
-    walls, rss = [], []
+    walls, rss, cpus = [], [], []
     folder = tempfile.mkdtemp()
     probe = (
         "import resource, subprocess, sys, time; t = time.perf_counter(); "
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
-        "print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN); "
+        "print(time.perf_counter() - t, u.ru_maxrss, u.ru_utime + u.ru_stime)"
     )
     command = ["-m", "bot.run.cli", "digest", "--council", "bench", "--dry-run"]
     for _ in range(args.runs):
@@ -158,9 +164,10 @@ def main() -> None:
         if done.returncode:
             print(f"council digest failed: {done.stderr.strip().splitlines()[-1][:300]}")
             continue
-        wall, kb = done.stdout.split()
+        wall, kb, cpu = done.stdout.split()
         walls.append(float(wall))
         rss.append(int(kb) / 1024)
+        cpus.append(float(cpu))
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f}; {deals:,} deals; medians of {args.runs}\n"
@@ -175,7 +182,11 @@ def main() -> None:
             f"| `council digest --dry-run` (process) | {statistics.median(walls):.3f} | "
             f"{statistics.median(walls) / base:.1f} |"
         )
-        print(f"\npeak RSS of the digest process: {statistics.median(rss):.0f} MB")
+        # On a shared machine the wall clock is mostly waiting for a core; CPU time is not.
+        print(
+            f"\npeak RSS of the digest process: {statistics.median(rss):.0f} MB; its CPU "
+            f"time (user + system): {statistics.median(cpus):.3f} s"
+        )
 
 
 def find_or_none(session: object) -> bool:

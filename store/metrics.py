@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -18,13 +18,14 @@ from sqlalchemy import (
     literal,
     or_,
     select,
+    text,
     type_coerce,
     union_all,
 )
 from sqlalchemy.orm import Session
 
 from store.deals import valid_at
-from store.models import Campaign, DealVersion
+from store.models import DECIDED, Campaign, DealVersion
 from store.types import Money
 
 ZERO = Decimal("0.00")
@@ -110,27 +111,51 @@ def decided_by_dimensions(
     end: date,
 ) -> dict[str, dict[str | None, Decided]]:
     """Won and lost amounts per value of each dimension, of the deals that (as they stood at
-    `at`) closed with a close date in `[start, end)`: a win rate's evidence."""
+    `at`) closed with a close date in `[start, end)`: a win rate's evidence. One range of
+    the close-date index, read once (a materialized CTE) and grouped once per dimension."""
+    found: dict[str, dict[str | None, Decided]] = {d: {} for d in dimensions}
+    if not dimensions:
+        return found
     v = DealVersion
     decided = (
-        v.workspace_id == workspace_id,
-        valid_at(at),
-        v.close_date >= start,
-        v.close_date < end,
-        v.status.in_(("won", "lost")),
-    )
-    found: dict[str, dict[str | None, Decided]] = {}
-    for dimension in dimensions:
-        key = GROUPINGS[dimension]
-        query = (
-            select(key, _money_sum(v.status == "won"), _money_sum(v.status == "lost"))
-            .where(*decided)
-            .group_by(key)
+        select(
+            *(GROUPINGS[name].label(name) for name in dimensions),
+            case((v.status == "won", v.amount), else_=0).label("won"),
+            case((v.status == "lost", v.amount), else_=0).label("lost"),
         )
-        found[dimension] = {
-            value: Decided(won, lost) for value, won, lost in session.execute(query)
-        }
+        .where(
+            v.workspace_id == workspace_id,
+            valid_at(at),
+            v.close_date >= start,
+            v.close_date < end,
+            text(DECIDED),
+        )
+        .cte("decided")
+        .prefix_with("MATERIALIZED")
+    )
+    for dimension, key, (won, lost) in _grouped(session, decided, dimensions, ("won", "lost")):
+        found[dimension][key] = Decided(won, lost)
     return found
+
+
+def _grouped(
+    session: Session, rows: Any, dimensions: Sequence[str], amounts: Sequence[str]
+) -> Iterator[tuple[str, Any, list[Decimal]]]:
+    """The sums of the `amounts` columns of the CTE `rows`, grouped by each dimension in
+    turn, in one statement: (dimension, value, sums) for every value found."""
+    money = [type_coerce(func.coalesce(func.sum(rows.c[name]), 0), Money()) for name in amounts]
+    parts = [
+        select(
+            literal(dimension).label("dimension"),
+            cast(rows.c[dimension], String).label("value"),
+            *money,
+        ).group_by(rows.c[dimension])
+        for dimension in dimensions
+    ]
+    query = parts[0] if len(parts) == 1 else union_all(*parts)
+    for dimension, value, *sums in session.execute(query):
+        # Grouped values come back as text (one column for every dimension); owners are ids.
+        yield dimension, int(value) if dimension == "owner" and value is not None else value, sums
 
 
 def _money_sum(condition: Any) -> Any:
@@ -217,22 +242,9 @@ def sums_by_dimensions(
     relevant = (
         _relevant(workspace_id, at, window, dimensions).cte("relevant").prefix_with("MATERIALIZED")
     )
-    money = [
-        type_coerce(func.coalesce(func.sum(relevant.c[name]), 0), Money())
-        for name in ("closed", "open", "pipegen", "commit")
-    ]
-    parts = [
-        select(
-            literal(dimension).label("dimension"),
-            cast(relevant.c[dimension], String).label("value"),
-            *money,
-        ).group_by(relevant.c[dimension])
-        for dimension in dimensions
-    ]
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
     result: dict[str, dict[Any, Sums]] = {dimension: {} for dimension in dimensions}
-    for dimension, value, *sums in session.execute(query):
-        key = int(value) if dimension == "owner" and value is not None else value
+    amounts = ("closed", "open", "pipegen", "commit")
+    for dimension, key, sums in _grouped(session, relevant, dimensions, amounts):
         result[dimension][key] = Sums(*sums)
     return result
 
@@ -266,14 +278,29 @@ def _states_at(
     the week's changes never read the whole history. `extra` columns (a deal list's name,
     owner and stage) are read besides the index's own."""
     v = DealVersion
-    columns = [v.__table__.c[name] for name in (*_MOVE_COLUMNS, *extra)]
-    in_period = and_(v.close_date >= start, v.close_date < end)
+    names = (*_MOVE_COLUMNS, *extra)
+    columns = [v.__table__.c[name] for name in names]
+    # The period's range of the close-date index, read once for both moments.
+    closing = (
+        select(
+            *columns,
+            valid_at(now).label("at_now"),
+            valid_at(then).label("at_then"),
+        )
+        .where(
+            v.workspace_id == workspace_id,
+            v.close_date >= start,
+            v.close_date < end,
+            or_(valid_at(now), valid_at(then)),
+        )
+        .cte("closing")
+        .prefix_with("MATERIALIZED")
+    )
 
-    def closing_at(at: datetime, name: str) -> Any:
-        query = select(*columns).where(v.workspace_id == workspace_id, valid_at(at), in_period)
-        return query.cte(name).prefix_with("MATERIALIZED")
+    def closing_at(flag: str, name: str) -> Any:
+        return select(*(closing.c[n] for n in names)).where(closing.c[flag]).cte(name)
 
-    now_in, then_in = closing_at(now, "now_in"), closing_at(then, "then_in")
+    now_in, then_in = closing_at("at_now", "now_in"), closing_at("at_then", "then_in")
 
     def with_others(at: datetime, found: Any, other: Any, name: str) -> Any:
         moved = select(other.c.deal_id).except_(select(found.c.deal_id))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, or_, select, type_coerce
+from sqlalchemy import BigInteger, and_, or_, select, type_coerce
 from sqlalchemy.orm import Session
 
 from store.models import DealVersion
@@ -54,7 +54,8 @@ def pace_at(
             v.workspace_id == workspace_id,
             v.close_date >= start,
             v.close_date < end,
-            v.status.in_(("won", "open")),
+            # Only what either sum counts: won, or open in Commit.
+            or_(v.status == "won", and_(v.status == "open", v.forecast_category == "Commit")),
             v.valid_from <= moments[-1],
             or_(v.valid_to.is_(None), v.valid_to > moments[0]),
         )

@@ -10,10 +10,11 @@ from decimal import Decimal
 import pytest
 from matplotlib import image as mpimg
 
-from bot.render.pictures import MARKER, apm_image, main_line, target_line
+from bot.render.pictures import DPI, MARKER, apm_image, main_line, pacing_image, target_line
 from commands.apm import Apm
 from commands.fiscal import Period
 from commands.metrics import Cell, Row
+from commands.pacing import PacePoint, Pacing
 
 PERIOD = Period(date(2026, 10, 1), date(2027, 1, 1), "2026-Q4")
 
@@ -76,3 +77,26 @@ def test_the_canvas_fits_its_rows_with_little_blank(values: int):
     # canvas but for a thin margin, whatever the number of rows.
     assert (rows[-1] - rows[0]) / len(pixels) > 0.85
     assert (columns[-1] - columns[0]) / pixels.shape[1] > 0.9
+
+
+def test_the_pacing_chart_draws_both_years_and_the_target():
+    def points(weeks: int, step: int) -> list[PacePoint]:
+        at = datetime(2026, 11, 23, tzinfo=UTC)
+        return [PacePoint(w, at, Decimal(step * w), Decimal(step * w + 5000)) for w in range(weeks)]
+
+    pacing = Pacing(
+        PERIOD,
+        Period(date(2025, 10, 1), date(2026, 1, 1), "2025-Q4"),
+        datetime(2026, 11, 23, tzinfo=UTC),
+        13.1,
+        points(8, 1000),
+        points(14, 900),
+        Decimal("12000"),
+        "$",
+    )
+    pixels = mpimg.imread(io.BytesIO(pacing_image(pacing)), format="png")  # type: ignore[arg-type]
+    assert pixels.shape[:2] == (round(4.8 * DPI), round(9.5 * DPI))
+    rgb = (pixels[:, :, :3] * 255).round().astype(int)
+    # Okabe-Ito blue (closed) and orange (forecast) lines, and the target's grey line.
+    for colour in ((0x00, 0x72, 0xB2), (0xE6, 0x9F, 0x00), (0x44, 0x44, 0x44)):
+        assert ((rgb == colour).all(axis=2)).sum() > 200, colour
