@@ -6,13 +6,12 @@ is what an ORM insert stores; only SQLAlchemy's per-row statement work is skippe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-
-from store.types import Money
 
 
 def _processors(table: Table, names: Sequence[str], dialect: Any) -> list[tuple[int, Any]]:
@@ -22,30 +21,21 @@ def _processors(table: Table, names: Sequence[str], dialect: Any) -> list[tuple[
         column_type = table.columns[name].type
         processor = column_type.dialect_impl(dialect).bind_processor(dialect)
         if processor is not None:
-            unique = isinstance(column_type, Money)  # amounts rarely repeat; dates do
-            found.append((position, processor if unique else _remembered(processor)))
+            found.append((position, processor))
     return found
 
 
-def _remembered(processor: Any) -> Any:
-    """The processor, remembering its answers: a batch's dates, moments and empty change
-    lists repeat, and a lookup is cheaper than formatting again. Per call of insert_rows,
-    so what is remembered never outgrows a batch."""
-    answers: dict[Any, Any] = {}
-
-    def process(value: Any) -> Any:
-        key = value if not isinstance(value, dict) else (() if not value else None)
-        if key is None:
-            return processor(value)
-        try:
-            return answers[key]
-        except KeyError:
-            answer = answers[key] = processor(value)
-            return answer
-        except TypeError:  # unhashable (a list)
-            return processor(value)
-
-    return process
+def _converted(values: Sequence[Any], processor: Any) -> list[Any]:
+    """A column's values as the database takes them, each distinct value processed once:
+    a batch's dates, moments and states repeat, and a lookup is cheaper than formatting
+    again."""
+    try:
+        answers = {value: processor(value) for value in set(values) if value is not None}
+    except TypeError:  # unhashable (JSON): most change lists are the empty one
+        empty = processor({})
+        return [None if v is None else empty if v == {} else processor(v) for v in values]
+    answers[None] = None
+    return list(map(answers.__getitem__, values))
 
 
 def _default(table: Table, name: str) -> Any:
@@ -63,24 +53,32 @@ def next_ids(session: Session, table: Table, count: int) -> list[int]:
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert `rows` (column -> value; a column a row lacks is null) into `table`, `id`
-    included only when the rows give it."""
+    """Insert `rows` (column -> value; a column a row lacks takes its default, else null)
+    into `table`, `id` included only when the rows give it."""
+    if not rows:
+        return
+    names = [c.name for c in table.columns if c.name != "id" or "id" in rows[0]]
+    defaults = {name: _default(table, name) for name in names}
+    values = itemgetter(*names)
+    insert_tuples(session, table, names, [values({**defaults, **row}) for row in rows])
+
+
+def insert_tuples(
+    session: Session, table: Table, names: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert `rows`, each the values of the columns `names` in that order, into `table`."""
     if not rows:
         return
     session.flush()  # the ORM's pending rows first: these may refer to them
-    names = [c.name for c in table.columns if c.name != "id" or "id" in rows[0]]
     connection = session.connection()
     dialect = connection.dialect
     processors = _processors(table, names, dialect)
-    # A column's Python default (the ORM applies it; the database knows nothing of it).
-    defaults = [_default(table, name) for name in names]
-    tuples: list[list[Any]] = []
-    for row in rows:
-        values = [row.get(name, default) for name, default in zip(names, defaults, strict=True)]
+    if processors:
+        # Column by column: one processor call per distinct value, the rest in C.
+        columns = list(zip(*rows, strict=True))
         for position, processor in processors:
-            if values[position] is not None:
-                values[position] = processor(values[position])
-        tuples.append(values)
+            columns[position] = tuple(_converted(columns[position], processor))
+        rows = list(zip(*columns, strict=True))
     raw = connection.connection.dbapi_connection
     assert raw is not None
     cursor = raw.cursor()
@@ -90,12 +88,12 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
             quoted = ", ".join(f'"{n}"' for n in names)
             statement = f"COPY {table.name} ({quoted}) FROM STDIN"
             with cursor.copy(statement) as copy:
-                for values in tuples:
+                for values in rows:
                     copy.write_row(values)
         else:
             marks = ", ".join("?" for _ in names)
             statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"
-            cursor.executemany(statement, tuples)
+            cursor.executemany(statement, rows)
     except dialect.loaded_dbapi.Error as error:
         # As SQLAlchemy would raise it (DataError, IntegrityError, ...), so callers that
         # split a batch the store refuses still see what they expect.
