@@ -6,36 +6,52 @@ is what an ORM insert stores; only SQLAlchemy's per-row statement work is skippe
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+# Each column's processor, kept with its answers for the values it saw last (bounded):
+# a load's dates, moments and states repeat from batch to batch, and a lookup in C is
+# cheaper than formatting again. lru_cache is thread-safe.
+REMEMBERED = 16384
+_kept: dict[tuple[str, str, str], Any] = {}
 
-def _processors(table: Table, names: Sequence[str], dialect: Any) -> list[tuple[int, Any]]:
-    """(position, processor) for the columns whose values need one on this database."""
-    found: list[tuple[int, Any]] = []
-    for position, name in enumerate(names):
+
+def _processor(table: Table, name: str, dialect: Any) -> Any:
+    """The column's bind processor on this database (None when it needs none), nulls left
+    as they are."""
+    key = (table.name, name, dialect.name)
+    if key not in _kept:
         column_type = table.columns[name].type
         processor = column_type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None:
-            found.append((position, processor))
-    return found
+        _kept[key] = None if processor is None else _remembered(processor)
+    return _kept[key]
 
 
-def _converted(values: Sequence[Any], processor: Any) -> list[Any]:
-    """A column's values as the database takes them, each distinct value processed once:
-    a batch's dates, moments and states repeat, and a lookup is cheaper than formatting
-    again."""
-    try:
-        answers = {value: processor(value) for value in set(values) if value is not None}
-    except TypeError:  # unhashable (JSON): most change lists are the empty one
+def _remembered(processor: Any) -> Any:
+    @lru_cache(maxsize=REMEMBERED)
+    def process(value: Any) -> Any:
+        return None if value is None else processor(value)
+
+    def unhashable(values: Sequence[Any]) -> list[Any]:
+        # JSON: most change lists are the empty one.
         empty = processor({})
         return [None if v is None else empty if v == {} else processor(v) for v in values]
-    answers[None] = None
-    return list(map(answers.__getitem__, values))
+
+    process.unhashable = unhashable  # type: ignore[attr-defined]
+    return process
+
+
+def _converted(values: Sequence[Any], process: Any) -> list[Any]:
+    """A column's values as the database takes them."""
+    try:
+        return list(map(process, values))
+    except TypeError:  # unhashable
+        return cast(list[Any], process.unhashable(values))
 
 
 def _default(table: Table, name: str) -> Any:
@@ -72,12 +88,13 @@ def insert_tuples(
     session.flush()  # the ORM's pending rows first: these may refer to them
     connection = session.connection()
     dialect = connection.dialect
-    processors = _processors(table, names, dialect)
-    if processors:
-        # Column by column: one processor call per distinct value, the rest in C.
+    processors = [(p, _processor(table, name, dialect)) for p, name in enumerate(names)]
+    if any(processor for _p, processor in processors):
+        # Column by column, mostly in C: transposed, mapped, transposed back.
         columns = list(zip(*rows, strict=True))
         for position, processor in processors:
-            columns[position] = tuple(_converted(columns[position], processor))
+            if processor is not None:
+                columns[position] = tuple(_converted(columns[position], processor))
         rows = list(zip(*columns, strict=True))
     raw = connection.connection.dbapi_connection
     assert raw is not None

@@ -287,50 +287,40 @@ _state_values = itemgetter(*STATE_FIELDS)
 
 def _values(state: Mapping[str, Any]) -> tuple[Any, ...]:
     """A state's values in STATE_FIELDS order."""
+    if state.keys() >= _BLANK_STATE.keys():
+        return cast(tuple[Any, ...], _state_values(state))
     return cast(tuple[Any, ...], _state_values({**_BLANK_STATE, **state}))
 
 
 def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) -> list[int]:
-    """Insert many deals and their versions in bulk (imports load 100k rows): COPY on
-    PostgreSQL with ids taken from the sequence first, one executemany on SQLite with the
-    new ids read back by CRM id, which is unique within a workspace."""
+    """Insert many deals and their versions in bulk (imports load 100k rows), ids given
+    here: from the sequence on PostgreSQL, after the largest on SQLite, whose write lock
+    the transaction holds from its start (BEGIN IMMEDIATE), so no other writer can take
+    them; COPY on PostgreSQL, one executemany on SQLite."""
     if not new:
         return []
-    rows = [
-        (
-            workspace_id,
-            item.external_id,
-            len(item.states),
-            item.states[-1][0],
-            item.by,
-            item.crm_modified_at,
-            *_values(item.states[-1][1]),
-        )
-        for item in new
-    ]
     if session.get_bind().dialect.name == "postgresql":
         ids = bulk.next_ids(session, DEALS, len(new))
-        with_ids = [(deal_id, *row) for deal_id, row in zip(ids, rows, strict=True)]
-        bulk.insert_tuples(session, DEALS, ("id", *DEAL_COLUMNS), with_ids)
     else:
-        bulk.insert_tuples(session, DEALS, DEAL_COLUMNS, rows)
-        found = session.execute(
-            select(Deal.external_id, Deal.id).where(
-                Deal.workspace_id == workspace_id,
-                Deal.external_id.in_([item.external_id for item in new]),
-            )
-        )
-        by_external_id = {str(external_id): deal_id for external_id, deal_id in found}
-        ids = [by_external_id[item.external_id] for item in new]
+        session.flush()
+        first = (session.scalar(select(func.max(Deal.id))) or 0) + 1
+        ids = list(range(first, first + len(new)))
+    rows: list[tuple[Any, ...]] = []
     versions: list[tuple[Any, ...]] = []
     for deal_id, item in zip(ids, new, strict=True):
-        previous: dict[str, Any] | None = None
-        for number, (begins, state) in enumerate(item.states, start=1):
-            ends = item.states[number][0] if number < len(item.states) else None
+        states = item.states
+        previous: Mapping[str, Any] | None = None
+        values: tuple[Any, ...] = ()
+        for number, (begins, state) in enumerate(states, start=1):
+            ends = states[number][0] if number < len(states) else None
             changes = {} if previous is None else _changes(previous, state)
+            values = _values(state)
             fixed = (workspace_id, deal_id, number, begins, ends, item.by, item.source, changes)
-            versions.append((*fixed, *_values(state)))
+            versions.append((*fixed, *values))
             previous = state
+        last = (deal_id, workspace_id, item.external_id, len(states), states[-1][0], item.by)
+        rows.append((*last, item.crm_modified_at, *values))
+    bulk.insert_tuples(session, DEALS, ("id", *DEAL_COLUMNS), rows)
     bulk.insert_tuples(session, VERSIONS, VERSION_COLUMNS, versions)
     return ids
 
