@@ -83,7 +83,7 @@ class ColumnMap:
     def fields(self, row: dict[str, str] | list[str]) -> dict[str, str]:
         """Every field of HEADERS as the row gives it ("" when it does not): one pass,
         for code that reads most of them."""
-        found = dict.fromkeys(HEADERS, "")
+        found = _BLANK.copy()
         if isinstance(row, list):
             placed: tuple[str, ...] = self._placed  # type: ignore[attr-defined]
             found.update(zip(placed, map(str.strip, self._cells(row)), strict=True))  # type: ignore[attr-defined]
@@ -104,6 +104,9 @@ class ColumnMap:
             return ""
         value = row.get(header)
         return value.strip() if value else ""
+
+
+_BLANK = dict.fromkeys(HEADERS, "")
 
 
 def _picker(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
