@@ -14,6 +14,10 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from store.db import STATEMENT_SECONDS
+
+MS_PER_ROW = 5
+
 # Each column's processor, kept with its answers for the values it saw last (bounded):
 # a load's dates, moments and states repeat from batch to batch, and a lookup in C is
 # cheaper than formatting again. lru_cache is thread-safe.
@@ -102,11 +106,18 @@ def insert_tuples(
     statement = ""
     try:
         if dialect.name == "postgresql":
+            # A load's COPY may take longer than an ordinary statement's bound (a busy
+            # server, 20,000 rows each checked against their deal and people): a bound
+            # that grows with the rows, this COPY only.
+            bound = STATEMENT_SECONDS * 1000 + MS_PER_ROW * len(rows)
+            usual = cursor.execute("SHOW statement_timeout").fetchone()
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", (f"{bound}ms",))
             quoted = ", ".join(f'"{n}"' for n in names)
             statement = f"COPY {table.name} ({quoted}) FROM STDIN"
             with cursor.copy(statement) as copy:
                 for values in rows:
                     copy.write_row(values)
+            cursor.execute("SELECT set_config('statement_timeout', %s, true)", usual)
         else:
             marks = ", ".join("?" for _ in names)
             statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})"

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.exc import DataError
 
 from store import deals
@@ -83,3 +83,19 @@ def test_batches_after_one_another_keep_each_deal_with_its_own_versions(database
         assert amount == made[external_id][1]  # the deal as its last version
         found.setdefault(external_id, []).append(version_amount)
     assert found == {key: list(amounts) for key, amounts in made.items()}
+
+
+def test_a_copy_has_its_own_bound_and_the_usual_one_comes_back(database: Database):
+    setup_workspace(database)
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite bounds no statement")
+    from store import bulk
+
+    rows = [{"workspace_id": "T1", "dimension": "product", "value": f"P{n}"} for n in range(3)]
+    with database.transaction() as session:
+        usual = session.execute(text("SHOW statement_timeout")).scalar_one()
+        bulk.insert_rows(session, DimensionValue.__table__, rows)  # type: ignore[arg-type]
+        after = session.execute(text("SHOW statement_timeout")).scalar_one()
+        values = session.scalars(select(DimensionValue.value).order_by(DimensionValue.value))
+        assert list(values) == ["P0", "P1", "P2"]
+    assert usual == after == f"{bulk.STATEMENT_SECONDS}s"
