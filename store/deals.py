@@ -24,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from store import bulk
+from store.db import _unbounded
 from store.models import STATE_FIELDS, Deal, DealVersion
 
 # The tables themselves, for bulk inserts that skip the ORM's per-row work.
@@ -415,7 +416,9 @@ def refresh_statistics(session: Session) -> None:
     counts until asked; without them it reads a period's numbers through the as-of index
     (every version) instead of the close and created date indexes (the period's)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE deals, deal_versions"))
+        # Upkeep, like VACUUM, may outrun an ordinary statement's bound on a busy server
+        # (it did, and cancelled an import): unbounded for the rest of this transaction.
+        _unbounded(session.connection()).execute(text("ANALYZE deals, deal_versions"))
     else:
         session.execute(text("ANALYZE deals"))
         session.execute(text("ANALYZE deal_versions"))

@@ -187,3 +187,14 @@ def test_team_is_everyone_below_a_manager(database: Database):
         assert people.team_ids(session, "T1", vp) == {lead, rep}
         assert people.team_ids(session, "T1", lead) == {rep}
         assert people.team_ids(session, "T1", other) == set()
+
+
+def test_statistics_are_refreshed_without_an_ordinary_statements_bound(database: Database):
+    setup_workspace(database)
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite bounds no statement")
+    with database.transaction() as session:
+        deals.refresh_statistics(session)  # a busy server may take longer than 6 s
+        assert session.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+    with database.transaction() as session:  # the bound is back for the next transaction
+        assert session.execute(text("SHOW statement_timeout")).scalar_one() == "6s"
