@@ -18,6 +18,7 @@ import json
 import os
 import platform
 import random
+import resource
 import statistics
 import subprocess
 import sys
@@ -79,8 +80,10 @@ def make_export(path: Path, rows: int, seed: int = 7) -> None:
             )
 
 
-def timed_import(url: str, export: Path) -> float:
+def timed_import(url: str, export: Path) -> tuple[float, float]:
+    """Wall seconds and the process's CPU seconds (user and system)."""
     env = {**os.environ, "DATABASE_URL": url}
+    before = _children_cpu()
     started = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "bot.run.cli", "import", "deals", str(export)],
@@ -88,10 +91,15 @@ def timed_import(url: str, export: Path) -> float:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, _children_cpu() - before
 
 
-def fresh(kind: str, folder: Path, run: int, name: str = "council_bench") -> str:
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def fresh(kind: str, folder: Path, run: int, name: str = "import_bench") -> str:
     if kind == "sqlite":
         return f"sqlite:///{folder / f'bench{run}.db'}"
     name = f"{name}_{os.getpid()}"  # several people bench on this machine at once
@@ -114,8 +122,9 @@ LOADED = ("deals", "deal_versions")
 SETUP = ("workspaces", "people", "stages", "dimension_values")
 
 
-def floor(kind: str, loaded_url: str, folder: Path, run: int) -> float:
-    """Seconds to write the deals and versions the import made into a fresh migrated
+def floor(kind: str, loaded_url: str, folder: Path, run: int) -> tuple[float, float]:
+    """Wall and CPU seconds (this process's: all of SQLite's work, only the client's on
+    PostgreSQL) to write the deals and versions the import made into a fresh migrated
     database by the plain path (the workspace, people and stages they refer to are
     copied first, untimed)."""
     source = create_engine(loaded_url)
@@ -143,7 +152,7 @@ def floor(kind: str, loaded_url: str, folder: Path, run: int) -> float:
             stdout=subprocess.DEVNULL,
         )
     else:
-        url = fresh(kind, folder, run, name="council_floor")
+        url = fresh(kind, folder, run, name="import_floor")
     engine = create_engine(url)
     raw = engine.raw_connection()
     try:
@@ -151,7 +160,7 @@ def floor(kind: str, loaded_url: str, folder: Path, run: int) -> float:
         for name in SETUP:
             _plain_insert(kind, cursor, name, *tables[name])
         raw.commit()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         for name in LOADED:
             _plain_insert(kind, cursor, name, *tables[name])
         raw.commit()
@@ -161,11 +170,11 @@ def floor(kind: str, loaded_url: str, folder: Path, run: int) -> float:
         else:
             cursor.execute("ANALYZE")
             raw.commit()
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     finally:
         raw.close()
         engine.dispose()
-    return seconds
+    return seconds, cpu
 
 
 def _json_text(value: object) -> object:
@@ -202,9 +211,10 @@ def main() -> None:
             f"{platform.python_version()}; {args.rows:,} rows, median of {args.runs} runs\n"
         )
         print(
-            "| store | first load (s) | rows/s | floor (s) | ratio | same file again (s) | rows/s |"
+            "| store | first load (s) | rows/s | floor (s) | ratio | CPU: load / floor (s) "
+            "| CPU ratio | same file again (s) | rows/s |"
         )
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for kind in args.stores.split(","):
             first, again, floors = [], [], []
             for run in range(args.runs):
@@ -212,13 +222,31 @@ def main() -> None:
                 first.append(timed_import(url, export))
                 again.append(timed_import(url, export))
                 floors.append(floor(kind, url, folder, run))
-            a, b = statistics.median(first), statistics.median(again)
-            f = statistics.median(floors)
+                print(
+                    f"<!-- {kind} run {run}: first, again, floor (wall, CPU): "
+                    f"{first[-1]}, {again[-1]}, {floors[-1]} -->",
+                    flush=True,
+                )
+            a, b, f = (statistics.median(w for w, _c in runs) for runs in (first, again, floors))
+            ac, fc = (statistics.median(c for _w, c in runs) for runs in (first, floors))
+            # PostgreSQL does the floor's work in its own process: its CPU is not seen here.
+            cpu = f"{ac:.1f} / {fc:.1f} | {ac / fc:.2f}x" if kind == "sqlite" else "- | -"
             print(
-                f"| {kind} | {a:.1f} | {args.rows / a:,.0f} | {f:.1f} | {a / f:.2f}x "
+                f"| {kind} | {a:.1f} | {args.rows / a:,.0f} | {f:.1f} | {a / f:.2f}x | {cpu} "
                 f"| {b:.1f} | {args.rows / b:,.0f} |",
                 flush=True,
             )
+            if kind == "postgresql":
+                drop(("import_bench", "import_floor"))
+
+
+def drop(names: tuple[str, ...]) -> None:
+    """Drop this run's databases (named as `fresh` names them)."""
+    admin = create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        for name in names:
+            connection.execute(text(f"DROP DATABASE IF EXISTS {name}_{os.getpid()} WITH (FORCE)"))
+    admin.dispose()
 
 
 if __name__ == "__main__":

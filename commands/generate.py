@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 import random
+from bisect import bisect
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
+from itertools import accumulate
 from typing import Any
 
 from sqlalchemy import func, select
@@ -192,10 +195,17 @@ def _deals(
 ) -> Iterator[NewDeal]:
     first_day = today - timedelta(days=365 * years)
     span = (today - first_day).days
-    choices = {dim: (VALUES[dim], WEIGHTS[dim]) for dim in VALUES}
+    # rng.choices(values, weights) with its cumulative weights summed once, not per deal:
+    # the same draw from the same random number.
+    cumulative = {dim: list(accumulate(WEIGHTS[dim])) for dim in VALUES}
+    draws = [(d, VALUES[d], cum, cum[-1] + 0.0, len(cum) - 1) for d, cum in cumulative.items()]
+    uniform = rng.random
     for index in range(count):
         owner, win_rate = reps[index % len(reps)]
-        cells = {dim: rng.choices(values, weights)[0] for dim, (values, weights) in choices.items()}
+        cells = {
+            dim: values[bisect(cum, uniform() * total, 0, hi)]
+            for dim, values, cum, total, hi in draws
+        }
         created = first_day + timedelta(days=rng.randrange(span + 1))
         states = _life(rng, index, owner, win_rate, cells, created, today)
         # Every state names a campaign (or none): a batch's rows must share their columns.
@@ -304,14 +314,18 @@ def _count(
     totals: _Totals, states: list[tuple[datetime, dict[str, Any]]], cells: dict[str, str]
 ) -> None:
     last = states[-1][1]
-    created_q = quarter_containing(last["created_date"]).label
-    keys = [("total", "")] + [(dim, value) for dim, value in cells.items()]
-    for dim, value in keys:
-        totals.pipegen[(created_q, dim, value)] += last["amount"]
-        if last["status"] == "won":
-            totals.closed[(quarter_containing(last["close_date"]).label, dim, value)] += last[
-                "amount"
-            ]
+    created_q = _quarter(last["created_date"])
+    closed_q = _quarter(last["close_date"]) if last["status"] == "won" else None
+    amount = last["amount"]
+    for dim, value in (("total", ""), *cells.items()):
+        totals.pipegen[(created_q, dim, value)] += amount
+        if closed_q:
+            totals.closed[(closed_q, dim, value)] += amount
+
+
+@lru_cache(maxsize=4096)
+def _quarter(day: date) -> str:
+    return quarter_containing(day).label
 
 
 def _targets(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
+from operator import itemgetter
 from zoneinfo import ZoneInfo
 
 from commands.parsing import ParseError
@@ -59,34 +60,61 @@ def squash(text: str) -> str:
 
 @dataclass(frozen=True)
 class ColumnMap:
-    """Which header holds each field."""
+    """Which header holds each field; with the file's `headers`, rows may also come as
+    their cells in that order (`import_files.rows`)."""
 
     columns: dict[str, str]
+    headers: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         # Each field's header, fallbacks resolved once (rows ask 100,000s of times).
         headers = {
             f: self.columns.get(f) or self.columns.get(FALLBACKS.get(f, "")) for f in HEADERS
         }
-        object.__setattr__(self, "_headers", {f: h for f, h in headers.items() if h})
+        found = {f: h for f, h in headers.items() if h}
+        object.__setattr__(self, "_headers", found)
+        # A header named twice: its last cell, as a dict of the row keeps it.
+        index = {header: position for position, header in enumerate(self.headers)}
+        positions = {f: index[h] for f, h in found.items() if h in index}
+        object.__setattr__(self, "_positions", positions)
+        object.__setattr__(self, "_placed", tuple(positions))
+        object.__setattr__(self, "_cells", _picker(list(positions.values())))
 
-    def fields(self, row: dict[str, str]) -> dict[str, str]:
+    def fields(self, row: dict[str, str] | list[str]) -> dict[str, str]:
         """Every field of HEADERS as the row gives it ("" when it does not): one pass,
         for code that reads most of them."""
+        found = _BLANK.copy()
+        if isinstance(row, list):
+            placed: tuple[str, ...] = self._placed  # type: ignore[attr-defined]
+            found.update(zip(placed, map(str.strip, self._cells(row)), strict=True))  # type: ignore[attr-defined]
+            return found
         headers: dict[str, str] = self._headers  # type: ignore[attr-defined]
-        found = {field: "" for field in HEADERS}
         for field, header in headers.items():
             value = row.get(header)
             if value:
                 found[field] = value.strip()
         return found
 
-    def get(self, row: dict[str, str], field: str) -> str:
+    def get(self, row: dict[str, str] | list[str], field: str) -> str:
+        if isinstance(row, list):
+            position = self._positions.get(field)  # type: ignore[attr-defined]
+            return "" if position is None else row[position].strip()
         header = self._headers.get(field)  # type: ignore[attr-defined]
         if header is None:
             return ""
         value = row.get(header)
         return value.strip() if value else ""
+
+
+_BLANK = dict.fromkeys(HEADERS, "")
+
+
+def _picker(positions: list[int]) -> Callable[[list[str]], tuple[str, ...]]:
+    """The cells at `positions`, always as a tuple (itemgetter gives one item bare)."""
+    if len(positions) == 1:
+        only = positions[0]
+        return lambda row: (row[only],)
+    return itemgetter(*positions) if positions else lambda row: ()
 
 
 def known_headers(headers: Sequence[str], known: dict[str, tuple[str, ...]]) -> dict[str, str]:
@@ -118,7 +146,7 @@ def map_columns(headers: Sequence[str], overrides: dict[str, str]) -> ColumnMap:
             raise ParseError(f"--map {column}={field_name}: the file has no column `{column}`")
         columns = {f: h for f, h in columns.items() if h != header}
         columns[mapped] = header
-    return ColumnMap(columns)
+    return ColumnMap(columns, tuple(headers))
 
 
 def parse_mapping(pairs: Sequence[str], what: str) -> dict[str, str]:

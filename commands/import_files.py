@@ -29,6 +29,7 @@ class Unreadable:
 
 
 Record = dict[str, str] | Unreadable
+Cells = list[str]  # a record's cells, in the order of the headers
 
 
 @dataclass(frozen=True)
@@ -112,13 +113,36 @@ def records(path: Path) -> Iterator[tuple[int, list[str], Record]]:
     if shape.kind == "json":
         yield from _json_records(path, shape.encoding)
         return
+    for line, headers, row in _csv_rows(path, shape):
+        yield line, headers, row if isinstance(row, Unreadable) else _as_record(headers, row)
+
+
+def rows(path: Path) -> Iterator[tuple[int, list[str], Cells | Unreadable]]:
+    """As `records`, each record as its cells in the headers' order, every one there: no
+    dict per row, for imports that read 100,000s of them by position."""
+    shape = shape_of(path)
+    if shape.kind == "json":
+        for line, names, record in _json_records(path, shape.encoding):
+            yield line, names, [record.get(name, "") for name in names]
+        return
+    for line, headers, row in _csv_rows(path, shape):
+        if not isinstance(row, Unreadable) and len(row) < len(headers):
+            row += [""] * (len(headers) - len(row))  # as the csv module's dicts leave them
+        yield line, headers, row
+
+
+def _csv_rows(path: Path, shape: FileShape) -> Iterator[tuple[int, list[str], Cells | Unreadable]]:
     # Exports carry long notes (the csv module's default stops at 128 KiB); past this
     # limit a field is no note, and its row is refused rather than read into memory.
     csv.field_size_limit(FIELD_LIMIT)
     with path.open(newline="", encoding=shape.encoding, errors="replace") as handle:
-        reader = csv.DictReader(handle, delimiter=shape.delimiter)
-        headers = [h.strip() if h else h for h in (reader.fieldnames or [])]
-        reader.fieldnames = headers
+        reader = csv.reader(handle, delimiter=shape.delimiter)
+        try:
+            headers = [h.strip() for h in next(reader)]
+        except StopIteration:
+            return
+        except csv.Error as error:
+            raise ParseError(f"{path.name}: the header line is unreadable: {error}") from None
         line = 2
         while True:
             try:
@@ -128,8 +152,25 @@ def records(path: Path) -> Iterator[tuple[int, list[str], Record]]:
             except csv.Error as error:
                 yield line, headers, Unreadable(f"unreadable: {error}")
             else:
-                yield line, headers, cleaned(row)
+                if row:  # a blank line is no record
+                    yield line, headers, _cleaned_cells(row)
             line = reader.line_num + 1
+
+
+def _as_record(headers: list[str], row: Cells) -> dict[str, str]:
+    """The row as the csv module's DictReader gives it: a missing cell None, extra cells
+    a list under None."""
+    record: dict[Any, Any] = dict(zip(headers, row, strict=False))
+    if len(row) < len(headers):
+        record.update(dict.fromkeys(headers[len(row) :]))
+    elif len(row) > len(headers):
+        record[None] = row[len(headers) :]
+    return record
+
+
+def _cleaned_cells(row: Cells) -> Cells:
+    """The cells without control characters; most rows have none, which one search finds."""
+    return [clean(v) for v in row] if _CONTROL.search("".join(row)) else row
 
 
 def cleaned(row: dict[str, Any]) -> dict[str, str]:
@@ -140,7 +181,7 @@ def cleaned(row: dict[str, Any]) -> dict[str, str]:
     return {k: clean(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
-def _json_records(path: Path, encoding: str) -> Iterator[tuple[int, list[str], Record]]:
+def _json_records(path: Path, encoding: str) -> Iterator[tuple[int, list[str], dict[str, str]]]:
     try:
         with path.open(encoding=encoding) as handle:
             data = json.load(handle)

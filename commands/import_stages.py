@@ -33,7 +33,7 @@ def spec_of(stage: Stage | StageSpec) -> StageSpec:
     return StageSpec(stage.name, stage.category, stage.probability, stage.status)
 
 
-def stage_from_row(columns: ColumnMap, row: dict[str, str], name: str) -> StageSpec:
+def stage_from_row(columns: ColumnMap, row: dict[str, str] | list[str], name: str) -> StageSpec:
     """What a stage the workspace does not know is, as the row that uses it says: open or
     closed from IsClosed and IsWon, else from Salesforce's defaults, else from its name
     (`Won`, `Closed/Lost`); its probability and forecast category likewise."""

@@ -8,6 +8,7 @@ recognised by their CRM id and change nothing.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.exc import DataError
 from sqlalchemy.orm import Session
 
+from commands import import_files
 from commands.context import Actor, Env
 from commands.import_columns import (
     ColumnMap,
@@ -31,7 +33,7 @@ from commands.import_columns import (
     squash,
 )
 from commands.import_columns import map_columns as read_columns
-from commands.import_files import Record, Unreadable, headers_of, records
+from commands.import_files import Cells, Unreadable, headers_of, records
 from commands.import_stages import spec_of, stage_from_row, with_new
 from commands.parsing import ParseError, parse_amount
 from commands.periods import midnight
@@ -40,6 +42,7 @@ from store import campaigns, import_maps, people, workspaces
 from store import deals as store_deals
 from store.deals import NewDeal
 from store.models import STATE_FIELDS, Deal, DealVersion, Person, Workspace
+from store.types import CENT
 from store.workspaces import StageSpec
 
 BATCH = 2000
@@ -51,6 +54,9 @@ IMPORT = "import"
 HISTORY = "history"
 GONE = "gone"  # a rebuild's mark: the deal was out of the pipeline from here
 Progress = Callable[[int], None]
+# A row to load: a file's cells by position, or a record by header (the Salesforce sync).
+Row = Cells | dict[str, str]
+Numbered = tuple[int, Row | Unreadable, int]  # line, row, occurrence (see _batches)
 
 
 @dataclass
@@ -244,22 +250,25 @@ class _Context:
     def dimension(self, dimension: str, value: str) -> str | None:
         if not value:
             return None
-        if dimension not in self.known.values:
+        known = self.known.values.get(dimension)
+        if known is None:
             listed = workspaces.list_dimension_values(self.session, self.workspace.id, dimension)
-            self.known.values[dimension] = {v.lower(): v for v in listed}
-        known = self.known.values[dimension]
-        if value.lower() not in known:
-            workspaces.add_dimension_value(self.session, self.workspace.id, dimension, value)
-            known[value.lower()] = value
-        return known[value.lower()]
+            known = self.known.values[dimension] = {v.lower(): v for v in listed}
+        found = known.get(value)  # the text as a row before wrote it: no lowering
+        if found is None:
+            if value.lower() not in known:
+                workspaces.add_dimension_value(self.session, self.workspace.id, dimension, value)
+                known[value.lower()] = value
+            found = known[value] = known[value.lower()]
+        return found
 
 
-def _batches(path: Path, size: int, columns: ColumnMap) -> Iterator[list[tuple[int, Record, int]]]:
-    """The file's records in batches, each with how many rows without an Id before it had
+def _batches(path: Path, size: int, columns: ColumnMap) -> Iterator[list[Numbered]]:
+    """The file's rows in batches, each with how many rows without an Id before it had
     the same name and account (1 for the first), which tells such rows apart."""
-    batch: list[tuple[int, Record, int]] = []
+    batch: list[Numbered] = []
     seen: Counter[tuple[str, str]] = Counter()
-    for line, _headers, row in records(path):
+    for line, _headers, row in import_files.rows(path):
         occurrence = 1
         if not isinstance(row, Unreadable) and not columns.get(row, "external_id"):
             key = (columns.get(row, "name"), columns.get(row, "account"))
@@ -302,9 +311,16 @@ def _save_maps(
         import_maps.save_map(session, workspace.id, import_maps.STAGES, resolved, now)
 
 
+# An amount as exports write it (`4151.02`): read as it is, every other form as people
+# write amounts (`$1.2M`, `120k`).
+_PLAIN_AMOUNT = re.compile(r"\d{1,13}(?:\.\d{1,2})?")
+
+
 def _amount(text: str) -> Decimal | None:
     if not text:
         return None
+    if _PLAIN_AMOUNT.fullmatch(text):
+        return Decimal(text).quantize(CENT)
     try:
         return parse_amount(text)
     except ParseError as error:
@@ -365,7 +381,7 @@ def _read_row(
     ctx: _Context,
     columns: ColumnMap,
     line: int,
-    row: dict[str, str],
+    row: Row,
     report: ImportReport,
     occurrence: int = 1,
 ) -> _Row:
@@ -477,14 +493,14 @@ def _context(session: Session, env: Env, actor: Actor, known: _Known) -> _Contex
 
 
 def _adopt_unknown(
-    ctx: _Context, columns: ColumnMap, rows: list[dict[str, str]], report: ImportReport
+    ctx: _Context, columns: ColumnMap, rows: Sequence[Row], report: ImportReport
 ) -> None:
     """Add the stages these rows use that the workspace does not know, as the rows say
     they are (or as Salesforce's defaults are), unless told to refuse them."""
     if not ctx.known.new_stages:
         return
     specs: dict[str, StageSpec] = {}
-    first_row: dict[str, dict[str, str]] = {}
+    first_row: dict[str, Row] = {}
     for row in rows:
         first_row.setdefault(columns.get(row, "stage"), row)
     for text, row in first_row.items():
@@ -497,7 +513,7 @@ def _adopt_unknown(
 def _load_batch(
     ctx: _Context,
     columns: ColumnMap,
-    batch: list[tuple[int, Record, int]],
+    batch: Sequence[Numbered],
     report: ImportReport,
 ) -> None:
     readable = [row for _line, row, _n in batch if not isinstance(row, Unreadable)]
@@ -598,7 +614,7 @@ def _load_or_split(
     actor: Actor,
     known: _Known,
     columns: ColumnMap,
-    batch: list[tuple[int, Record, int]],
+    batch: list[Numbered],
     report: ImportReport,
 ) -> None:
     """Load a batch in one transaction. When the store refuses it (a value no check here

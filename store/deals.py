@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -23,6 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from store import bulk
+from store.db import _unbounded
 from store.models import STATE_FIELDS, Deal, DealVersion
 
 # The tables themselves, for bulk inserts that skip the ORM's per-row work.
@@ -296,51 +298,79 @@ class NewDeal:
     crm_modified_at: datetime | None = None
 
 
+# The columns bulk inserts write, in order: the rest take their database defaults.
+DEAL_COLUMNS = (
+    "workspace_id",
+    "external_id",
+    "version",
+    "updated_at",
+    "updated_by_id",
+    "crm_modified_at",
+    *STATE_FIELDS,
+)
+VERSION_COLUMNS = (
+    "workspace_id",
+    "deal_id",
+    "version",
+    "valid_from",
+    "valid_to",
+    "changed_by_id",
+    "change_source",
+    "changes",
+    *STATE_FIELDS,
+)
+# A state may leave out a field: its column's default, else null.
+_BLANK_STATE = {field: False if field == "category_is_explicit" else None for field in STATE_FIELDS}
+_state_values = itemgetter(*STATE_FIELDS)
+
+
+def _values(state: Mapping[str, Any]) -> tuple[Any, ...]:
+    """A state's values in STATE_FIELDS order."""
+    if state.keys() >= _BLANK_STATE.keys():
+        return cast(tuple[Any, ...], _state_values(state))
+    return cast(tuple[Any, ...], _state_values({**_BLANK_STATE, **state}))
+
+
 def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) -> list[int]:
-    """Insert many deals and their versions in bulk (imports load 100k rows): COPY on
-    PostgreSQL with ids taken from the sequence first, one executemany on SQLite with the
-    new ids read back by CRM id, which is unique within a workspace."""
+    """Insert many deals and their versions in bulk (imports load 100k rows), ids given
+    here: from the sequence on PostgreSQL, after the largest on SQLite, whose write lock
+    the transaction holds from its start (BEGIN IMMEDIATE), so no other writer can take
+    them; COPY on PostgreSQL, one executemany on SQLite."""
     if not new:
         return []
-    rows = [
-        {
-            "workspace_id": workspace_id,
-            "external_id": item.external_id,
-            "version": len(item.states),
-            "updated_at": item.states[-1][0],
-            "updated_by_id": item.by,
-            "crm_modified_at": item.crm_modified_at,
-            **item.states[-1][1],
-        }
-        for item in new
-    ]
     if session.get_bind().dialect.name == "postgresql":
-        ids = dict(
-            zip(
-                (item.external_id for item in new),
-                bulk.next_ids(session, DEALS, len(new)),
-                strict=True,
-            )
-        )
-        for row in rows:
-            row["id"] = ids[row["external_id"]]
-        bulk.insert_rows(session, DEALS, rows)
+        ids = bulk.next_ids(session, DEALS, len(new))
     else:
-        bulk.insert_rows(session, DEALS, rows)
-        found = session.execute(
-            select(Deal.external_id, Deal.id).where(
-                Deal.workspace_id == workspace_id,
-                Deal.external_id.in_([item.external_id for item in new]),
-            )
-        )
-        ids = {str(external_id): deal_id for external_id, deal_id in found}
-    versions = []
-    for item in new:
-        versions.extend(
-            _chain(workspace_id, ids[item.external_id], item.states, item.by, item.source)
-        )
-    bulk.insert_rows(session, VERSIONS, versions)
-    return [ids[item.external_id] for item in new]
+        session.flush()
+        first = (session.scalar(select(func.max(Deal.id))) or 0) + 1
+        ids = list(range(first, first + len(new)))
+    rows: list[tuple[Any, ...]] = []
+    versions: list[tuple[Any, ...]] = []
+    for deal_id, item in zip(ids, new, strict=True):
+        states = item.states
+        previous: Mapping[str, Any] | None = None
+        values: tuple[Any, ...] = ()
+        for number, (begins, state) in enumerate(states, start=1):
+            ends = states[number][0] if number < len(states) else None
+            changes = {} if previous is None else _changes(previous, state)
+            values = _values(state)
+            fixed = (workspace_id, deal_id, number, begins, ends, item.by, item.source, changes)
+            versions.append((*fixed, *values))
+            previous = state
+        last = (deal_id, workspace_id, item.external_id, len(states), states[-1][0], item.by)
+        rows.append((*last, item.crm_modified_at, *values))
+    bulk.insert_tuples(session, DEALS, ("id", *DEAL_COLUMNS), rows)
+    bulk.insert_tuples(session, VERSIONS, VERSION_COLUMNS, versions)
+    return ids
+
+
+def _changes(previous: Mapping[str, Any], state: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """What a version changed from the one before, field by field as `[old, new]`."""
+    return {
+        field: [_plain(previous.get(field)), _plain(value)]
+        for field, value in state.items()
+        if previous.get(field) != value
+    }
 
 
 def _chain(
@@ -355,15 +385,6 @@ def _chain(
     previous: dict[str, Any] = {}
     for number, (begins, state) in enumerate(states, start=1):
         ends = states[number][0] if number < len(states) else None
-        changes = (
-            {}
-            if number == 1
-            else {
-                field: [_plain(previous.get(field)), _plain(value)]
-                for field, value in state.items()
-                if previous.get(field) != value
-            }
-        )
         rows.append(
             {
                 "workspace_id": workspace_id,
@@ -373,7 +394,7 @@ def _chain(
                 "valid_to": ends,
                 "changed_by_id": by,
                 "change_source": source,
-                "changes": changes,
+                "changes": {} if number == 1 else _changes(previous, state),
                 **state,
             }
         )
@@ -439,7 +460,9 @@ def refresh_statistics(session: Session) -> None:
     counts until asked; without them it reads a period's numbers through the as-of index
     (every version) instead of the close and created date indexes (the period's)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE deals, deal_versions"))
+        # Upkeep, like VACUUM, may outrun an ordinary statement's bound on a busy server
+        # (it did, and cancelled an import): unbounded for the rest of this transaction.
+        _unbounded(session.connection()).execute(text("ANALYZE deals, deal_versions"))
     else:
         session.execute(text("ANALYZE deals"))
         session.execute(text("ANALYZE deal_versions"))

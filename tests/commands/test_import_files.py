@@ -224,3 +224,43 @@ def test_maps_given_once_are_kept_for_later_imports_and_history(env: Env, tmp_pa
             select(DealVersion.stage).where(DealVersion.history_key == "id:H1")
         ).all()
     assert staged == ["Decision"]
+
+
+RAGGED = (
+    "Id,Name,Account Name,Name,StageName,Amount\n"
+    "1,First,Acme,Second name,Prospecting,100\n"
+    "\n"
+    "2,Short row,Globex\n"
+    "3,Long row,Initech,,Closed Won,5,extra,cells\n"
+    '4,"Multi\nline",Hooli,,Prospecting,7\n'
+    "5,Bell\x07here,Stark,,Prospecting,9\n"
+)
+
+
+def test_rows_as_cells_read_as_the_records_csv_gives(tmp_path: Path):
+    from commands.import_columns import map_columns
+    from commands.import_files import records, rows
+
+    path = tmp_path / "ragged.csv"
+    path.write_text(RAGGED, encoding="utf-8")
+    with path.open(newline="", encoding="utf-8") as handle:
+        expected = list(csv.DictReader(handle))  # the csv module skips the blank line
+    as_cells = list(rows(path))
+    as_records = list(records(path))
+    # Lines where each record starts: the blank line 3 is none; line 6 holds two lines.
+    assert [line for line, _h, _r in as_cells] == [2, 4, 5, 6, 8]
+    assert [line for line, _h, _r in as_records] == [2, 4, 5, 6, 8]
+    headers = as_cells[0][1]
+    assert all(len(cells) >= len(headers) for _l, _h, cells in as_cells)  # short rows padded
+    assert as_cells[1][2] == ["2", "Short row", "Globex", "", "", ""]
+    assert as_cells[4][2][1] == "Bellhere"  # control characters removed, as in records
+    for (_l, _h, record), dict_row in zip(as_records, expected, strict=True):
+        dict_row = {
+            k: v.replace("\x07", "") if isinstance(v, str) else v for k, v in dict_row.items()
+        }
+        assert record == dict_row
+    columns = map_columns(headers, {})
+    for (_l, _h, cells), (_l2, _h2, record) in zip(as_cells, as_records, strict=True):
+        assert isinstance(cells, list) and isinstance(record, dict)
+        assert columns.fields(cells) == columns.fields(record)  # a header twice: its last cell
+    assert columns.fields(as_cells[0][2])["name"] == "Second name"

@@ -225,3 +225,14 @@ def test_an_ended_deal_keeps_its_past_and_is_in_no_list_until_restored(database:
         assert listed(session) == [["Acme"], both, both, both]
         assert as_of(session, back_at - timedelta(seconds=1)) == []
         assert as_of(session, back_at) == [deal_id]
+
+
+def test_statistics_are_refreshed_without_an_ordinary_statements_bound(database: Database):
+    setup_workspace(database)
+    if database.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite bounds no statement")
+    with database.transaction() as session:
+        deals.refresh_statistics(session)  # a busy server may take longer than 6 s
+        assert session.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+    with database.transaction() as session:  # the bound is back for the next transaction
+        assert session.execute(text("SHOW statement_timeout")).scalar_one() == "6s"
