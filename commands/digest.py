@@ -147,6 +147,8 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         workspace.currency_symbol,
         workspace.fiscal_year_start_month,
     )
+    # The chart says its moment in the council's time zone, as the digest's header does.
+    pacing = replace(pacing, as_of=at.astimezone(ZoneInfo(council.timezone)))
     return Digest(
         council.name,
         council.id,
