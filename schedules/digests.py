@@ -127,8 +127,9 @@ def _not_claimed(session: Session, name: str, council_id: int, week: str, kind: 
 def _build(
     env: Env, outlet: Outlet, council_id: int, run_id: int, week: str, kind: str, now: datetime
 ) -> dict[str, Any]:
-    """The run's payload, built and stored with its cells in one transaction."""
-    with env.db.transaction() as session:
+    """The run's payload, built and stored with its cells in one transaction (background
+    work: a large organisation's digest may take longer than a command may)."""
+    with env.db.transaction(background=True) as session:
         council = store_councils.get_council(session, council_id)
         assert council is not None
         digest = build_digest(session, council, now)

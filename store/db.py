@@ -92,6 +92,9 @@ POSTGRES_CONNECT_ARGS: dict[str, Any] = {
 }
 # Execution option for the few statements allowed to run long: migrations and VACUUM.
 NO_DEADLINE = "council_no_deadline"
+# Work nobody waits on in a conversation (a digest built for its channel) may take longer
+# than a command: on a busy server, a million deals' week of changes has taken 7 s.
+BACKGROUND_STATEMENT_SECONDS = 120
 # A quick connection (`Database.quick`) used this recently, whose socket has nothing to
 # read, is taken to be alive without a ping: pinging it on every checkout was one more
 # round trip in every ack.
@@ -334,11 +337,18 @@ class Database:
             yield connection
 
     @contextmanager
-    def transaction(self, commit: bool = True) -> Iterator[Session]:
+    def transaction(self, commit: bool = True, *, background: bool = False) -> Iterator[Session]:
         """A session whose work is committed together, or not at all; with `commit=False`
-        it is always rolled back (a dry run that sees its own writes)."""
+        it is always rolled back (a dry run that sees its own writes). `background` work
+        (nobody waiting in Slack) has BACKGROUND_STATEMENT_SECONDS per statement on
+        PostgreSQL instead of a command's STATEMENT_SECONDS."""
         session = self._sessions()
         try:
+            if background and not self.is_sqlite:
+                session.connection(execution_options={NO_DEADLINE: True})
+                session.execute(
+                    text(f"SET LOCAL statement_timeout = {BACKGROUND_STATEMENT_SECONDS * 1000}")
+                )
             yield session
             if commit:
                 session.commit()

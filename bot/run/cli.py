@@ -310,7 +310,7 @@ def cmd_digest(args: argparse.Namespace) -> int:
 
     env = _env()
     actor = _actor(env, args)
-    with env.db.transaction() as session:
+    with env.db.transaction(background=args.dry_run) as session:
         council = find_council(session, actor.workspace_id, args.council)
         if args.dry_run:
             payload = render_digest(build_digest(session, council, env.now()), 0)

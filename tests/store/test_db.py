@@ -86,3 +86,16 @@ def test_the_cheap_schema_check_finds_the_head_alembic_finds():
 
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     assert head_revision() == script.get_current_head()
+
+
+def test_background_work_may_run_longer_than_a_command(database: Database):
+    """A digest nobody waits on in Slack may outlast a command's 6 s bound (and the 8 s
+    after which a silent server is given up), and the pooled connection is bounded again
+    for the next transaction."""
+    if database.is_sqlite:
+        pytest.skip("SQLite bounds no statement")
+    with database.transaction(background=True) as session:
+        session.execute(text("SELECT pg_sleep(8.5)"))
+        assert session.execute(text("SHOW statement_timeout")).scalar_one() == "2min"
+    with database.transaction() as session:
+        assert session.execute(text("SHOW statement_timeout")).scalar_one() == "6s"
