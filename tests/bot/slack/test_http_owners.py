@@ -24,7 +24,13 @@ ADMIN = Actor("local", MAYA.id, "Maya Chen", "console")
 
 
 def items(slack: FakeSlack) -> list:
-    return [c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts")]
+    """The thread's items for the APM's rows (the demo's red marketing figures have items
+    of their own, M1.., which owners_max does not count: test_http_marketing_owners)."""
+    return [
+        c
+        for c in slack.calls_to("chat.postMessage")
+        if c.params.get("thread_ts") and " · Marketing and sales · " not in c.params["text"]
+    ]
 
 
 def asked(slack: FakeSlack) -> list[str]:
