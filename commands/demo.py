@@ -200,7 +200,9 @@ def _deal(
 
 
 LEAD_SOURCES = ("Marketing", "Marketing", "Marketing", "Partner", "SDR")
-CAMPAIGNS = ("701DEMOWEBINAR", "701DEMOEBOOK", "701DEMOEVENT", None)
+# The demo campaigns of `commands/campaigns/demo.py`: Summit webinars, Q4 nurture emails,
+# Summit 2026.
+CAMPAIGNS = ("701DEMO0000000003", "701DEMO0000000004", "701DEMO0000000002", None)
 REJECTIONS = ("Not a fit", "No budget", "Wrong contact", "Already in pipeline")
 
 

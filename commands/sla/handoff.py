@@ -22,7 +22,7 @@ from commands.permissions import acts_for
 from commands.results import CommandError, Duplicate, FormErrors, Notice, Problem, Refused, Stop
 from commands.sla.settings import Sla, sla_of
 from commands.unit import Unit, run_job, run_unit
-from store import keys, people, workspaces
+from store import campaigns, keys, people, workspaces
 from store import leads as store_leads
 from store.models import Lead, Person
 
@@ -112,6 +112,14 @@ class RejectForm:
 HandoffResult = LeadDecided | RejectForm | Notice | Stop | Duplicate
 
 
+def _campaign_name(session: Session, lead: Lead) -> str | None:
+    """The lead's campaign as people know it: its name once the campaign is imported."""
+    if not lead.campaign_external_id:
+        return None
+    names = campaigns.names_by_external_id(session, lead.workspace_id)
+    return names.get(lead.campaign_external_id, lead.campaign_external_id)
+
+
 def view_of(session: Session, lead: Lead, sla: Sla, zone: ZoneInfo) -> LeadView:
     owner = people.get_person(session, lead.workspace_id, lead.owner_id) if lead.owner_id else None
     due = feedback_due = None
@@ -128,7 +136,7 @@ def view_of(session: Session, lead: Lead, sla: Sla, zone: ZoneInfo) -> LeadView:
         lead.email,
         lead.source,
         lead.segment,
-        lead.campaign_external_id,
+        _campaign_name(session, lead),
         owner.display_name if owner else "no owner",
         owner.slack_user_id if owner else None,
         lead.mql_at,

@@ -214,6 +214,8 @@ def test_the_demo_hands_off_an_mql_that_is_rejected_with_a_reason_and_a_breach(e
         transcript
     )
     assert "Returned to marketing, not handed off: Morgan Fox has no company" in transcript
+    # A campaign by its name, not its Salesforce Id.
+    assert "campaign: Summit webinars" in transcript and "campaign: 701" not in transcript
     assert "3 lead hand-off notices sent." in transcript
     assert "0 lead hand-off notices sent." in transcript  # the second round: nothing twice
     assert "Hand-off SLA · " in transcript and "MQLs delivered:" in transcript
