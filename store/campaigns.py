@@ -422,6 +422,15 @@ def names_by_external_id(session: Session, workspace_id: str) -> dict[str, str]:
     return _by_external_id(session, workspace_id, Campaign.name)
 
 
+def name_of_external_id(session: Session, workspace_id: str, external_id: str) -> str | None:
+    """One campaign's name by its Salesforce Id (18 characters, or the 15 reports write)."""
+    same = Campaign.external_id == external_id
+    if len(external_id) == 15:
+        same = same | Campaign.external_id.startswith(external_id, autoescape=True)
+    query = select(Campaign.name).where(Campaign.workspace_id == workspace_id, same).limit(1)
+    return session.scalar(query)
+
+
 def ids_by_external_id(session: Session, workspace_id: str) -> dict[str, int]:
     """Every campaign's id by its Salesforce Id (and the Id's 15-character form)."""
     return _by_external_id(session, workspace_id, Campaign.id)

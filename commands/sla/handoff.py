@@ -116,8 +116,8 @@ def _campaign_name(session: Session, lead: Lead) -> str | None:
     """The lead's campaign as people know it: its name once the campaign is imported."""
     if not lead.campaign_external_id:
         return None
-    names = campaigns.names_by_external_id(session, lead.workspace_id)
-    return names.get(lead.campaign_external_id, lead.campaign_external_id)
+    name = campaigns.name_of_external_id(session, lead.workspace_id, lead.campaign_external_id)
+    return name or lead.campaign_external_id
 
 
 def view_of(session: Session, lead: Lead, sla: Sla, zone: ZoneInfo) -> LeadView:
