@@ -13,12 +13,20 @@ from bot.webapi.outlet import outlets
 from commands.context import Actor, Env
 from store.db import Database
 from tests.support.clock import FakeClock
+from tests.support.cores import usable_cores
 from tests.support.databases import PostgresServer, postgres_or_skip, sqlite_copy, sqlite_template
 from tests.support.fake_slack import FakeSlack
 from tests.support.http_app import RunningApp
 
 # Fixtures some tests share, kept beside the helpers they go with.
 pytest_plugins = ["tests.support.proxied", "tests.support.fake_salesforce"]
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """`-n auto`: two workers per core the container grants (not per core it can see), at
+    most eight: most tests wait on sockets, so a core runs two (2 cores: 7 min 16 s with
+    2 workers, 5 min 52 s with 6; the suite passed either way)."""
+    return min(2 * usable_cores(), 8)
 
 
 @pytest.fixture(scope="session")

@@ -48,17 +48,28 @@ class PostgresServer:
     def start(self) -> None:
         with self.admin.connect() as connection:
             connection.execute(text(f'CREATE DATABASE "{self.name}"'))
+            # A test's commits need not survive a power cut; on a slow CI disk the wait
+            # for each flush was most of a test.
+            connection.execute(text(f'ALTER DATABASE "{self.name}" SET synchronous_commit = off'))
         database = Database(self.url)
         database.upgrade()
         database.dispose()
 
     def fresh(self) -> Database:
+        """The run's database with every table emptied and every sequence back at 1.
+
+        DELETE, not TRUNCATE: on tables this small it is seven times cheaper, and it does
+        not wait for an exclusive lock behind a connection a previous test left reading.
+        Replica mode skips the foreign-key triggers, so the order of the tables is free."""
         database = Database(self.url)
         # slack_sdk's tables are ours by migration but not in our models.
         names = [t.name for t in Base.metadata.sorted_tables] + list(SLACK_TABLES)
-        tables = ", ".join(f'"{name}"' for name in names)
+        emptied = " ".join(f'DELETE FROM "{name}";' for name in names)
         with database.engine.begin() as connection:
-            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            connection.exec_driver_sql(
+                "SET LOCAL statement_timeout = 0; SET LOCAL session_replication_role = replica; "
+                f"{emptied} SELECT setval(c.oid, 1, false) FROM pg_class c WHERE c.relkind = 'S'"
+            )
         return database
 
     def stop(self) -> None:
