@@ -81,7 +81,7 @@ STATEMENT_SECONDS = 6
 GIVE_UP_SECONDS = STATEMENT_SECONDS + 2.0
 POSTGRES_CONNECT_ARGS: dict[str, Any] = {
     "connect_timeout": CONNECT_SECONDS,
-    "options": f"-c statement_timeout={STATEMENT_SECONDS * 1000}",
+    "options": f"-c statement_timeout={STATEMENT_SECONDS * 1000} -c jit=off",
     # A peer that vanished (no answer at all, not even TCP's) is noticed within about
     # 10 + 3 x 3 s when idle, and within 9 s when data is waiting to be acknowledged.
     "keepalives": 1,

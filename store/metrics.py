@@ -22,7 +22,7 @@ from sqlalchemy import (
     type_coerce,
     union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from store.deals import valid_at
 from store.models import DECIDED, Campaign, DealVersion
@@ -112,7 +112,7 @@ def decided_by_dimensions(
 ) -> dict[str, dict[str | None, Decided]]:
     """Won and lost amounts per value of each dimension, of the deals that (as they stood at
     `at`) closed with a close date in `[start, end)`: a win rate's evidence. One range of
-    the close-date index, read once (a materialized CTE) and grouped once per dimension."""
+    the decided deals' close-date index, read once."""
     found: dict[str, dict[str | None, Decided]] = {d: {} for d in dimensions}
     if not dimensions:
         return found
@@ -130,32 +130,48 @@ def decided_by_dimensions(
             v.close_date < end,
             text(DECIDED),
         )
-        .cte("decided")
-        .prefix_with("MATERIALIZED")
+        .subquery("decided")
     )
-    for dimension, key, (won, lost) in _grouped(session, decided, dimensions, ("won", "lost")):
+    totals = [_money_total(decided.c.won), _money_total(decided.c.lost)]
+    for dimension, key, (won, lost) in _grouped(session, decided, dimensions, totals):
         found[dimension][key] = Decided(won, lost)
     return found
 
 
 def _grouped(
-    session: Session, rows: Any, dimensions: Sequence[str], amounts: Sequence[str]
-) -> Iterator[tuple[str, Any, list[Decimal]]]:
-    """The sums of the `amounts` columns of the CTE `rows`, grouped by each dimension in
-    turn, in one statement: (dimension, value, sums) for every value found."""
-    money = [type_coerce(func.coalesce(func.sum(rows.c[name]), 0), Money()) for name in amounts]
-    parts = [
-        select(
-            literal(dimension).label("dimension"),
-            cast(rows.c[dimension], String).label("value"),
-            *money,
-        ).group_by(rows.c[dimension])
-        for dimension in dimensions
-    ]
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
-    for dimension, value, *sums in session.execute(query):
-        # Grouped values come back as text (one column for every dimension); owners are ids.
-        yield dimension, int(value) if dimension == "owner" and value is not None else value, sums
+    session: Session, rows: Any, dimensions: Sequence[str], totals: Sequence[Any]
+) -> Iterator[tuple[str, Any, list[Any]]]:
+    """The `totals` (sums over `rows`) per value of each dimension in turn: (dimension,
+    value, totals) for every value found.
+
+    One GROUP BY over every dimension at once, rolled up per dimension here: a single
+    pass the database hashes into a few hundred groups. Grouping each dimension in turn
+    over a materialized copy of the rows took four times as long at 1M deals (0.41 s
+    against 0.09 s for a year of decided deals), most of it writing and rereading the
+    copy."""
+    keys = [cast(rows.c[dimension], String) for dimension in dimensions]
+    query = select(*keys, *totals).group_by(*keys)
+    rolled: dict[str, dict[Any, list[Any]]] = {dimension: {} for dimension in dimensions}
+    width = len(dimensions)
+    for row in session.execute(query):
+        group = row[width:]
+        for dimension, value in zip(dimensions, row[:width], strict=True):
+            found = rolled[dimension].get(value)
+            if found is None:
+                rolled[dimension][value] = list(group)
+            else:
+                for index, total in enumerate(group):
+                    found[index] += total
+    for dimension, values in rolled.items():
+        for value, sums in values.items():
+            # Grouped values come back as text (one column for every dimension); owners
+            # are ids.
+            key = int(value) if dimension == "owner" and value is not None else value
+            yield dimension, key, sums
+
+
+def _money_total(column: Any) -> Any:
+    return type_coerce(func.coalesce(func.sum(column), 0), Money())
 
 
 def _money_sum(condition: Any) -> Any:
@@ -236,15 +252,13 @@ def sums_by_dimensions(
     window: Window,
 ) -> dict[str, dict[Any, Sums]]:
     """`sums_as_of` for several dimensions at once, from one pass over the versions: the
-    deals in play are found once (a materialized CTE) and grouped once per dimension."""
+    deals in play are found once and grouped once."""
     if not dimensions:
         return {}
-    relevant = (
-        _relevant(workspace_id, at, window, dimensions).cte("relevant").prefix_with("MATERIALIZED")
-    )
+    relevant = _relevant(workspace_id, at, window, dimensions).subquery("relevant")
     result: dict[str, dict[Any, Sums]] = {dimension: {} for dimension in dimensions}
-    amounts = ("closed", "open", "pipegen", "commit")
-    for dimension, key, sums in _grouped(session, relevant, dimensions, amounts):
+    totals = [_money_total(relevant.c[name]) for name in ("closed", "open", "pipegen", "commit")]
+    for dimension, key, sums in _grouped(session, relevant, dimensions, totals):
         result[dimension][key] = Sums(*sums)
     return result
 
@@ -417,11 +431,12 @@ def changes_by_dimensions(
     end: date,
 ) -> dict[str, dict[str | None, dict[str, Movement]]]:
     """Per dimension and value (as the deal stands now): the period's deals that are new
-    since `then`, pulled into or pushed out of `[start, end)`, won, lost, grown or shrunk.
-    Each deal's move is worked out once and grouped once per dimension."""
+    since `then`, pulled into or pushed out of `[start, end)`, won, lost, grown or shrunk;
+    only values with a move. Each deal's move is worked out once, and the moves grouped
+    once."""
     if not dimensions:
         return {}
-    cur, prev, in_period = _then_and_now(workspace_id, then, now, start, end)
+    cur, prev, in_period = _changed_since(workspace_id, then, now, start, end)
     kinds = _move_kinds(cur, prev, start, end)
     columns = []
     for kind, (condition, amount) in kinds.items():
@@ -431,25 +446,51 @@ def changes_by_dimensions(
         select(*(cur.c[d].label(d) for d in DIMENSION_COLUMNS), *columns)
         .select_from(cur.outerjoin(prev, prev.c.deal_id == cur.c.deal_id))
         .where(in_period)
-        .cte("moves")
-        .prefix_with("MATERIALIZED")
+        .subquery("moves")
     )
-    sums: list[ColumnElement[Any]] = []
+    totals: list[ColumnElement[Any]] = []
     for kind in MOVES:
-        sums.append(func.sum(moves.c[f"{kind}_count"]))
-        sums.append(type_coerce(func.coalesce(func.sum(moves.c[f"{kind}_amount"]), 0), Money()))
-    parts = [
-        select(
-            literal(d).label("dimension"), cast(moves.c[d], String).label("value"), *sums
-        ).group_by(moves.c[d])
-        for d in dimensions
-    ]
-    query = parts[0] if len(parts) == 1 else union_all(*parts)
+        totals.append(func.coalesce(func.sum(moves.c[f"{kind}_count"]), 0))
+        totals.append(_money_total(moves.c[f"{kind}_amount"]))
     result: dict[str, dict[str | None, dict[str, Movement]]] = {d: {} for d in dimensions}
-    for dimension, value, *values in session.execute(query):
+    for dimension, value, values in _grouped(session, moves, dimensions, totals):
         found = {
-            kind: Movement(int(values[2 * i] or 0), values[2 * i + 1])
-            for i, kind in enumerate(MOVES)
+            kind: Movement(int(values[2 * i]), values[2 * i + 1]) for i, kind in enumerate(MOVES)
         }
-        result[dimension][value] = {k: m for k, m in found.items() if m.count}
+        moved = {k: m for k, m in found.items() if m.count}
+        if moved:
+            result[dimension][value] = moved
     return result
+
+
+def _changed_since(
+    workspace_id: str, then: datetime, now: datetime, start: date, end: date
+) -> tuple[Any, Any, Any]:
+    """Only the deals that changed since `then`, as they stand now and as they stood then,
+    joined, and whether either closes in `[start, end)`.
+
+    A deal whose version in force now was in force at `then` too made no move, so the
+    week's moves are all among the versions begun after `then` (a range of the as-of
+    index: the week's edits, not the period's deals); each one's state then is looked up
+    by deal. At 1M deals this reads about 30,000 versions instead of the period's 96,000
+    twice over."""
+    v = DealVersion
+    names = _MOVE_COLUMNS
+    cur = (
+        select(*(v.__table__.c[name] for name in names))
+        .where(v.workspace_id == workspace_id, v.valid_from > then, valid_at(now))
+        .subquery("cur")
+    )
+    p = aliased(DealVersion, name="before")
+    prev = (
+        select(*(getattr(p, name) for name in names))
+        .where(
+            p.workspace_id == workspace_id,
+            p.valid_from <= then,
+            or_(p.valid_to.is_(None), p.valid_to > then),
+        )
+        .subquery("prev")
+    )
+    cur_in = and_(cur.c.close_date >= start, cur.c.close_date < end)
+    prev_in = and_(prev.c.close_date >= start, prev.c.close_date < end)
+    return cur, prev, or_(cur_in, prev_in)

@@ -71,3 +71,27 @@ def test_each_kind_of_move_is_counted_once_under_the_deals_current_value(
         "grown": 1,
         "shrunk": 1,
     }
+
+
+def test_only_what_changed_after_the_weeks_start_moves_and_each_deal_once(
+    env: Env, maya: Actor, clock: FakeClock
+):
+    then = datetime(2026, 11, 16, 15, tzinfo=UTC)
+    now = then + timedelta(days=7)
+    clock.current = then - timedelta(days=3)
+    deal.run(env, maya, "new A amount=100k close=2026-12-10 region=EMEA")
+    deal.run(env, maya, "new B amount=80k close=2026-12-15 region=EMEA")
+    clock.current = then  # in force at the week's start itself: no move
+    deal.run(env, maya, "B amount=90k")
+    clock.current = then + timedelta(days=1)
+    deal.run(env, maya, "A amount=120k")
+    clock.current = then + timedelta(days=2)
+    deal.run(env, maya, "A amount=150k")  # twice in the week: one move, the whole change
+    clock.current = now  # made at the moment asked about: counts
+    deal.run(env, maya, "new C amount=7k close=2026-12-01 region=EMEA")
+    with env.db.transaction() as session:
+        moves = changes_by_dimensions(
+            session, "T0TEST001", ["region"], then, now, date(2026, 10, 1), date(2027, 1, 1)
+        )
+    k = Decimal(1000)
+    assert moves["region"] == {"EMEA": {"grown": Movement(1, 50 * k), "new": Movement(1, 7 * k)}}
