@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import logging
 import os
 import signal
 import sys
@@ -19,6 +20,8 @@ from bot.run import logs
 from bot.run.cli_imports import add_parsers
 from bot.run.cli_salesforce import add_parsers as add_salesforce_parsers
 from commands.dimensions import APM_DIMENSIONS, DIMENSIONS
+
+log = logging.getLogger("council")
 
 # Each command imports what it uses where it runs: `council apm` and `council --help` must
 # start at once, and SQLAlchemy, alembic, Slack's SDK, the renderings of every other
@@ -341,6 +344,7 @@ def print_digest(payload: dict[str, Any], folder: Path) -> None:
     """The digest as the channel will see it, and where its image was written."""
     from bot.console.text import blocks_text
 
+    folder.mkdir(parents=True, exist_ok=True)
     for message in payload["messages"]:
         if message["kind"] == "image":
             # digest-apm.png, digest-pacing.png: one file per picture, named by its title.
@@ -522,7 +526,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if isinstance(error, CommandError):
             print(f"council: {getattr(error.result, 'message', error)}", file=sys.stderr)
             return 2
-        raise
+        if isinstance(error, OSError) and error.strerror:
+            where = f": {error.filename}" if error.filename else ""
+            print(f"council: {error.strerror}{where}", file=sys.stderr)
+            return 2
+        # Anything else is ours to fix: the whole story in the log at debug level, one
+        # line here, never a traceback.
+        log.debug("council %s failed", args.command, exc_info=True)
+        print(
+            f"council: {args.command} failed ({type(error).__name__}: {error}). "
+            f"Run `council --log-level debug {args.command} ...` for the details.",
+            file=sys.stderr,
+        )
+        return 1
 
 
 def entry() -> None:

@@ -87,3 +87,38 @@ def test_nothing_writes_an_image_in_the_repository_root(cli_env, tmp_path, monke
     assert written.read_bytes()[:4] == b"\x89PNG" and tmp_path not in written.parents
     assert not list(tmp_path.glob("*.png"))  # none in the working directory
     assert not list(ROOT.glob("*.png"))  # and nothing left in the checkout's root
+
+
+def test_dry_run_makes_the_image_folder_it_is_given(cli_env: Env, capsys, tmp_path: Path):
+    folder = tmp_path / "new" / "pictures"
+    assert main(["digest", "--council", "#pipeline", "--dry-run", "--image-dir", str(folder)]) == 0
+    assert (folder / "digest-apm.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_folder_that_cannot_be_written_is_one_line_not_a_traceback(
+    cli_env: Env, capsys, tmp_path: Path
+):
+    taken = tmp_path / "a-file"
+    taken.write_text("not a folder")
+    assert main(["digest", "--council", "#pipeline", "--dry-run", "--image-dir", str(taken)]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip() == f"council: File exists: {taken}"
+
+
+def test_an_unexpected_failure_is_one_line_not_a_traceback(
+    cli_env: Env, capsys, monkeypatch: pytest.MonkeyPatch
+):
+    import commands.digest
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("the numbers are on fire")
+
+    monkeypatch.setattr(commands.digest, "build_digest", broken)
+    assert main(["digest", "--council", "#pipeline", "--dry-run"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert err.strip() == (
+        "council: digest failed (RuntimeError: the numbers are on fire). "
+        "Run `council --log-level debug digest ...` for the details."
+    )
