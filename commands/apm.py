@@ -46,6 +46,7 @@ from store import people, workspaces
 from store import targets as store_targets
 from store.metrics import Decided, Sums, decided_by_dimensions, sums_by_dimensions
 from store.models import Workspace
+from store.parallel import read_together
 
 DEFAULT_DIMENSION = "product"
 
@@ -193,21 +194,25 @@ def build_matrices(
     dimensions: Sequence[str],
     thresholds: Thresholds | None = None,
 ) -> list[Apm]:
-    """The APM for each dimension, from one pass over the versions as of the moment and
-    one a year earlier."""
+    """The APM for each dimension, from one pass over the versions as of the moment, one a
+    year earlier and one over the year of decided deals before the period (a win rate's
+    evidence), read side by side (`store.parallel`)."""
     workspace, period, at, zone = moment.workspace, moment.period, moment.at, moment.zone
     prior_period = shift_quarters(period, -4, workspace.fiscal_year_start_month)
     prior_at = year_earlier(at)
-    now_sums = sums_by_dimensions(
-        session, workspace.id, dimensions, at, place(period, at, zone).window
-    )
-    # A win rate's evidence: the four quarters before the period, as of the moment.
-    evidence_start = shift_quarters(period, -4, workspace.fiscal_year_start_month).start
-    decided = decided_by_dimensions(
-        session, workspace.id, dimensions, at, evidence_start, period.start
-    )
-    prior_sums = sums_by_dimensions(
-        session, workspace.id, dimensions, prior_at, place(prior_period, prior_at, zone).window
+    now_sums, decided, prior_sums = read_together(
+        session,
+        [
+            lambda s: sums_by_dimensions(
+                s, workspace.id, dimensions, at, place(period, at, zone).window
+            ),
+            lambda s: decided_by_dimensions(
+                s, workspace.id, dimensions, at, prior_period.start, period.start
+            ),
+            lambda s: sums_by_dimensions(
+                s, workspace.id, dimensions, prior_at, place(prior_period, prior_at, zone).window
+            ),
+        ],
     )
     measured = _Settings(
         store_targets.targets_for_periods(

@@ -29,6 +29,7 @@ from store import leads as store_leads
 from store import workspaces
 from store.metrics import Movement, changes_by_dimensions
 from store.models import Action, Council
+from store.parallel import read_together
 
 
 @dataclass(frozen=True)
@@ -92,22 +93,37 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
     zone = ZoneInfo(workspace.timezone)
     period = quarter_containing(as_of_day(at, zone), workspace.fiscal_year_start_month)
     moment = Moment(workspace, zone, period, at)
+    period_range = (period.start, period.end)
     thresholds = thresholds_of(council)
     owned = ("red",) if council.owners_for == "red" else ("red", "yellow")
     sections: list[DimensionDigest] = []
     needs: list[CellRef] = []
-    matrices = build_matrices(session, moment, council.dimensions, thresholds)
-    week = changes_by_dimensions(
+    today = as_of_day(at, zone)
+    dimensions = list(council.dimensions)  # read here: the readers run in other threads
+    # The four big reads side by side (store.parallel); the pacing chart's target, the
+    # APM's, is set once both are in.
+    matrices, week, pacing, checklist = read_together(
         session,
-        workspace.id,
-        council.dimensions,
-        at - timedelta(days=7),
-        at,
-        period.start,
-        period.end,
+        [
+            lambda s: build_matrices(s, moment, dimensions, thresholds),
+            lambda s: changes_by_dimensions(
+                s, workspace.id, dimensions, at - timedelta(days=7), at, *period_range
+            ),
+            lambda s: build_pacing(
+                s,
+                workspace.id,
+                zone,
+                period,
+                at,
+                None,
+                workspace.currency_symbol,
+                workspace.fiscal_year_start_month,
+            ),
+            lambda s: summary(s, workspace, None, dimensions, today),
+        ],
     )
     settled = settled_cells(session, council)
-    for dimension, matrix in zip(council.dimensions, matrices, strict=True):
+    for dimension, matrix in zip(dimensions, matrices, strict=True):
         moved = week[dimension]
         sections.append(DimensionDigest(matrix, {(k or NONE_LABEL): v for k, v in moved.items()}))
         for row in matrix.rows:
@@ -137,18 +153,12 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         for column in COLUMNS
     } | {f.key: f.color for f in figures}
     actions, loop_line = digest_actions(session, council, at, colours)
-    pacing = build_pacing(
-        session,
-        workspace.id,
-        zone,
-        period,
-        at,
-        sections[0].apm.total.closed.target,
-        workspace.currency_symbol,
-        workspace.fiscal_year_start_month,
-    )
     # The chart says its moment in the council's time zone, as the digest's header does.
-    pacing = replace(pacing, as_of=at.astimezone(ZoneInfo(council.timezone)))
+    pacing = replace(
+        pacing,
+        target=sections[0].apm.total.closed.target,
+        as_of=at.astimezone(ZoneInfo(council.timezone)),
+    )
     return Digest(
         council.name,
         council.id,
@@ -163,7 +173,7 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         workspace.currency_symbol,
         actions,
         loop_line,
-        summary(session, workspace, None, council.dimensions, as_of_day(at, zone)),
+        checklist,
         newest_line(session, workspace, at, TOTAL, "", "total"),
         pacing,
         left_out,

@@ -202,6 +202,7 @@ class Deal(DealState, Base):
                 "region",
                 "segment",
                 "source",
+                "deleted_at",
             ],
         ),
     )
