@@ -9,7 +9,8 @@ warms them, and sends the same load as `scale_bench` (alternately `/deal #ID amo
 `/coverage region EMEA`): the bare app first, then `council serve --web-only` with one
 `council worker`, then (with `--before`) the same from another source tree of the project
 (on a copy of the database at that tree's schema, `--before-url`, when the schemas differ).
-The worker answers meanwhile, on the same machine, at its default priority (WORKER_NICE);
+The worker answers meanwhile, on the same machine, at its default priority (WORKER_NICE)
+(with `--worker-after`, it starts once the acks are in: the ack path alone);
 the answers are counted ANSWER_WAIT seconds after the last ack, and the rest are deleted
 before the next app starts, so each run's worker starts with an empty queue.
 """
@@ -88,6 +89,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--before", type=Path, help="another source tree to time alike")
     parser.add_argument("--before-url", help="its database, when not the same (its schema)")
+    parser.add_argument(
+        "--worker-after",
+        action="store_true",
+        help="start the worker once the acks are in: the ack path without a worker's "
+        "queries competing for the same cores",
+    )
     args = parser.parse_args()
     slack = FakeSlack().start()
     database = Database(args.url)
@@ -122,16 +129,18 @@ def main() -> None:
         for name, (tree, url) in trees.items():
             port = free_port()
             web = ["-m", "bot.run.cli", "serve", "--web-only", "--port", str(port)]
-            processes = [
-                start(web, url, slack.api_url, port, tree),
-                start(["-m", "bot.run.cli", "worker"], url, slack.api_url, None, tree),
-            ]
+            worker = ["-m", "bot.run.cli", "worker"]
+            processes = [start(web, url, slack.api_url, port, tree)]
+            if not args.worker_after:
+                processes.append(start(worker, url, slack.api_url, None, tree))
             slack.clear()
             try:
                 hammer(port, SECRET, slack.base, deal_ids, args.clients, args.clients * 5)
                 council = percentiles(
                     hammer(port, SECRET, slack.base, deal_ids, args.clients, args.requests)
                 )
+                if args.worker_after:
+                    processes.append(start(worker, url, slack.api_url, None, tree))
                 deadline = time.monotonic() + ANSWER_WAIT
                 while len(slack.calls_to("response_url")) < total:
                     if time.monotonic() > deadline:
