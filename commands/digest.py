@@ -93,7 +93,6 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
     zone = ZoneInfo(workspace.timezone)
     period = quarter_containing(as_of_day(at, zone), workspace.fiscal_year_start_month)
     moment = Moment(workspace, zone, period, at)
-    period_range = (period.start, period.end)
     thresholds = thresholds_of(council)
     owned = ("red",) if council.owners_for == "red" else ("red", "yellow")
     sections: list[DimensionDigest] = []
@@ -107,7 +106,7 @@ def build_digest(session: Session, council: Council, at: datetime) -> Digest:
         [
             lambda s: build_matrices(s, moment, dimensions, thresholds),
             lambda s: changes_by_dimensions(
-                s, workspace.id, dimensions, at - timedelta(days=7), at, *period_range
+                s, workspace.id, dimensions, at - timedelta(days=7), at, period.start, period.end
             ),
             lambda s: build_pacing(
                 s,
