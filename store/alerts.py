@@ -10,6 +10,7 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from store.db import on_postgresql
 from store.models import Alert, AlertCursor, AlertSubscription, Deal, DealVersion
 
 
@@ -38,7 +39,7 @@ def horizon(session: Session) -> int:
     transaction may commit id 7 after id 8 is visible: reading past 8 would miss it for
     good. A SHARE lock waits for every transaction writing versions to end and keeps new
     ones out for the moment the maximum is read. SQLite has one writer at a time."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         session.execute(text("SET LOCAL lock_timeout = '10s'"))
         session.execute(text("LOCK TABLE deal_versions IN SHARE MODE"))
     return int(session.scalar(select(func.coalesce(func.max(DealVersion.id), 0))) or 0)

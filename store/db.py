@@ -227,6 +227,11 @@ def make_engine(url: str, quick: bool = False) -> Engine:
     return engine
 
 
+def on_postgresql(session: Session) -> bool:
+    """Whether `session` works on PostgreSQL (else the embedded SQLite)."""
+    return session.get_bind().dialect.name == "postgresql"
+
+
 def _unbounded(connection: Any) -> Any:
     """`connection`, in a transaction, allowed to run long (migrations) on PostgreSQL."""
     if connection.dialect.name == "postgresql":

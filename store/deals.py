@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from store import bulk
-from store.db import _unbounded
+from store.db import _unbounded, on_postgresql
 from store.models import STATE_FIELDS, Deal, DealVersion
 
 # The tables themselves, for bulk inserts that skip the ORM's per-row work.
@@ -262,11 +262,12 @@ def history(
     )
 
 
-def valid_at(at: datetime) -> ColumnElement[bool]:
-    """The versions in force at `at`: begun by then, not yet ended."""
+def valid_at(at: datetime, versions: Any = DealVersion) -> ColumnElement[bool]:
+    """The versions in force at `at`: begun by then, not yet ended (of `versions`, the
+    table or an alias of it)."""
     return and_(
-        DealVersion.valid_from <= at,
-        or_(DealVersion.valid_to.is_(None), DealVersion.valid_to > at),
+        versions.valid_from <= at,
+        or_(versions.valid_to.is_(None), versions.valid_to > at),
     )
 
 
@@ -338,7 +339,7 @@ def insert_deals(session: Session, workspace_id: str, new: Sequence[NewDeal]) ->
     them; COPY on PostgreSQL, one executemany on SQLite."""
     if not new:
         return []
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         ids = bulk.next_ids(session, DEALS, len(new))
     else:
         session.flush()
@@ -459,7 +460,7 @@ def refresh_statistics(session: Session) -> None:
     instead of using the index, so each batch gets slower than the last. SQLite keeps no
     counts until asked; without them it reads a period's numbers through the as-of index
     (every version) instead of the close and created date indexes (the period's)."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         # Upkeep, like VACUUM, may outrun an ordinary statement's bound on a busy server
         # (it did, and cancelled an import): unbounded for the rest of this transaction.
         _unbounded(session.connection()).execute(text("ANALYZE deals, deal_versions"))

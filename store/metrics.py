@@ -271,8 +271,9 @@ class Movement:
     amount: Decimal = ZERO
 
 
-# What the week's changes read of a version; on PostgreSQL the close-date index carries
-# all of it (deal_id since migration 0015), so the period's deals come from index-only scans.
+# What a deal's move needs of a version. On PostgreSQL the close-date index carries all
+# of it (deal_id since migration 0015), so a cell's deal list reads the period's deals
+# with index-only scans.
 _MOVE_COLUMNS = ("deal_id", "close_date", "status", "amount", *DIMENSION_COLUMNS)
 
 
@@ -289,7 +290,7 @@ def _states_at(
     In play: closing in `[start, end)` at one moment or the other. Those closing in it at a
     moment are a range of the close-date index; only the few that moved in or out of the
     period during the week are looked up by deal for their state at the other moment, so
-    the week's changes never read the whole history. `extra` columns (a deal list's name,
+    a cell's deal list never reads the whole history. `extra` columns (a deal list's name,
     owner and stage) are read besides the index's own."""
     v = DealVersion
     names = (*_MOVE_COLUMNS, *extra)
@@ -480,20 +481,15 @@ def _changed_since(
     by deal. At 1M deals this reads 24,000 versions instead of the period's 96,000 twice
     over."""
     v = DealVersion
-    names = _MOVE_COLUMNS
     cur = (
-        select(*(v.__table__.c[name] for name in names))
+        select(*(v.__table__.c[name] for name in _MOVE_COLUMNS))
         .where(v.workspace_id == workspace_id, v.valid_from > then, valid_at(now))
         .subquery("cur")
     )
     p = aliased(DealVersion, name="before")
     prev = (
-        select(*(getattr(p, name) for name in names))
-        .where(
-            p.workspace_id == workspace_id,
-            p.valid_from <= then,
-            or_(p.valid_to.is_(None), p.valid_to > then),
-        )
+        select(*(getattr(p, name) for name in _MOVE_COLUMNS))
+        .where(p.workspace_id == workspace_id, valid_at(then, p))
         .subquery("prev")
     )
     return cur, prev, _either_in(cur, prev, start, end)

@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
+from store.db import on_postgresql
 from store.models import DealVersion
 
 ZERO = Decimal("0.00")
@@ -62,7 +63,7 @@ def pace_at(
     # tzinfo skips the offset arithmetic each comparison would otherwise do.
     moments = [moment.astimezone(UTC) for moment in moments]
     v = DealVersion
-    read = _runs_counted_by_database if _is_postgresql(session) else _runs
+    read = _runs_counted_by_database if on_postgresql(session) else _runs
     where = (
         v.workspace_id == workspace_id,
         v.close_date >= start,
@@ -94,10 +95,6 @@ def pace_at(
 # A run: whether the versions are won (else open in Commit), the first moment they count
 # at and the one they stop at (indexes into the moments), and their amount in cents.
 Run = tuple[bool, int, int, int]
-
-
-def _is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
 
 
 def _runs(

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from store.db import NO_DEADLINE
+from store.db import NO_DEADLINE, on_postgresql
 
 # Set on a reader's session: a read inside a reader runs in turn, not in more threads.
 READER = "snapshot_reader"
@@ -56,7 +56,7 @@ def read_together(session: Session, reads: Sequence[Callable[[Session], Any]]) -
 
 
 def _shareable_snapshot(session: Session) -> str | None:
-    if session.get_bind().dialect.name != "postgresql" or session.info.get(READER):
+    if not on_postgresql(session) or session.info.get(READER):
         return None
     written, snapshot = session.execute(
         text("SELECT txid_current_if_assigned(), pg_export_snapshot()")

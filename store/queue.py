@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, insert, or_, select
 from sqlalchemy.orm import Session
 
+from store.db import on_postgresql
 from store.models import QueuedWork
 
 LEASE = timedelta(minutes=2)
@@ -42,7 +43,7 @@ def claim(
     query = select(q).where(or_(q.claimed_until.is_(None), q.claimed_until <= now))
     if job_id is not None:
         query = query.where(q.id == job_id)
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql(session):
         query = query.with_for_update(skip_locked=True)
     row = session.scalars(query.order_by(q.id).limit(1)).first()
     if row is None:
